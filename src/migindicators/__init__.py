@@ -1,0 +1,44 @@
+"""migindicators: international-migration indicators of the post-2015 agenda.
+
+Compute the SDG migration indicators (remittance costs, recruitment costs, refugees,
+migrant stock, student mobility, …) as tested functions over schema-validated dataframes,
+with a registry that maps each indicator to its SDG code and to its point of the UN
+Secretary-General's eight-point agenda on migration and development.
+
+>>> import migindicators as mi
+>>> sorted(s.id for s in mi.registry.by_sdg("10.7.4"))
+['refugees_per_100k']
+"""
+
+from migindicators import countries, datasets, flags, schemas
+from migindicators._version import __version__
+from migindicators.errors import (
+    InputValidationError,
+    MigIndicatorsError,
+    OptionError,
+    RegistryError,
+    UnitError,
+)
+from migindicators.registry import AGENDA_POINTS, IndicatorSpec, Registry, compute, registry
+from migindicators.result import Result
+from migindicators.units import units
+
+__all__ = [
+    "AGENDA_POINTS",
+    "IndicatorSpec",
+    "InputValidationError",
+    "MigIndicatorsError",
+    "OptionError",
+    "Registry",
+    "RegistryError",
+    "Result",
+    "UnitError",
+    "__version__",
+    "compute",
+    "countries",
+    "datasets",
+    "flags",
+    "registry",
+    "schemas",
+    "units",
+]

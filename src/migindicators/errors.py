@@ -1,0 +1,65 @@
+"""Exception types raised by migindicators.
+
+Every error a user can cause derives from :class:`MigIndicatorsError`, so that scripts
+and the command line can tell bad input (exit code 1) from a bug (a traceback).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "InputValidationError",
+    "MigIndicatorsError",
+    "OptionError",
+    "RegistryError",
+    "UnitError",
+]
+
+
+class MigIndicatorsError(Exception):
+    """Base class of the errors raised by migindicators for bad input or usage."""
+
+
+class RegistryError(MigIndicatorsError):
+    """An indicator TOML file breaks the registry schema, or an id is unknown."""
+
+
+class OptionError(MigIndicatorsError, TypeError):
+    """An indicator was called with an unknown option or an invalid option value."""
+
+
+class UnitError(MigIndicatorsError, ValueError):
+    """A unit string cannot be parsed, or two quantities with incompatible units meet."""
+
+
+class InputValidationError(MigIndicatorsError, ValueError):
+    """An input frame failed its schema.
+
+    Attributes
+    ----------
+    input_kind : str
+        The name of the input kind (schema) that failed.
+    failure_cases : pandas.DataFrame
+        One row per failed check and offending value: ``column``, ``check``,
+        ``index`` and ``failure_case``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        input_kind: str = "",
+        failure_cases: pd.DataFrame | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.input_kind = input_kind
+        self.failure_cases = (
+            failure_cases
+            if failure_cases is not None
+            else pd.DataFrame(columns=["column", "check", "index", "failure_case"])
+        )
+        self.extra = extra

@@ -1,0 +1,68 @@
+"""The vocabulary of cell flags.
+
+A result cell's ``flag`` column holds zero or more of these codes joined by ``";"``
+(an empty string means no flag). Codes are stable: they are part of the public API and are
+mapped to SDMX ``OBS_STATUS`` by :mod:`migindicators.publish`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FLAGS", "add_flag", "combine_flags", "has_flag"]
+
+#: Flag code → meaning.
+FLAGS: dict[str, str] = {
+    "zero_denominator": "the denominator is zero or missing: the value is undefined (NaN)",
+    "missing_input": "a required input value is missing for this cell: the value is NaN",
+    "low_n": "fewer unweighted observations than the quality rule's minimum",
+    "high_cv": "coefficient of variation above the quality rule's maximum",
+    "suppressed": "value withheld by a suppression rule",
+    "negative_margin": "exchange-rate margin below zero (rate better than interbank)",
+    "source_disagreement": "recomputed value differs from the value given in the source",
+    "incomplete_coverage": "an aggregate that lacks some of its member areas",
+    "unweighted": "computed from unweighted data",
+    "fewer_than_three_services": "SmaRT from fewer than three qualifying services",
+    "no_qualifying_service": "no service meets the eligibility rules",
+    "above_100_percent": "a ratio above 100 %, which is genuine for this indicator",
+    "imputed": "value imputed by the custodian's rule",
+    "estimated": "value is a model or survey estimate",
+    "lonely_psu": "a stratum with a single PSU was handled by the lonely-PSU rule",
+}
+
+
+def add_flag(flags: pd.Series, mask: pd.Series | np.ndarray, code: str) -> pd.Series:
+    """Return *flags* with *code* appended where *mask* is true.
+
+    Raises
+    ------
+    KeyError
+        If *code* is not in :data:`FLAGS` (flags are a closed vocabulary).
+    """
+    if code not in FLAGS:
+        raise KeyError(f"unknown flag code {code!r}; known: {sorted(FLAGS)}")
+    mask_array = np.asarray(mask, dtype=bool)
+    out = flags.astype("object").fillna("").copy()
+    current = out.to_numpy()[mask_array]
+    out.iloc[np.flatnonzero(mask_array)] = [
+        code if not f else (f if code in f.split(";") else f"{f};{code}") for f in current
+    ]
+    return out
+
+
+def combine_flags(parts: Iterable[str]) -> str:
+    """Join flag codes into one cell value, dropping blanks and duplicates."""
+    seen: list[str] = []
+    for part in parts:
+        for code in str(part).split(";"):
+            if code and code not in seen:
+                seen.append(code)
+    return ";".join(seen)
+
+
+def has_flag(flags: pd.Series, code: str) -> pd.Series:
+    """Boolean Series: whether each cell carries *code*."""
+    return flags.fillna("").astype(str).str.split(";").apply(lambda codes: code in codes)

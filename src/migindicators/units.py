@@ -1,0 +1,150 @@
+"""The unit registry of migindicators.
+
+pint parses and checks unit strings; it never wraps the data (DESIGN.md, "Units"). Columns
+carry their unit as a string in the schema's column metadata, and conversion is a factor
+applied at a function's boundary.
+
+Units defined on top of pint's defaults:
+
+``person``
+    a count of people (its own dimension, ``[person]``), so that a rate per person and a
+    plain ratio cannot be mixed up.
+``per_100000``
+    the dimensionless factor 10\\ :sup:`-5`, for rates "per 100 000 population" (SDG 10.7.4,
+    16.2.2, 8.8.1).
+``month_of_earnings``
+    one month of a worker's earnings: the unit of SDG 10.7.1 (cost divided by monthly
+    earnings).
+ISO 4217 currencies
+    every active code (``USD``, ``EUR``, ``KES``, …) is a separate base dimension, so amounts
+    in different currencies never mix without explicit, dated exchange rates passed as data.
+
+References
+----------
+ISO 4217:2015, Codes for the representation of currencies (list of active codes).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from functools import lru_cache
+
+import pint
+
+from migindicators.errors import UnitError
+
+__all__ = [
+    "CURRENCIES",
+    "check_dimensionality",
+    "conversion_factor",
+    "is_currency",
+    "parse_unit",
+    "units",
+]
+
+#: Active ISO 4217 currency codes (alphabetic), plus XDR (IMF special drawing rights).
+CURRENCIES: tuple[str, ...] = tuple(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
+    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
+    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
+    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
+    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS
+    TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR
+    ZMW ZWL XDR
+    """.split()
+)
+
+_EXTRA_DEFINITIONS = (
+    "person = [person] = persons",
+    "per_100000 = 1e-5 = per_100k",
+    "month_of_earnings = month = months_of_earnings",
+)
+
+
+def _build_registry() -> pint.UnitRegistry:
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    # pint logs and warns on redefinitions; a library must not clutter notebooks (xclim #1373).
+    logging.getLogger("pint").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for definition in _EXTRA_DEFINITIONS:
+            ureg.define(definition)
+        for code in CURRENCIES:
+            ureg.define(f"{code} = [currency_{code}]")
+    return ureg
+
+
+#: The library's pint registry (also ``migindicators.units``).
+units: pint.UnitRegistry = _build_registry()
+
+
+@lru_cache(maxsize=512)
+def parse_unit(unit: str) -> pint.Unit:
+    """Parse a unit string with the library's registry.
+
+    Parameters
+    ----------
+    unit : str
+        A pint-parsable unit expression, e.g. ``"percent"``, ``"person"``, ``"USD / month"``.
+
+    Returns
+    -------
+    pint.Unit
+
+    Raises
+    ------
+    UnitError
+        If the string is not a unit the registry knows.
+    """
+    try:
+        return units.Unit(unit)
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
+            AttributeError, TypeError) as exc:
+        raise UnitError(f"{unit!r} is not a unit migindicators knows: {exc}") from None
+
+
+def is_currency(unit: str) -> bool:
+    """Whether *unit* is one ISO 4217 currency code (and nothing else)."""
+    return unit in CURRENCIES
+
+
+def conversion_factor(source: str, target: str) -> float:
+    """Return the factor that converts values in *source* units to *target* units.
+
+    Raises
+    ------
+    UnitError
+        If the two units have different dimensions (e.g. two different currencies).
+    """
+    src, dst = parse_unit(source), parse_unit(target)
+    try:
+        return float(units.Quantity(1.0, src).to(dst).magnitude)
+    except pint.errors.DimensionalityError:
+        raise UnitError(
+            f"cannot convert {source!r} to {target!r}: different dimensions "
+            f"({src.dimensionality} vs {dst.dimensionality}). Amounts in different "
+            "currencies need explicit, dated exchange rates passed as data."
+        ) from None
+
+
+def check_dimensionality(unit: str, expected: str, *, what: str = "value") -> None:
+    """Raise :class:`UnitError` unless *unit* has the dimensionality of *expected*.
+
+    Parameters
+    ----------
+    unit : str
+        The unit to check, e.g. ``"KES"``.
+    expected : str
+        A unit of the wanted dimension, e.g. ``"USD"`` or ``"person"``.
+    what : str
+        A name for the quantity, used in the message.
+    """
+    got, want = parse_unit(unit), parse_unit(expected)
+    if got.dimensionality != want.dimensionality:
+        raise UnitError(
+            f"{what} is in {unit!r} ({got.dimensionality}), which cannot be compared with "
+            f"{expected!r} ({want.dimensionality})"
+        )
