@@ -1,0 +1,9 @@
+"""Readers: files as published by the custodians, and census/survey extracts, to input frames.
+
+Each reader maps the source's column names and codes to the library's standard names
+(``ref_area``, ``time_period``, …) so that its output validates against an input kind.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
