@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import Case, CaseResult, time_best  # noqa: E402
+from harness import Case, CaseResult, time_best
 
 
 def _load_cases() -> list[Case]:
@@ -38,17 +38,22 @@ def main(argv: list[str]) -> int:
             case.check(library_out, baseline_out)
         result = CaseResult(case.name, library_s, baseline_s, case.target_ratio, case.notes)
         results.append(result)
-        print(f"   library {library_s:8.3f}s  baseline {baseline_s:8.3f}s  "
-              f"ratio {result.ratio:5.2f} (target <= {case.target_ratio:g}) "
-              f"{'OK' if result.ok else 'ABOVE TARGET'}  {case.notes}", flush=True)
+        print(
+            f"   library {library_s:8.3f}s  baseline {baseline_s:8.3f}s  "
+            f"ratio {result.ratio:5.2f} (target <= {case.target_ratio:g}) "
+            f"{'OK' if result.ok else 'ABOVE TARGET'}  {case.notes}",
+            flush=True,
+        )
         del data
     if not results:
         print("no benchmark cases found")
     else:
         print("\nsummary")
         for r in results:
-            print(f"  {r.name:55s} ratio {r.ratio:5.2f}  target {r.target_ratio:g}  "
-                  f"{'OK' if r.ok else 'ABOVE TARGET'}")
+            print(
+                f"  {r.name:55s} ratio {r.ratio:5.2f}  target {r.target_ratio:g}  "
+                f"{'OK' if r.ok else 'ABOVE TARGET'}"
+            )
     return 0
 
 

@@ -27,8 +27,9 @@ def normalise_groupings(aggregate: str | Sequence[str] | None) -> list[str]:
         return list(GROUPINGS)
     bad = [g for g in names if g not in GROUPINGS]
     if bad:
-        raise ValueError(f"unknown aggregate grouping(s) {bad}; use any of {list(GROUPINGS)} "
-                         "or 'all'")
+        raise ValueError(
+            f"unknown aggregate grouping(s) {bad}; use any of {list(GROUPINGS)} or 'all'"
+        )
     return names
 
 
@@ -63,19 +64,32 @@ def sum_by_area(
     parts = []
     for grouping in groupings:
         membership = members(grouping)
-        merged = frame.merge(membership[["iso3", "area"]].rename(
-            columns={"iso3": area, "area": "_agg_area"}), on=area, how="inner")
+        merged = frame.merge(
+            membership[["iso3", "area"]].rename(columns={"iso3": area, "area": "_agg_area"}),
+            on=area,
+            how="inner",
+        )
         if merged.empty:
             continue
         sums = merged.groupby(["_agg_area", *keys], dropna=False, sort=True)[list(values)].sum(
-            min_count=1)
-        sums["members_with_data"] = merged.groupby(["_agg_area", *keys], dropna=False,
-                                                   sort=True)[area].nunique()
+            min_count=1
+        )
+        sums["members_with_data"] = merged.groupby(["_agg_area", *keys], dropna=False, sort=True)[
+            area
+        ].nunique()
         sums = sums.reset_index().rename(columns={"_agg_area": area})
         sums["members_total"] = sums[area].map(count_members(grouping)).astype("int64")
         sums["aggregate_grouping"] = grouping
         parts.append(sums)
     if not parts:
-        return pd.DataFrame(columns=[area, *keys, *values, "members_with_data", "members_total",
-                                     "aggregate_grouping"])
+        return pd.DataFrame(
+            columns=[
+                area,
+                *keys,
+                *values,
+                "members_with_data",
+                "members_total",
+                "aggregate_grouping",
+            ]
+        )
     return pd.concat(parts, ignore_index=True)

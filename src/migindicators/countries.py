@@ -130,10 +130,14 @@ def members(grouping: str) -> pd.DataFrame:
     codes = table[_GROUPING_COLUMN[grouping]]
     keep = codes != ""
     regions = region_table()
-    names = dict(zip(regions.loc[regions["grouping"] == grouping, "code"],
-                     regions.loc[regions["grouping"] == grouping, "name"], strict=True))
-    out = pd.DataFrame({"iso3": table["iso3"][keep].to_numpy(),
-                        "area": codes[keep].to_numpy()})
+    names = dict(
+        zip(
+            regions.loc[regions["grouping"] == grouping, "code"],
+            regions.loc[regions["grouping"] == grouping, "name"],
+            strict=True,
+        )
+    )
+    out = pd.DataFrame({"iso3": table["iso3"][keep].to_numpy(), "area": codes[keep].to_numpy()})
     out["area_name"] = out["area"].map(names)
     return out
 

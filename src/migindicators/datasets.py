@@ -96,17 +96,30 @@ def _catalogue() -> dict[str, DatasetInfo]:
         for job in raw.get("demo", []):
             if set(job) - _DEMO_KEYS or "indicator" not in job:
                 raise MigIndicatorsError(f"datasets/{path.name}: bad [[demo]] table {job}")
-            demos.append(DemoJob(dataset=path.stem, indicator=job["indicator"],
-                                 inputs=job.get("inputs", {}), options=job.get("options", {}),
-                                 by=tuple(job.get("by", ())), title=job.get("title", "")))
+            demos.append(
+                DemoJob(
+                    dataset=path.stem,
+                    indicator=job["indicator"],
+                    inputs=job.get("inputs", {}),
+                    options=job.get("options", {}),
+                    by=tuple(job.get("by", ())),
+                    title=job.get("title", ""),
+                )
+            )
         out[path.stem] = DatasetInfo(
-            name=path.stem, description=raw["description"].strip(), source=raw["source"],
-            licence=raw.get("licence", ""), generator=raw.get("generator"),
-            files=raw.get("files", {}), demos=tuple(demos), notes=raw.get("notes", ""))
+            name=path.stem,
+            description=raw["description"].strip(),
+            source=raw["source"],
+            licence=raw.get("licence", ""),
+            generator=raw.get("generator"),
+            files=raw.get("files", {}),
+            demos=tuple(demos),
+            notes=raw.get("notes", ""),
+        )
     return out
 
 
-def list() -> builtins.list[str]:  # noqa: A001 - the documented name, as in seaborn/vega
+def list() -> builtins.list[str]:
     """Names of the bundled datasets."""
     return sorted(_catalogue())
 
@@ -122,8 +135,9 @@ def info(name: str) -> DatasetInfo:
 def _generator(spec: str) -> Callable[..., Any]:
     filename, _, func_name = spec.partition(":")
     path = datasets_directory() / filename
-    module_spec = importlib.util.spec_from_file_location(f"migindicators._datasets_{path.stem}",
-                                                         path)
+    module_spec = importlib.util.spec_from_file_location(
+        f"migindicators._datasets_{path.stem}", path
+    )
     if module_spec is None or module_spec.loader is None:
         raise MigIndicatorsError(f"cannot load dataset generator {path}")
     module = importlib.util.module_from_spec(module_spec)
@@ -141,8 +155,10 @@ def load(name: str, **kwargs: Any) -> pd.DataFrame | dict[str, pd.DataFrame]:
     if meta.generator is not None:
         result: pd.DataFrame | dict[str, pd.DataFrame] = _generator(meta.generator)(**kwargs)
         return result
-    frames = {key: pd.read_csv(datasets_directory() / file, keep_default_na=False,
-                               na_values=[""]) for key, file in meta.files.items()}
+    frames = {
+        key: pd.read_csv(datasets_directory() / file, keep_default_na=False, na_values=[""])
+        for key, file in meta.files.items()
+    }
     return frames if len(frames) > 1 else next(iter(frames.values()))
 
 

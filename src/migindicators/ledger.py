@@ -44,8 +44,9 @@ class RowLedger:
     _inputs: dict[str, _InputCount] = field(default_factory=dict)
     _records: list[dict[str, object]] = field(default_factory=list)
 
-    def given(self, input_name: str, frame: pd.DataFrame | int, *,
-              weight: str | None = None) -> None:
+    def given(
+        self, input_name: str, frame: pd.DataFrame | int, *, weight: str | None = None
+    ) -> None:
         """Record that *frame* (or a row count) was given as input *input_name*.
 
         Calling it again for the same input adds to the count (chunked inputs).
@@ -96,14 +97,28 @@ class RowLedger:
             self.record(input_name, reason, n, weighted=weighted, detail=detail)
         return frame.loc[~mask_array]
 
-    def record(self, input_name: str, reason: str, rows: int, *,
-               weighted: float | None = None, detail: str = "") -> None:
+    def record(
+        self,
+        input_name: str,
+        reason: str,
+        rows: int,
+        *,
+        weighted: float | None = None,
+        detail: str = "",
+    ) -> None:
         """Record *rows* excluded rows directly (for chunked tabulations)."""
         if rows <= 0:
             return
         self._inputs.setdefault(input_name, _InputCount()).excluded += rows
-        self._records.append({"input": input_name, "reason": reason, "rows": rows,
-                              "weighted": weighted, "detail": detail})
+        self._records.append(
+            {
+                "input": input_name,
+                "reason": reason,
+                "rows": rows,
+                "weighted": weighted,
+                "detail": detail,
+            }
+        )
 
     def merge(self, other: RowLedger) -> None:
         """Add the counts of *other* (e.g. the ledger of another chunk) to this one."""
@@ -118,13 +133,21 @@ class RowLedger:
     def frame(self) -> pd.DataFrame:
         """The exclusions, one row per (input, reason, detail), counts summed."""
         if not self._records:
-            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-                EXCLUSION_COLUMNS, ("object", "object", "int64", "float64", "object"),
-                strict=True)})
+            return pd.DataFrame(
+                {
+                    c: pd.Series(dtype=t)
+                    for c, t in zip(
+                        EXCLUSION_COLUMNS,
+                        ("object", "object", "int64", "float64", "object"),
+                        strict=True,
+                    )
+                }
+            )
         records = pd.DataFrame(self._records, columns=list(EXCLUSION_COLUMNS))
         grouped = records.groupby(["input", "reason", "detail"], sort=False, dropna=False)
-        out = grouped.agg(rows=("rows", "sum"),
-                          weighted=("weighted", lambda s: s.sum(min_count=1))).reset_index()
+        out = grouped.agg(
+            rows=("rows", "sum"), weighted=("weighted", lambda s: s.sum(min_count=1))
+        ).reset_index()
         return out[list(EXCLUSION_COLUMNS)].astype({"rows": "int64", "weighted": "float64"})
 
     def summary(self) -> dict[str, dict[str, int]]:

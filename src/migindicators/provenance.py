@@ -34,8 +34,9 @@ def _describe_input(value: Any) -> str:
     return type(value).__name__
 
 
-def provenance(indicator_id: str, *, options: Mapping[str, Any],
-               inputs: Mapping[str, Any]) -> dict[str, Any]:
+def provenance(
+    indicator_id: str, *, options: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> dict[str, Any]:
     """The provenance block stored in every :attr:`Result.metadata`."""
     return {
         "library": "migindicators",

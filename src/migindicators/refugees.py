@@ -20,8 +20,9 @@ _BASE_KEYS = ("ref_area", "time_period")
 _ALLOWED_BY = ("sex", "age_group")
 
 
-def refugees_per_100k_values(refugees: pd.Series | np.ndarray,
-                             population: pd.Series | np.ndarray) -> np.ndarray:
+def refugees_per_100k_values(
+    refugees: pd.Series | np.ndarray, population: pd.Series | np.ndarray
+) -> np.ndarray:
     """Refugees per 100 000 population of the country of origin.
 
     .. math:: 10^5 \\cdot R / (P + R)
@@ -118,30 +119,48 @@ def refugees_per_100k(
     keys = [*_BASE_KEYS, *by_cols]
 
     unknown = ~is_country(r["ref_area"])
-    r = ledger.exclude("refugees", r, unknown, "unknown country code",
-                       detail=", ".join(sorted(r.loc[unknown, "ref_area"].unique())[:10]))
+    r = ledger.exclude(
+        "refugees",
+        r,
+        unknown,
+        "unknown country code",
+        detail=", ".join(sorted(r.loc[unknown, "ref_area"].unique())[:10]),
+    )
     unknown_p = ~is_country(p["ref_area"])
-    p = ledger.exclude("population", p, unknown_p, "unknown country code",
-                       detail=", ".join(sorted(p.loc[unknown_p, "ref_area"].unique())[:10]))
+    p = ledger.exclude(
+        "population",
+        p,
+        unknown_p,
+        "unknown country code",
+        detail=", ".join(sorted(p.loc[unknown_p, "ref_area"].unique())[:10]),
+    )
 
-    cells = r.groupby(keys, dropna=False, sort=False).agg(
-        refugees=("refugees", "sum"), n=("refugees", "size")).reset_index()
+    cells = (
+        r.groupby(keys, dropna=False, sort=False)
+        .agg(refugees=("refugees", "sum"), n=("refugees", "size"))
+        .reset_index()
+    )
     p_keys = p.set_index(keys).index
     cell_keys = cells.set_index(keys).index
     has_pop = cell_keys.isin(p_keys)
     no_pop_rows = r.set_index(keys).index.isin(cell_keys[~has_pop])
-    ledger.exclude("refugees", r, no_pop_rows, "origin with no population row",
-                   detail=_key_sample(cells.loc[~has_pop, keys]))
+    ledger.exclude(
+        "refugees",
+        r,
+        no_pop_rows,
+        "origin with no population row",
+        detail=_key_sample(cells.loc[~has_pop, keys]),
+    )
     ledger.exclude("population", p, ~p_keys.isin(cell_keys), "no refugee row for this key")
     cells = cells.loc[has_pop].merge(p[[*keys, "population"]], on=keys, how="left")
 
     if groupings:
-        agg = sum_by_area(cells, values=["refugees", "population", "n"],
-                          keys=keys[1:], groupings=groupings)
+        agg = sum_by_area(
+            cells, values=["refugees", "population", "n"], keys=keys[1:], groupings=groupings
+        )
         incomplete = agg["members_with_data"] < agg["members_total"]
         agg = agg.drop(columns=["members_total"])
-        agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete,
-                               "incomplete_coverage")
+        agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete, "incomplete_coverage")
         cells = pd.concat([cells, agg], ignore_index=True)
 
     cells["value"] = refugees_per_100k_values(cells["refugees"], cells["population"])
@@ -149,7 +168,10 @@ def refugees_per_100k(
     cells["flag"] = add_flag(flags, cells["value"].isna(), "zero_denominator")
     cells["n"] = cells["n"].astype("int64")
     return make_result(
-        "refugees_per_100k", cells, ledger, group_columns=keys,
+        "refugees_per_100k",
+        cells,
+        ledger,
+        group_columns=keys,
         options={"by": by_cols, "aggregate": groupings},
         inputs={"refugees": refugees, "population": population},
         method="100000 * R / (P + R); aggregates 100000 * sum(R) / sum(P + R)",
@@ -160,8 +182,9 @@ def _check_by(by: Sequence[str] | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in _ALLOWED_BY]
     if bad:
-        raise ValueError(f"refugees_per_100k cannot be disaggregated by {bad}; "
-                         f"allowed: {list(_ALLOWED_BY)}")
+        raise ValueError(
+            f"refugees_per_100k cannot be disaggregated by {bad}; allowed: {list(_ALLOWED_BY)}"
+        )
     return by_cols
 
 

@@ -165,14 +165,16 @@ class IndicatorSpec:
         Unknown argument names raise :class:`OptionError` listing the accepted ones, and an
         option with ``choices`` rejects other values, before any data is touched.
         """
-        accepted = ({i.name for i in self.inputs} | {o.name for o in self.options}
-                    | set(COMMON_ARGUMENTS))
+        accepted = (
+            {i.name for i in self.inputs} | {o.name for o in self.options} | set(COMMON_ARGUMENTS)
+        )
         unknown = sorted(set(kwargs) - accepted)
         if unknown:
             raise OptionError(
                 f"{self.id}: unknown argument(s) {unknown}; inputs are "
                 f"{[i.name for i in self.inputs]}, options are {[o.name for o in self.options]}"
-                " and 'by'")
+                " and 'by'"
+            )
         missing = [i.name for i in self.inputs if i.required and i.name not in kwargs]
         if missing:
             raise OptionError(f"{self.id}: missing required input(s) {missing}")
@@ -181,7 +183,8 @@ class IndicatorSpec:
                 value = kwargs[opt.name]
                 if value not in opt.choices:
                     raise OptionError(
-                        f"{self.id}: option {opt.name}={value!r} is not one of {list(opt.choices)}")
+                        f"{self.id}: option {opt.name}={value!r} is not one of {list(opt.choices)}"
+                    )
         return self.function(**kwargs)
 
     __call__ = compute
@@ -189,24 +192,42 @@ class IndicatorSpec:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description (used by the CLI and the docs catalogue)."""
         return {
-            "id": self.id, "name": self.name, "definition": self.definition,
-            "formula": self.formula, "sdg": self.sdg, "sdmx_series": self.sdmx_series,
+            "id": self.id,
+            "name": self.name,
+            "definition": self.definition,
+            "formula": self.formula,
+            "sdg": self.sdg,
+            "sdmx_series": self.sdmx_series,
             "sdmx_series_name": self.sdmx_series_name,
-            "agenda_points": list(self.agenda_points), "unit": self.unit,
-            "custodian": self.custodian, "status": self.status,
-            "function": self.function_path, "references": list(self.references),
-            "disaggregations": list(self.disaggregations), "aggregation": self.aggregation,
-            "inputs": {i.name: {"kind": i.kind, "description": i.description,
-                                "required": i.required} for i in self.inputs},
-            "options": {o.name: {"description": o.description, "default": o.default,
-                                 "choices": list(o.choices) if o.choices else None,
-                                 "unit": o.unit} for o in self.options},
-            "notes": self.notes, "example": self.example,
+            "agenda_points": list(self.agenda_points),
+            "unit": self.unit,
+            "custodian": self.custodian,
+            "status": self.status,
+            "function": self.function_path,
+            "references": list(self.references),
+            "disaggregations": list(self.disaggregations),
+            "aggregation": self.aggregation,
+            "inputs": {
+                i.name: {"kind": i.kind, "description": i.description, "required": i.required}
+                for i in self.inputs
+            },
+            "options": {
+                o.name: {
+                    "description": o.description,
+                    "default": o.default,
+                    "choices": list(o.choices) if o.choices else None,
+                    "unit": o.unit,
+                }
+                for o in self.options
+            },
+            "notes": self.notes,
+            "example": self.example,
         }
 
 
-def _check_keys(where: str, table: Mapping[str, Any],
-                schema: Mapping[str, tuple[bool, type | tuple[type, ...]]]) -> None:
+def _check_keys(
+    where: str, table: Mapping[str, Any], schema: Mapping[str, tuple[bool, type | tuple[type, ...]]]
+) -> None:
     unknown = sorted(set(table) - set(schema))
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(schema)}")
@@ -216,8 +237,9 @@ def _check_keys(where: str, table: Mapping[str, Any],
                 raise RegistryError(f"{where}: missing required key {key!r}")
             continue
         if not isinstance(table[key], types) or (types is int and isinstance(table[key], bool)):
-            raise RegistryError(f"{where}: key {key!r} must be of type {types}, "
-                                f"got {type(table[key]).__name__}")
+            raise RegistryError(
+                f"{where}: key {key!r} must be of type {types}, got {type(table[key]).__name__}"
+            )
 
 
 def _none_if(value: str) -> str | None:
@@ -248,8 +270,14 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
         if not isinstance(table, dict):
             raise RegistryError(f"{source}: inputs.{name} must be a table")
         _check_keys(f"{source}: inputs.{name}", table, _INPUT_KEYS)
-        inputs.append(InputSpec(name=name, kind=table["kind"], description=table["description"],
-                                required=table.get("required", True)))
+        inputs.append(
+            InputSpec(
+                name=name,
+                kind=table["kind"],
+                description=table["description"],
+                required=table.get("required", True),
+            )
+        )
     options = []
     for name, table in raw.get("options", {}).items():
         if not isinstance(table, dict):
@@ -259,18 +287,36 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
         default = table.get("default")
         if choices is not None and default is not None and default not in choices:
             raise RegistryError(f"{source}: options.{name}: default {default!r} not in choices")
-        options.append(OptionSpec(name=name, description=table["description"], default=default,
-                                  choices=choices, unit=table.get("unit")))
+        options.append(
+            OptionSpec(
+                name=name,
+                description=table["description"],
+                default=default,
+                choices=choices,
+                unit=table.get("unit"),
+            )
+        )
     return IndicatorSpec(
-        id=raw["id"], name=raw["name"], definition=raw["definition"].strip(),
-        formula=raw["formula"].strip(), sdg=_none_if(raw["sdg"]),
-        sdmx_series=_none_if(raw["sdmx_series"]), agenda_points=tuple(points),
-        unit=raw["unit"], custodian=raw["custodian"], status=raw["status"],
-        function_path=raw["function"], references=tuple(raw["references"]),
-        disaggregations=tuple(raw["disaggregations"]), aggregation=raw["aggregation"].strip(),
-        inputs=tuple(inputs), options=tuple(options),
-        sdmx_series_name=raw.get("sdmx_series_name"), notes=raw.get("notes", "").strip(),
-        example=raw.get("example", "").strip(), source_file=source,
+        id=raw["id"],
+        name=raw["name"],
+        definition=raw["definition"].strip(),
+        formula=raw["formula"].strip(),
+        sdg=_none_if(raw["sdg"]),
+        sdmx_series=_none_if(raw["sdmx_series"]),
+        agenda_points=tuple(points),
+        unit=raw["unit"],
+        custodian=raw["custodian"],
+        status=raw["status"],
+        function_path=raw["function"],
+        references=tuple(raw["references"]),
+        disaggregations=tuple(raw["disaggregations"]),
+        aggregation=raw["aggregation"].strip(),
+        inputs=tuple(inputs),
+        options=tuple(options),
+        sdmx_series_name=raw.get("sdmx_series_name"),
+        notes=raw.get("notes", "").strip(),
+        example=raw.get("example", "").strip(),
+        source_file=source,
     )
 
 
@@ -286,8 +332,9 @@ class Registry(Mapping[str, IndicatorSpec]):
         except KeyError:
             close = [i for i in self._specs if key.lower() in i or i in key.lower()]
             hint = f"; did you mean {close}?" if close else ""
-            raise RegistryError(f"no indicator {key!r} in the registry{hint} "
-                                "(see `migindicators list`)") from None
+            raise RegistryError(
+                f"no indicator {key!r} in the registry{hint} (see `migindicators list`)"
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._specs))
@@ -305,8 +352,10 @@ class Registry(Mapping[str, IndicatorSpec]):
     def add(self, spec: IndicatorSpec) -> None:
         """Add one entry; a second entry with the same id is an error."""
         if spec.id in self._specs:
-            raise RegistryError(f"{spec.source_file}: duplicate indicator id {spec.id!r} "
-                                f"(already in {self._specs[spec.id].source_file})")
+            raise RegistryError(
+                f"{spec.source_file}: duplicate indicator id {spec.id!r} "
+                f"(already in {self._specs[spec.id].source_file})"
+            )
         self._specs[spec.id] = spec
 
     def load_file(self, path: Path) -> IndicatorSpec:
@@ -335,15 +384,23 @@ class Registry(Mapping[str, IndicatorSpec]):
     def by_sdg(self, code: str) -> list[IndicatorSpec]:
         """Entries of SDG indicator *code* (``"10.7.4"``), or of a target (``"10.7"``)."""
         code = code.strip().removeprefix("SDG").strip()
-        return [s for s in self.values()
-                if s.sdg is not None and (s.sdg == code or s.sdg.startswith(code + "."))]
+        return [
+            s
+            for s in self.values()
+            if s.sdg is not None and (s.sdg == code or s.sdg.startswith(code + "."))
+        ]
 
     def search(self, text: str) -> list[IndicatorSpec]:
         """Entries whose id, name, definition, SDG code, series or custodian contain *text*."""
         needle = text.lower()
-        return [s for s in self.values() if any(
-            needle in (field_ or "").lower()
-            for field_ in (s.id, s.name, s.definition, s.sdg, s.sdmx_series, s.custodian))]
+        return [
+            s
+            for s in self.values()
+            if any(
+                needle in (field_ or "").lower()
+                for field_ in (s.id, s.name, s.definition, s.sdg, s.sdmx_series, s.custodian)
+            )
+        ]
 
     def uncovered_agenda_points(self) -> list[int]:
         """Agenda points with no indicator yet."""
@@ -386,5 +443,8 @@ def compute(indicator_id: str, /, **kwargs: Any) -> Result:
 
 def signature_defaults(func: Callable[..., Any]) -> dict[str, Any]:
     """Keyword-only parameters of *func* with their defaults (for registry consistency tests)."""
-    return {name: p.default for name, p in inspect.signature(func).parameters.items()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    return {
+        name: p.default
+        for name, p in inspect.signature(func).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }

@@ -39,7 +39,8 @@ class Result:
 
     data: pd.DataFrame
     exclusions: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=list(EXCLUSION_COLUMNS)))
+        default_factory=lambda: pd.DataFrame(columns=list(EXCLUSION_COLUMNS))
+    )
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -54,8 +55,9 @@ class Result:
 
     @property
     def group_columns(self) -> list[str]:
-        """The grouping columns of :attr:`data` (everything before ``value``)."""
-        return [c for c in self.data.columns if c not in VALUE_COLUMNS]
+        """The grouping columns of :attr:`data` (the columns before ``value``)."""
+        columns = list(self.data.columns)
+        return columns[: columns.index("value")] if "value" in columns else columns
 
     def to_frame(self, *, with_metadata: bool = False) -> pd.DataFrame:
         """A copy of :attr:`data`; with ``with_metadata=True`` an ``indicator`` column first."""
@@ -67,31 +69,40 @@ class Result:
     def rows_accounted(self) -> bool:
         """True when, for every input, rows given = rows used + rows excluded."""
         rows: Mapping[str, Mapping[str, int]] = self.metadata.get("rows", {})
-        excluded = self.exclusions.groupby("input")["rows"].sum() if len(self.exclusions) else {}
+        excluded: dict[str, int] = {}
+        for name, rows_excluded in zip(
+            self.exclusions["input"].astype(str),
+            self.exclusions["rows"].astype("int64"),
+            strict=True,
+        ):
+            excluded[name] = excluded.get(name, 0) + int(rows_excluded)
         for name, counts in rows.items():
-            if counts["given"] != counts["used"] + int(excluded.get(name, 0)):
+            if counts["given"] != counts["used"] + excluded.get(name, 0):
                 return False
         return True
 
     def __repr__(self) -> str:
         title = self.metadata.get("name", self.indicator)
-        lines = [f"<Result {self.indicator}: {title}>",
-                 f"unit: {self.unit}   cells: {len(self.data)}"]
+        lines = [
+            f"<Result {self.indicator}: {title}>",
+            f"unit: {self.unit}   cells: {len(self.data)}",
+        ]
         for name, counts in self.metadata.get("rows", {}).items():
-            lines.append(f"input {name!r}: {counts['given']} rows given, "
-                         f"{counts['used']} used, {counts['excluded']} excluded")
+            lines.append(
+                f"input {name!r}: {counts['given']} rows given, "
+                f"{counts['used']} used, {counts['excluded']} excluded"
+            )
         if len(self.exclusions):
             lines.append("exclusions:")
             for rec in self.exclusions.itertuples(index=False):
-                detail = f" ({rec.detail})" if rec.detail else ""
-                lines.append(f"  {rec.input}: {rec.rows} rows, {rec.reason}{detail}")
+                detail = f" ({rec.detail!s})" if rec.detail else ""
+                lines.append(f"  {rec.input!s}: {rec.rows!s} rows, {rec.reason!s}{detail}")
         with pd.option_context("display.max_rows", 12, "display.width", 100):
             lines.append(repr(self.data))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = (f"<p><b>{self.indicator}</b>: {self.metadata.get('name', '')} "
-                f"[{self.unit}]</p>")
+        head = f"<p><b>{self.indicator}</b>: {self.metadata.get('name', '')} [{self.unit}]</p>"
         excl = self.exclusions.to_html(index=False) if len(self.exclusions) else ""
         return head + self.data.to_html(index=False, max_rows=30) + excl
 
@@ -146,6 +157,7 @@ def make_result(
         "sdmx_series": spec.sdmx_series if spec is not None else None,
         "agenda_points": list(spec.agenda_points) if spec is not None else [],
         "method": method,
+        "group_columns": groups,
         "rows": ledger.summary(),
         "quality_rules": [],
     }

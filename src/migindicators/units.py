@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import warnings
 from functools import lru_cache
+from typing import Any
 
 import pint
 
@@ -44,8 +45,7 @@ __all__ = [
 ]
 
 #: Active ISO 4217 currency codes (alphabetic), plus XDR (IMF special drawing rights).
-CURRENCIES: tuple[str, ...] = tuple(
-    """
+_ISO_4217 = """
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
     BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
     FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
@@ -54,8 +54,8 @@ CURRENCIES: tuple[str, ...] = tuple(
     RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS
     TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR
     ZMW ZWL XDR
-    """.split()
-)
+"""
+CURRENCIES: tuple[str, ...] = tuple(_ISO_4217.split())
 
 _EXTRA_DEFINITIONS = (
     "person = [person] = persons",
@@ -64,8 +64,8 @@ _EXTRA_DEFINITIONS = (
 )
 
 
-def _build_registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+def _build_registry() -> pint.UnitRegistry[Any]:
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     # pint logs and warns on redefinitions; a library must not clutter notebooks (xclim #1373).
     logging.getLogger("pint").setLevel(logging.ERROR)
     with warnings.catch_warnings():
@@ -78,7 +78,7 @@ def _build_registry() -> pint.UnitRegistry:
 
 
 #: The library's pint registry (also ``migindicators.units``).
-units: pint.UnitRegistry = _build_registry()
+units: pint.UnitRegistry[Any] = _build_registry()
 
 
 @lru_cache(maxsize=512)
@@ -101,8 +101,13 @@ def parse_unit(unit: str) -> pint.Unit:
     """
     try:
         return units.Unit(unit)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            AttributeError, TypeError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        AttributeError,
+        TypeError,
+    ) as exc:
         raise UnitError(f"{unit!r} is not a unit migindicators knows: {exc}") from None
 
 

@@ -49,7 +49,8 @@ def get(name: str) -> InputKind:
         return _KINDS[name]
     except KeyError:
         raise InputValidationError(
-            f"unknown input kind {name!r}; known kinds: {sorted(_KINDS)}") from None
+            f"unknown input kind {name!r}; known kinds: {sorted(_KINDS)}"
+        ) from None
 
 
 def validate(kind: str, frame: pd.DataFrame, *, input_name: str | None = None) -> pd.DataFrame:

@@ -165,25 +165,29 @@ class InputKind:
         if not isinstance(frame, pd.DataFrame):
             raise InputValidationError(
                 f"{label}: expected a pandas DataFrame, got {type(frame).__name__}",
-                input_kind=self.name)
+                input_kind=self.name,
+            )
         if len(frame) == 0 and not self.allow_empty:
-            raise InputValidationError(f"{label}: the frame is empty (no rows)",
-                                       input_kind=self.name)
+            raise InputValidationError(
+                f"{label}: the frame is empty (no rows)", input_kind=self.name
+            )
         missing = [c.name for c in self.columns if c.required and c.name not in frame.columns]
         if missing:
             raise InputValidationError(
                 f"{label}: missing required column(s) {missing}; the frame has "
                 f"{list(frame.columns)[:20]}. Required columns: "
                 f"{[c.name for c in self.columns if c.required]}",
-                input_kind=self.name)
+                input_kind=self.name,
+            )
         try:
             validated: pd.DataFrame = self.to_pandera().validate(frame.copy(), lazy=True)
         except SchemaErrors as exc:
             raise self._error(label, exc.failure_cases) from None
         except SchemaError as exc:  # pragma: no cover - lazy=True collects, kept for safety
             cases = exc.failure_cases if isinstance(exc.failure_cases, pd.DataFrame) else None
-            raise InputValidationError(f"{label}: {exc}", input_kind=self.name,
-                                       failure_cases=cases) from None
+            raise InputValidationError(
+                f"{label}: {exc}", input_kind=self.name, failure_cases=cases
+            ) from None
         return validated
 
     def _error(self, label: str, cases: pd.DataFrame) -> InputValidationError:
@@ -194,14 +198,22 @@ class InputKind:
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             examples = ", ".join(
                 f"row {idx}: {val!r}" if pd.notna(idx) else f"{val!r}"
-                for idx, val in zip(group["index"].head(_MAX_EXAMPLES),
-                                    group["failure_case"].head(_MAX_EXAMPLES), strict=True))
+                for idx, val in zip(
+                    group["index"].head(_MAX_EXAMPLES),
+                    group["failure_case"].head(_MAX_EXAMPLES),
+                    strict=True,
+                )
+            )
             more = f" (+{len(group) - _MAX_EXAMPLES} more)" if len(group) > _MAX_EXAMPLES else ""
-            lines.append(f"  - column {column!r}, check {check}: {len(group)} failure(s); "
-                         f"e.g. {examples}{more}")
+            lines.append(
+                f"  - column {column!r}, check {check}: {len(group)} failure(s); "
+                f"e.g. {examples}{more}"
+            )
         return InputValidationError(
-            "\n".join(lines), input_kind=self.name,
-            failure_cases=cases[["column", "check", "index", "failure_case"]])
+            "\n".join(lines),
+            input_kind=self.name,
+            failure_cases=cases[["column", "check", "index", "failure_case"]],
+        )
 
     def describe(self) -> pd.DataFrame:
         """A table of the columns (for docs and ``migindicators validate --describe``)."""
@@ -213,9 +225,17 @@ class InputKind:
                 *(f"in {list(c.isin)}" for _ in [0] if c.isin is not None),
                 *(f"matches {c.pattern}" for _ in [0] if c.pattern is not None),
             ]
-            rows.append({"column": c.name, "type": c.dtype, "unit": c.unit or "",
-                         "required": c.required, "nullable": c.nullable,
-                         "rule": "; ".join(rule), "description": c.description})
+            rows.append(
+                {
+                    "column": c.name,
+                    "type": c.dtype,
+                    "unit": c.unit or "",
+                    "required": c.required,
+                    "nullable": c.nullable,
+                    "rule": "; ".join(rule),
+                    "description": c.description,
+                }
+            )
         return pd.DataFrame(rows)
 
 

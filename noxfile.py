@@ -1,0 +1,94 @@
+"""Development sessions: ``nox -s tests|tests_slow|lint|typecheck|docs|demo|bench``.
+
+On a fresh machine, ``python3 dev.py <session>`` installs nox into ``.venv-nox`` first and
+then runs the session (the README's quick start uses it).
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_venv = "yes"
+
+PYTHON = "3.11"
+# Every optional engine the test suite exercises (Excel, Parquet, Stata/SPSS, Dask, charts,
+# SDMX, progress bars); tests of a missing engine skip with a reason.
+TEST_EXTRAS = ".[test,all]"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The default test suite (everything but @slow), on 2 processes."""
+    session.install("-e", TEST_EXTRAS)
+    workers = os.environ.get("MIGI_TEST_WORKERS", "2")
+    session.run("pytest", "-n", workers, "-m", "not slow", "--durations=15", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_slow(session: nox.Session) -> None:
+    """The heavier tests (larger generated extracts, long property runs)."""
+    session.install("-e", TEST_EXTRAS)
+    session.run("pytest", "-m", "slow", "--durations=15", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.5")
+    session.run(
+        "ruff", "check", "src", "tests", "datasets", "benchmarks", "docs", "noxfile.py", "dev.py"
+    )
+    session.run(
+        "ruff",
+        "format",
+        "--check",
+        "src",
+        "tests",
+        "datasets",
+        "benchmarks",
+        "docs",
+        "noxfile.py",
+        "dev.py",
+    )
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[all]", "mypy>=1.10", "pandas-stubs")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx site (warnings are errors); the catalogue comes from the registry."""
+    session.install("-e", ".[docs,all]")
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "docs",
+        "docs/_build/html",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job: every indicator on the bundled datasets → demo-output/ (HTML report,
+    CSV, SDMX-CSV, Excel) and a short summary on the terminal."""
+    session.install("-e", ".[excel,charts,progress,parquet]")
+    out = session.posargs[0] if session.posargs else "demo-output"
+    session.run("migindicators", "report", "--out", out)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: library vs a baseline measured in the same run; prints ratios."""
+    session.install("-e", ".[all]", "duckdb>=1.0", "psutil")
+    session.run("python", "benchmarks/run.py", *session.posargs)
