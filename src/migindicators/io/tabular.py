@@ -1,0 +1,164 @@
+"""Parquet and CSV files read chunk by chunk, needed columns only; one entry point for all formats.
+
+:func:`iter_chunks` dispatches on the file suffix: Parquet (``pyarrow.parquet`` record
+batches; optional extra ``parquet``), CSV and ``.csv.gz`` (the streaming pyarrow CSV reader
+when pyarrow is installed, else pandas ``read_csv`` with ``chunksize``), Stata/SPSS
+(:mod:`migindicators.io.stata`) and IPUMS fixed-width ``.dat``/``.dat.gz`` with a DDI
+codebook (:mod:`migindicators.io.fixed_width`). Every reader reads only *columns*, so the
+memory of a tabulation is bounded by ``chunk_rows`` × the needed columns, not by the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from migindicators.io.ddi import Codebook, read_ddi
+from migindicators.io.fixed_width import iter_fixed_width
+from migindicators.io.stata import STATA_SUFFIXES, iter_stata
+
+__all__ = ["available_columns", "file_format", "iter_chunks", "iter_csv", "iter_parquet"]
+
+
+def file_format(path: str | Path) -> str:
+    """``"parquet"``, ``"csv"``, ``"stata"`` or ``"fixed_width"`` from the file name."""
+    name = Path(path).name.lower()
+    for ext in (".gz", ".bz2", ".zst", ".xz"):
+        name = name.removesuffix(ext)
+    suffix = Path(name).suffix
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in STATA_SUFFIXES:
+        return "stata"
+    if suffix == ".dat":
+        return "fixed_width"
+    if Path(path).is_dir():
+        return "parquet"  # a directory of Parquet files (a dataset)
+    raise ValueError(
+        f"{Path(path).name}: unknown file type; use .parquet, .csv(.gz), "
+        ".dta/.sav, or .dat(.gz) with its DDI codebook"
+    )
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError:
+        raise ImportError(
+            "reading Parquet needs pyarrow: pip install 'migindicators[parquet]'"
+        ) from None
+    return pyarrow
+
+
+def available_columns(path: str | Path, *, ddi: Codebook | str | Path | None = None) -> list[str]:
+    """The column names of a file, read from its header or metadata only."""
+    kind = file_format(path)
+    if kind == "parquet":
+        _pyarrow()
+        import pyarrow.dataset as pads
+
+        return list(pads.dataset(str(path), format="parquet").schema.names)
+    if kind == "csv":
+        return list(pd.read_csv(path, nrows=0).columns)
+    if kind == "stata":
+        return list(next(iter_stata(path, chunk_rows=1)).columns)
+    if ddi is None:
+        raise ValueError(f"{Path(path).name}: a fixed-width file needs its DDI codebook (ddi=)")
+    book = ddi if isinstance(ddi, Codebook) else read_ddi(ddi)
+    return book.names
+
+
+def iter_parquet(
+    path: str | Path, *, columns: Sequence[str] | None = None, chunk_rows: int = 1_000_000
+) -> Iterator[pd.DataFrame]:
+    """Yield Parquet record batches of at most *chunk_rows* rows as pandas frames."""
+    _pyarrow()
+    import pyarrow.dataset as pads
+
+    dataset = pads.dataset(str(path), format="parquet")
+    first = 0
+    for batch in dataset.to_batches(
+        columns=list(columns) if columns is not None else None,
+        batch_size=chunk_rows,
+        use_threads=True,
+    ):
+        if batch.num_rows == 0:
+            continue
+        frame = batch.to_pandas()
+        frame.index = pd.RangeIndex(first, first + len(frame))
+        first += len(frame)
+        yield frame
+
+
+def iter_csv(
+    path: str | Path, *, columns: Sequence[str] | None = None, chunk_rows: int = 1_000_000
+) -> Iterator[pd.DataFrame]:
+    """Yield chunks of a CSV file (optionally gzip-compressed), reading only *columns*."""
+    try:
+        import pyarrow.csv as pacsv
+    except ImportError:
+        pacsv = None
+    first = 0
+    if pacsv is not None:
+        convert = pacsv.ConvertOptions(include_columns=list(columns) if columns else None)
+        # block_size bounds the bytes parsed per batch; ~64 bytes per row is a fair guess.
+        read = pacsv.ReadOptions(block_size=max(1 << 20, min(chunk_rows * 64, 1 << 30)))
+        with pacsv.open_csv(str(path), read_options=read, convert_options=convert) as reader:
+            for batch in reader:
+                if batch.num_rows == 0:
+                    continue
+                frame = batch.to_pandas()
+                frame.index = pd.RangeIndex(first, first + len(frame))
+                first += len(frame)
+                yield frame
+        return
+    for frame in pd.read_csv(
+        path, usecols=list(columns) if columns else None, chunksize=chunk_rows
+    ):
+        frame.index = pd.RangeIndex(first, first + len(frame))
+        first += len(frame)
+        yield frame
+
+
+def iter_chunks(
+    path: str | Path,
+    *,
+    columns: Sequence[str] | None = None,
+    chunk_rows: int = 1_000_000,
+    ddi: Codebook | str | Path | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Yield chunks of any supported file, reading only *columns*.
+
+    Parameters
+    ----------
+    path : path
+        A Parquet file or directory, CSV (``.csv``, ``.csv.gz``), Stata/SPSS, or a
+        fixed-width ``.dat``/``.dat.gz`` (then *ddi* is required).
+    columns : sequence of str, optional
+        Source columns to read (default all).
+    chunk_rows : int
+        Rows per chunk (approximate for CSV).
+    ddi : Codebook or path, optional
+        The DDI codebook of a fixed-width file.
+    """
+    kind = file_format(path)
+    if kind == "parquet":
+        return iter_parquet(path, columns=columns, chunk_rows=chunk_rows)
+    if kind == "csv":
+        return iter_csv(path, columns=columns, chunk_rows=chunk_rows)
+    if kind == "stata":
+        return iter_stata(path, columns=columns, chunk_rows=chunk_rows)
+    if ddi is None:
+        sibling = Path(str(path).removesuffix(".gz")).with_suffix(".xml")
+        if not sibling.exists():
+            raise ValueError(
+                f"{Path(path).name}: a fixed-width file needs its DDI codebook "
+                "(ddi=path/to/extract.xml)"
+            )
+        ddi = sibling
+    return iter_fixed_width(path, ddi, columns=columns, chunk_rows=chunk_rows)
