@@ -1,0 +1,305 @@
+"""Charts for the report, as self-contained SVG data URIs (needs the ``charts`` extra).
+
+Which chart suits a result is decided from its columns and registry entry, so new
+indicators get charts without changes here:
+
+* **Remittance costs** (SDG 10.c.1: series ``SI_RMT_COST*`` or an id with ``remit``, unit
+  percent): cost by corridor in the latest period against the 3 % target and the 5 %
+  corridor ceiling, and the trend of the average cost by period.
+* **Population pyramid** (grouping columns ``sex``, ``age_group`` and
+  ``migratory_status``): migrants beside non-migrants, males left and females right, each
+  as a share of its own population so the two shapes compare.
+* **Flow matrix** (grouping columns ``origin`` and ``destination``): a heat map of the
+  latest period.
+
+Every function returns a list of :class:`Chart` (empty when the result does not fit).
+:func:`charts_available` says whether matplotlib is installed; without it
+:func:`charts_for` returns an empty list and the report says charts need the extra.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migindicators.publish.codes import age_label, age_sort_key, group_columns
+from migindicators.result import Result
+
+__all__ = [
+    "Chart",
+    "charts_available",
+    "charts_for",
+    "flow_heatmap",
+    "population_pyramid",
+    "remittance_costs",
+]
+
+_CORRIDOR_PAIRS = (
+    ("source", "destination"),
+    ("sending", "receiving"),
+    ("origin", "destination"),
+    ("send_country", "receive_country"),
+    ("source_country", "destination_country"),
+)
+_PERIOD_COLUMNS = ("period", "quarter", "time_period")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: a title, alternative text, and the image as a ``data:`` URI."""
+
+    title: str
+    alt: str
+    data_uri: str
+
+
+def charts_available() -> bool:
+    """Whether matplotlib (the ``charts`` extra) can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    # SVG text as paths would be bigger; keep text as text and a fixed hash salt so that
+    # the same data gives the same file.
+    matplotlib.rcParams["svg.hashsalt"] = "migindicators"
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _to_uri(fig: Any) -> str:
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"data:image/svg+xml;base64,{encoded}"
+
+
+def _is_remittance(result: Result) -> bool:
+    series = str(result.metadata.get("sdmx_series") or "")
+    sdg = str(result.metadata.get("sdg") or "")
+    return result.unit == "percent" and (
+        series.startswith("SI_RMT") or sdg == "10.c.1" or "remit" in result.indicator
+    )
+
+
+def _period_column(columns: list[str]) -> str | None:
+    return next((c for c in _PERIOD_COLUMNS if c in columns), None)
+
+
+def _corridor_labels(data: pd.DataFrame, groups: list[str]) -> pd.Series | None:
+    if "corridor" in groups:
+        return data["corridor"].astype("string")
+    for left, right in _CORRIDOR_PAIRS:
+        if left in groups and right in groups:
+            return data[left].astype("string") + " → " + data[right].astype("string")
+    if "ref_area" in groups:
+        return data["ref_area"].astype("string")
+    return None
+
+
+def remittance_costs(result: Result) -> list[Chart]:
+    """Cost by corridor (latest period) against the 3 % and 5 % lines; average by period."""
+    if not _is_remittance(result) or not len(result.data):
+        return []
+    plt = _pyplot()
+    data = result.data
+    groups = group_columns(result)
+    labels = _corridor_labels(data, groups)
+    period = _period_column(groups)
+    charts: list[Chart] = []
+    if labels is not None:
+        frame = pd.DataFrame({"corridor": labels, "value": data["value"].astype(float)})
+        if period is not None:
+            frame["period"] = data[period].astype("string")
+            latest = frame["period"].dropna().max()
+            frame = frame[frame["period"] == latest]
+        else:
+            latest = None
+        cost = frame.groupby("corridor")["value"].mean().dropna().sort_values()
+        if len(cost):
+            cost = cost.iloc[-40:]
+            fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.28 * len(cost) + 1.2)))
+            colours = [
+                "#2b8a3e" if v <= 3 else "#e8a400" if v <= 5 else "#c92a2a" for v in cost.to_numpy()
+            ]
+            ax.barh(list(cost.index), cost.to_numpy(), color=colours)
+            ax.axvline(3, color="#2b8a3e", linestyle="--", label="3 % target (SDG 10.c)")
+            ax.axvline(5, color="#c92a2a", linestyle=":", label="5 % corridor ceiling")
+            ax.set_xlabel("average total cost of sending 200 USD (%)")
+            ax.legend(loc="lower right", fontsize=8)
+            when = f" ({latest})" if latest is not None else ""
+            ax.set_title(f"Remittance cost by corridor{when}")
+            charts.append(
+                Chart(
+                    f"Remittance cost by corridor{when}",
+                    "Horizontal bars of the cost per corridor with vertical lines at 3 % and 5 %",
+                    _to_uri(fig),
+                )
+            )
+    if period is not None:
+        trend = (
+            pd.DataFrame(
+                {"period": data[period].astype("string"), "value": data["value"].astype(float)}
+            )
+            .groupby("period")["value"]
+            .mean()
+            .dropna()
+        )
+        if len(trend) >= 2:
+            fig, ax = plt.subplots(figsize=(7.5, 3.2))
+            ax.plot(
+                list(trend.index),
+                trend.to_numpy(),
+                marker="o",
+                color="#1864ab",
+                label="average of the cells",
+            )
+            ax.axhline(3, color="#2b8a3e", linestyle="--", label="3 %")
+            ax.axhline(5, color="#c92a2a", linestyle=":", label="5 %")
+            ax.set_ylabel("%")
+            ax.set_ylim(bottom=0)
+            ax.tick_params(axis="x", labelrotation=45)
+            ax.legend(fontsize=8)
+            ax.set_title("Average remittance cost by period")
+            charts.append(
+                Chart(
+                    "Average remittance cost by period",
+                    "Line of the average cost per period with lines at 3 % and 5 %",
+                    _to_uri(fig),
+                )
+            )
+    return charts
+
+
+def _latest(data: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    period = _period_column(groups)
+    if period is not None and len(data):
+        data = data[data[period].astype("string") == data[period].astype("string").max()]
+    if "ref_area" in groups and len(data):
+        area = data["ref_area"].value_counts().index[0]
+        data = data[data["ref_area"] == area]
+    return data
+
+
+def population_pyramid(result: Result) -> list[Chart]:
+    """Migrants and non-migrants by sex and age group, each as % of its own population."""
+    groups = group_columns(result)
+    if not {"sex", "age_group", "migratory_status"} <= set(groups):
+        return []
+    data = _latest(result.data, groups)
+    data = data[
+        data["sex"].isin(["F", "M"])
+        & (data["age_group"] != "_T")
+        & data["migratory_status"].isin(["MS_MIGRANT", "MS_NOMIGRANT"])
+    ]
+    if not len(data):
+        return []
+    plt = _pyplot()
+    ages = sorted(data["age_group"].unique(), key=age_sort_key)
+    fig, axes = plt.subplots(1, 2, figsize=(8.5, max(3.0, 0.3 * len(ages) + 1.5)), sharey=True)
+    percent = result.unit == "percent"
+    for ax, (status, title) in zip(
+        axes, (("MS_MIGRANT", "Migrants"), ("MS_NOMIGRANT", "Non-migrants")), strict=True
+    ):
+        part = data[data["migratory_status"] == status]
+        table = part.pivot_table(
+            index="age_group", columns="sex", values="value", aggfunc="sum"
+        ).reindex(index=ages, columns=["M", "F"])
+        table = table.astype(float).fillna(0.0)
+        total = float(table.to_numpy().sum())
+        if not percent and total > 0:
+            table = 100 * table / total
+        y = np.arange(len(ages))
+        ax.barh(y, -table["M"].to_numpy(), color="#1c7ed6", label="Males")
+        ax.barh(y, table["F"].to_numpy(), color="#e64980", label="Females")
+        ax.set_yticks(y, [age_label(a) for a in ages])
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_title(title)
+        limit = float(np.abs(table.to_numpy()).max() or 1.0) * 1.1
+        ax.set_xlim(-limit, limit)
+        ax.set_xlabel("% of the group" if not percent else "%")
+        ax.legend(fontsize=8, loc="lower right")
+    when = ""
+    if "time_period" in groups:
+        when = f", {data['time_period'].iloc[0]}"
+    area = f" {data['ref_area'].iloc[0]}" if "ref_area" in groups else ""
+    fig.suptitle(f"Population pyramid by migratory status{area}{when}")
+    return [
+        Chart(
+            f"Population pyramid by migratory status{area}{when}",
+            "Two population pyramids, migrants and non-migrants, males left, females right",
+            _to_uri(fig),
+        )
+    ]
+
+
+def flow_heatmap(result: Result) -> list[Chart]:
+    """Heat map of the origin × destination matrix of the latest period."""
+    groups = group_columns(result)
+    pair = next(
+        (
+            (o, d)
+            for o, d in (("origin", "destination"), ("from", "to"))
+            if o in groups and d in groups
+        ),
+        None,
+    )
+    if pair is None:
+        return []
+    origin, destination = pair
+    data = result.data
+    period = _period_column(groups)
+    if period is not None and len(data):
+        data = data[data[period].astype("string") == data[period].astype("string").max()]
+    others = [c for c in groups if c not in {origin, destination, period}]
+    for column in others:  # keep totals of any other breakdown
+        if (data[column] == "_T").any():
+            data = data[data[column] == "_T"]
+    data = data[(data[origin] != "_T") & (data[destination] != "_T")]
+    if not len(data):
+        return []
+    matrix = data.pivot_table(
+        index=origin, columns=destination, values="value", aggfunc="sum"
+    ).astype(float)
+    matrix = matrix.iloc[:30, :30]
+    plt = _pyplot()
+    fig, ax = plt.subplots(
+        figsize=(max(4.5, 0.4 * matrix.shape[1] + 2.5), max(3.5, 0.35 * matrix.shape[0] + 1.5))
+    )
+    image = ax.imshow(matrix.to_numpy(), cmap="viridis", aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), list(matrix.columns), rotation=90)
+    ax.set_yticks(range(matrix.shape[0]), list(matrix.index))
+    ax.set_xlabel(destination)
+    ax.set_ylabel(origin)
+    fig.colorbar(image, ax=ax, label=result.unit or "value")
+    when = f" ({data[period].iloc[0]})" if period is not None else ""
+    ax.set_title(f"Flows, {origin} × {destination}{when}")
+    return [
+        Chart(
+            f"Flows, {origin} × {destination}{when}",
+            "Heat map of the flow matrix, origins in rows and destinations in columns",
+            _to_uri(fig),
+        )
+    ]
+
+
+def charts_for(result: Result) -> list[Chart]:
+    """Every chart that suits *result* (none when matplotlib is missing)."""
+    if not charts_available():
+        return []
+    return [*remittance_costs(result), *population_pyramid(result), *flow_heatmap(result)]

@@ -1,0 +1,219 @@
+"""Library codes → SDMX code lists of the SDG data structure (DSD ``IAEG-SDGs:SDG``).
+
+The library keeps SDMX-like codes in its tidy frames (``sex`` is ``F``/``M``/``_T``,
+``migratory_status`` is ``MS_MIGRANT``/``MS_NOMIGRANT``/``_T``, ``ref_area`` is ISO 3166-1
+alpha-3 or an M49 code), so most mappings are identities plus a few spelled-out synonyms.
+This module is the one place where these choices are written down:
+
+* ``SEX`` (CL_SEX): ``F``, ``M``, ``_T``; ``female``/``male``/``total`` are accepted.
+* ``AGE`` (CL_AGE): SDMX labels such as ``Y15T19``, ``Y_GE65``, ``Y_LT15`` pass through;
+  ``15-19``, ``65+``, ``<15`` are rewritten to them; blank means ``_T``.
+* ``COMPOSITE_BREAKDOWN``: migratory status travels here (the DSD has no migratory-status
+  dimension): ``MS_MIGRANT``, ``MS_NOMIGRANT``, ``MS_EUMIGRANT``, ``MS_NONEUMIGRANT``.
+* ``UNIT_MEASURE`` (CL_UNIT_MEASURE): see :data:`UNIT_MEASURE`; an ISO 4217 currency code
+  passes through; a library unit with no SDG code is written upper-cased and reported by
+  :func:`unit_measure_known`.
+* ``OBS_STATUS`` (SDMX CL_OBS_STATUS): from the library's cell flags, see :data:`FLAG_OBS_STATUS`.
+* ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.countries.to_m49`.
+
+References
+----------
+IAEG-SDGs, *SDG Data Structure Definition* (``IAEG-SDGs:SDG``, SDMX registry).
+SDMX, *Cross-domain code lists* CL_SEX, CL_AGE, CL_OBS_STATUS, CL_UNIT_MULT.
+UN Statistics Division, *Standard country or area codes for statistical use (M49)*.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from migindicators.countries import to_m49
+from migindicators.result import Result
+from migindicators.units import is_currency
+
+__all__ = [
+    "AGE_LABELS",
+    "FLAG_OBS_STATUS",
+    "MIGRATORY_STATUS",
+    "OBS_STATUS_PRIORITY",
+    "SEX",
+    "UNIT_MEASURE",
+    "age_code",
+    "composite_breakdown_code",
+    "group_columns",
+    "obs_status",
+    "ref_area_m49",
+    "sex_code",
+    "unit_measure",
+    "unit_measure_known",
+]
+
+TOTAL = "_T"
+
+#: Library sex code or synonym → CL_SEX.
+SEX: dict[str, str] = {
+    "F": "F",
+    "M": "M",
+    "_T": TOTAL,
+    "female": "F",
+    "male": "M",
+    "total": TOTAL,
+    "T": TOTAL,
+    "": TOTAL,
+}
+
+#: Migratory-status code or synonym → COMPOSITE_BREAKDOWN code.
+MIGRATORY_STATUS: dict[str, str] = {
+    "MS_MIGRANT": "MS_MIGRANT",
+    "MS_NOMIGRANT": "MS_NOMIGRANT",
+    "MS_EUMIGRANT": "MS_EUMIGRANT",
+    "MS_NONEUMIGRANT": "MS_NONEUMIGRANT",
+    "migrant": "MS_MIGRANT",
+    "non-migrant": "MS_NOMIGRANT",
+    "nonmigrant": "MS_NOMIGRANT",
+    "non_migrant": "MS_NOMIGRANT",
+    "_T": TOTAL,
+    "": TOTAL,
+}
+
+#: Library unit string (pint) → CL_UNIT_MEASURE code.
+UNIT_MEASURE: dict[str, str] = {
+    "percent": "PT",
+    "%": "PT",
+    "per_100000": "PER_100000_POP",
+    "per_100k": "PER_100000_POP",
+    "person": "NUMBER",
+    "persons": "NUMBER",
+    "dimensionless": "NUMBER",
+    "count": "NUMBER",
+    "": "NUMBER",
+}
+
+#: Library flag → SDMX OBS_STATUS. Flags not listed here (and cells without a flag) are
+#: ``A`` (normal value); every flag also travels verbatim in ``COMMENT_OBS``.
+FLAG_OBS_STATUS: dict[str, str] = {
+    "suppressed": "Q",  # missing value; suppressed
+    "zero_denominator": "M",  # missing value; data cannot exist
+    "no_qualifying_service": "M",
+    "missing_input": "O",  # missing value
+    "low_n": "U",  # low reliability
+    "high_cv": "U",
+    "imputed": "I",  # imputed value
+    "estimated": "E",  # estimated value
+}
+
+#: When a cell has several flags, the first status in this order wins.
+OBS_STATUS_PRIORITY = ("Q", "M", "O", "U", "I", "E", "A")
+
+#: Labels of AGE codes for human-readable outputs (Open SDG, report).
+AGE_LABELS: dict[str, str] = {TOTAL: ""}
+
+_RANGE = re.compile(r"^\s*(\d+)\s*[-–]\s*(\d+)\s*$")
+_PLUS = re.compile(r"^\s*(\d+)\s*(\+|and over|or more)\s*$")
+_UNDER = re.compile(r"^\s*(<|under\s*)(\d+)\s*$")
+_SDMX_RANGE = re.compile(r"^Y(\d+)T(\d+)$")
+_SDMX_GE = re.compile(r"^Y_GE(\d+)$")
+_SDMX_LT = re.compile(r"^Y_LT(\d+)$")
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def sex_code(value: object) -> str:
+    """CL_SEX code of a library sex value (unknown values pass through unchanged)."""
+    text = _text(value)
+    return SEX.get(text, SEX.get(text.lower(), text))
+
+
+def composite_breakdown_code(value: object) -> str:
+    """COMPOSITE_BREAKDOWN code of a migratory status (unknown values pass through)."""
+    text = _text(value)
+    return MIGRATORY_STATUS.get(text, MIGRATORY_STATUS.get(text.lower(), text))
+
+
+def age_code(value: object) -> str:
+    """CL_AGE code of an age-group label: ``15-19`` → ``Y15T19``, ``65+`` → ``Y_GE65``."""
+    text = _text(value)
+    if text in {"", TOTAL, "total", "Total"}:
+        return TOTAL
+    if match := _RANGE.match(text):
+        return f"Y{int(match[1])}T{int(match[2])}"
+    if match := _PLUS.match(text):
+        return f"Y_GE{int(match[1])}"
+    if match := _UNDER.match(text):
+        return f"Y_LT{int(match[2])}"
+    return text
+
+
+def age_label(code: object) -> str:
+    """Human label of an AGE code: ``Y15T19`` → ``15-19``, ``Y_GE65`` → ``65+``, ``_T`` → ``""``."""
+    text = _text(code)
+    if text in AGE_LABELS:
+        return AGE_LABELS[text]
+    if match := _SDMX_RANGE.match(text):
+        return f"{match[1]}-{match[2]}"
+    if match := _SDMX_GE.match(text):
+        return f"{match[1]}+"
+    if match := _SDMX_LT.match(text):
+        return f"<{match[1]}"
+    return text
+
+
+def age_sort_key(code: object) -> tuple[int, str]:
+    """A key that sorts age codes by their lower bound (totals last)."""
+    text = age_code(code)
+    for pattern, group in ((_SDMX_RANGE, 1), (_SDMX_GE, 1)):
+        if match := pattern.match(text):
+            return int(match[group]), text
+    if _SDMX_LT.match(text):
+        return -1, text
+    return 10_000, text
+
+
+def unit_measure(unit: str) -> str:
+    """CL_UNIT_MEASURE code of a library unit string (currencies pass through)."""
+    text = unit.strip()
+    if text in UNIT_MEASURE:
+        return UNIT_MEASURE[text]
+    if is_currency(text):
+        return text.upper()
+    return text.upper()
+
+
+def unit_measure_known(unit: str) -> bool:
+    """Whether :func:`unit_measure` has a real SDG code for *unit* (not just upper-casing)."""
+    text = unit.strip()
+    return text in UNIT_MEASURE or is_currency(text)
+
+
+def obs_status(flags: object) -> str:
+    """OBS_STATUS of a cell from its ``;``-joined library flags (``A`` when none applies)."""
+    codes = [c for c in _text(flags).split(";") if c]
+    statuses = {FLAG_OBS_STATUS.get(c, "A") for c in codes} | {"A"}
+    return next(s for s in OBS_STATUS_PRIORITY if s in statuses)
+
+
+def ref_area_m49(codes: pd.Series) -> pd.Series:
+    """REF_AREA codes: ISO3 → M49 (three digits); M49 passes through; unknown codes unchanged."""
+    m49 = to_m49(codes)
+    raw = codes.astype("string")
+    return m49.fillna(raw).astype("string")
+
+
+def group_columns(result: Result) -> list[str]:
+    """The grouping columns of *result*: those before ``value`` in :attr:`Result.data`.
+
+    (:func:`~migindicators.result.make_result` puts the groups first, then the value columns,
+    then indicator-specific extras such as numerators, which are not groups.)
+    """
+    columns = list(result.data.columns)
+    if "value" not in columns:
+        return []
+    return columns[: columns.index("value")]

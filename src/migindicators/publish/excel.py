@@ -1,0 +1,162 @@
+"""Excel workbooks: one sheet per result plus a metadata sheet (needs the ``excel`` extra).
+
+The ``Metadata`` sheet lists, per indicator: name, SDG code, SDMX series, definition, unit,
+method, sources (references), options, inputs (fingerprints), library version and row
+accounting; below it, every exclusion (input, reason, rows, detail).
+
+**No formula ever runs.** A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab
+or carriage return) would be taken as a formula by a spreadsheet: such cells are written as
+explicit string cells with Excel's quote prefix, so the text shows as typed and nothing is
+evaluated (OWASP, *CSV/formula injection*). Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migindicators.result import Result
+
+__all__ = ["FORMULA_PREFIXES", "needs_escape", "sheet_name", "write_excel"]
+
+#: First characters that make a spreadsheet treat text as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def needs_escape(text: str) -> bool:
+    """Whether *text* would be read as a formula by a spreadsheet."""
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def sheet_name(name: str, taken: Sequence[str] = ()) -> str:
+    """A valid, unique Excel sheet name (at most 31 characters, no ``[]:*?/\\``)."""
+    base = _BAD_SHEET_CHARS.sub("_", name).strip("'") or "sheet"
+    base = base[:31]
+    candidate, n = base, 2
+    lowered = {t.lower() for t in taken}
+    while candidate.lower() in lowered:
+        suffix = f"~{n}"
+        candidate = base[: 31 - len(suffix)] + suffix
+        n += 1
+    return candidate
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _write_row(sheet: Any, row: Sequence[Any], *, bold: bool = False) -> None:
+    from openpyxl.styles import Font
+
+    sheet.append([None] * len(row))
+    r = sheet.max_row
+    for c, raw in enumerate(row, start=1):
+        value = _cell_value(raw)
+        cell = sheet.cell(row=r, column=c)
+        if isinstance(value, str) and needs_escape(value):
+            # An explicit string cell is never evaluated; the quote prefix keeps it text
+            # even when a user edits the cell.
+            cell.value = value
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        else:
+            cell.value = value
+        if bold:
+            cell.font = Font(bold=True)
+
+
+def _metadata_rows(result: Result, title: str) -> list[list[Any]]:
+    from migindicators.registry import registry
+
+    meta = result.metadata
+    spec = registry.get(result.indicator)
+    rows: list[list[Any]] = [
+        ["sheet", title],
+        ["indicator", result.indicator],
+        ["name", meta.get("name", "")],
+        ["sdg", meta.get("sdg") or ""],
+        ["sdmx_series", meta.get("sdmx_series") or ""],
+        ["definition", spec.definition if spec is not None else ""],
+        ["unit", result.unit],
+        ["method", meta.get("method", "")],
+        ["sources", "\n".join(spec.references) if spec is not None else ""],
+        ["options", json.dumps(meta.get("options", {}), sort_keys=True, default=str)],
+        ["inputs", json.dumps(meta.get("inputs", {}), sort_keys=True, default=str)],
+        ["rows", json.dumps(meta.get("rows", {}), sort_keys=True, default=str)],
+        ["version", f"{meta.get('library', 'migindicators')} {meta.get('version', '')}"],
+    ]
+    return rows
+
+
+def write_excel(
+    results: Result | Iterable[Result], path: str | Path, *, titles: Sequence[str] | None = None
+) -> Path:
+    """Write *results* to an ``.xlsx`` workbook at *path*; return the path.
+
+    Parameters
+    ----------
+    results : Result or iterable of Result
+        One sheet each, named after the indicator id (made unique and at most 31 chars).
+    path : str or Path
+        The workbook to write.
+    titles : sequence of str, optional
+        Sheet names to use instead of the indicator ids.
+    """
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment
+    except ImportError as exc:
+        raise ImportError(
+            "Excel output needs the excel extra: pip install 'migindicators[excel]'"
+        ) from exc
+    items = [results] if isinstance(results, Result) else list(results)
+    book = Workbook()
+    meta_sheet = book.active
+    meta_sheet.title = "Metadata"
+    names: list[str] = ["Metadata", "Exclusions"]
+    exclusions: list[list[Any]] = []
+    for i, result in enumerate(items):
+        wanted = titles[i] if titles is not None and i < len(titles) else result.indicator
+        name = sheet_name(wanted, names)
+        names.append(name)
+        for row in _metadata_rows(result, name):
+            _write_row(meta_sheet, row)
+        meta_sheet.append([])
+        sheet = book.create_sheet(name)
+        data = result.data
+        _write_row(sheet, list(data.columns), bold=True)
+        for record in data.itertuples(index=False, name=None):
+            _write_row(sheet, list(record))
+        sheet.freeze_panes = "A2"
+        for rec in result.exclusions.itertuples(index=False):
+            exclusions.append([name, rec.input, rec.reason, rec.rows, rec.weighted, rec.detail])
+    for row in meta_sheet.iter_rows(min_col=2, max_col=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    meta_sheet.column_dimensions["A"].width = 14
+    meta_sheet.column_dimensions["B"].width = 100
+    excl_sheet = book.create_sheet("Exclusions", 1)
+    _write_row(excl_sheet, ["sheet", "input", "reason", "rows", "weighted", "detail"], bold=True)
+    for row in exclusions:
+        _write_row(excl_sheet, row)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target

@@ -1,0 +1,164 @@
+"""Open SDG data files: one CSV per SDG indicator, as the ``sdg-build`` tools read them.
+
+Layout of a file (``indicator_10-7-4.csv`` for SDG 10.7.4)::
+
+    Year,Sex,Age,Migratory status,...,Units,Series,GeoCode,Value
+
+* ``Year``: ``time_period``.
+* Disaggregation columns: one per grouping column other than ``ref_area`` and
+  ``time_period``, with readable names and values (``sex`` → ``Sex`` with ``Female``/``Male``,
+  ``age_group`` → ``Age`` with ``15-19``/``65+``, ``migratory_status`` → ``Migratory status``
+  with ``Migrants``/``Non-migrants``). Totals (``_T``) are written as blank cells, which is
+  how Open SDG recognises the headline series.
+* ``Units``: the result's unit in words; ``Series``: the SDMX series code of the registry
+  entry (Open SDG shows it as the series selector; the SDG global database uses the same
+  codes); ``GeoCode``: ``ref_area`` as given (ISO3 for countries, M49 for aggregates);
+  ``Value``: the value (blank when NaN).
+
+Several results for the same SDG code (several series, or several demo runs) go into the
+same file. **Indicators without an SDG code** have no place in an Open SDG site's numbering
+(``indicator_<goal>-<target>-<n>``), so they are not written; :func:`write_open_sdg`
+returns their ids under ``skipped`` so that the caller can say so (the report does).
+
+References
+----------
+open-sdg, *sdg-build* data format (``indicator_1-1-1.csv``: Year, disaggregations, Units,
+Series, GeoCode, Value), https://open-sdg.readthedocs.io/en/latest/data-format/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migindicators.publish.codes import age_code, age_label, group_columns, sex_code
+from migindicators.result import Result
+
+__all__ = ["OpenSdgOutput", "open_sdg_filename", "sdg_code_of", "to_open_sdg", "write_open_sdg"]
+
+_DISAGGREGATION_NAMES = {
+    "sex": "Sex",
+    "age_group": "Age",
+    "migratory_status": "Migratory status",
+    "urbanisation": "Location",
+    "urbanization": "Location",
+}
+_SEX_LABELS = {"F": "Female", "M": "Male", "_T": ""}
+_STATUS_LABELS = {
+    "MS_MIGRANT": "Migrants",
+    "MS_NOMIGRANT": "Non-migrants",
+    "MS_EUMIGRANT": "EU migrants",
+    "MS_NONEUMIGRANT": "Non-EU migrants",
+    "_T": "",
+}
+_UNIT_LABELS = {
+    "percent": "Percentage (%)",
+    "per_100000": "Per 100 000 population",
+    "person": "Number",
+    "month_of_earnings": "Months of earnings",
+}
+
+
+@dataclass
+class OpenSdgOutput:
+    """What :func:`write_open_sdg` wrote: files by SDG code, and results it left out."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def sdg_code_of(result: Result) -> str | None:
+    """The SDG indicator code (``"10.7.4"``) of *result*, or ``None``."""
+    code = result.metadata.get("sdg")
+    if code:
+        return str(code)
+    from migindicators.registry import registry
+
+    spec = registry.get(result.indicator)
+    return spec.sdg if spec is not None else None
+
+
+def open_sdg_filename(sdg_code: str) -> str:
+    """Open SDG's file name for an SDG code: ``10.7.4`` → ``indicator_10-7-4.csv``."""
+    return f"indicator_{sdg_code.strip().replace('.', '-')}.csv"
+
+
+def _label(column: str, value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if column == "sex":
+        return _SEX_LABELS.get(sex_code(value), str(value))
+    if column == "age_group":
+        return age_label(age_code(value))
+    if column == "migratory_status":
+        return _STATUS_LABELS.get(str(value), str(value))
+    text = str(value)
+    return "" if text == "_T" else text
+
+
+def _value(value: Any) -> str:
+    if value is None or value is pd.NA or not np.isfinite(float(value)):
+        return ""
+    return str(np.format_float_positional(float(value), unique=True, trim="-"))
+
+
+def to_open_sdg(result: Result) -> pd.DataFrame:
+    """The Open SDG rows of one result (all cells strings, sorted for stable files)."""
+    from migindicators.publish.sdmx import series_of
+
+    data = result.data
+    groups = [c for c in group_columns(result) if c not in {"ref_area", "time_period"}]
+    out = pd.DataFrame(
+        {
+            "Year": data["time_period"].astype("string").fillna("")
+            if "time_period" in data.columns
+            else ""
+        }
+    )
+    for column in groups:
+        name = _DISAGGREGATION_NAMES.get(column, column.replace("_", " ").capitalize())
+        out[name] = [_label(column, v) for v in data[column]]
+    unit = result.unit
+    out["Units"] = _UNIT_LABELS.get(unit, unit)
+    out["Series"] = series_of(result) or result.indicator
+    out["GeoCode"] = (
+        data["ref_area"].astype("string").fillna("") if "ref_area" in data.columns else ""
+    )
+    out["Value"] = [_value(v) for v in data["value"]]
+    out = out.astype("string").fillna("")
+    keys = [c for c in out.columns if c != "Value"]
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def write_open_sdg(results: Result | Iterable[Result], directory: str | Path) -> OpenSdgOutput:
+    """Write one ``indicator_<code>.csv`` per SDG code into *directory*.
+
+    Results without an SDG code are not written (see the module notes) and are listed in
+    the returned :class:`OpenSdgOutput`'s ``skipped``.
+    """
+    items = [results] if isinstance(results, Result) else list(results)
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    by_code: dict[str, list[pd.DataFrame]] = {}
+    output = OpenSdgOutput()
+    for result in items:
+        code = sdg_code_of(result)
+        if code is None:
+            output.skipped.append(result.indicator)
+            continue
+        by_code.setdefault(code, []).append(to_open_sdg(result))
+    for code, frames in sorted(by_code.items()):
+        frame = pd.concat(frames, ignore_index=True).fillna("")
+        head = ["Year"]
+        tail = ["Units", "Series", "GeoCode", "Value"]
+        middle = [c for c in frame.columns if c not in head and c not in tail]
+        frame = frame[head + middle + tail].drop_duplicates()
+        path = target / open_sdg_filename(code)
+        frame.to_csv(path, index=False, lineterminator="\n")
+        output.files[code] = path
+    return output

@@ -1,0 +1,436 @@
+"""SDMX-CSV (and, with the ``sdmx`` extra, SDMX-ML) for the UN SDG global database.
+
+The columns follow the SDG data structure definition (DSD ``IAEG-SDGs:SDG``): the
+dimensions in DSD order, ``OBS_VALUE``, then the attributes. Every result becomes one
+block of observations under its registry entry's SDMX series code (``sdmx_series``).
+
+How library columns become DSD columns
+--------------------------------------
+======================  =================================================================
+DSD column              filled from (default when the result has no such column)
+======================  =================================================================
+DATAFLOW                ``dataflow=`` (default ``IAEG-SDGs:DF_SDG_GLH(1.0)``; use the
+                        identifier and version the receiving agency gives you)
+FREQ                    ``freq=`` (default ``A``, annual)
+REPORTING_TYPE          ``reporting_type=`` (default ``N``, national data; ``G`` global)
+SERIES                  the registry entry's ``sdmx_series``
+REF_AREA                ``ref_area`` as a UN M49 code (ISO3 converted; M49 kept)
+SEX                     ``sex`` (``_T``)
+AGE                     ``age_group`` (``_T``); ``15-19`` style labels become ``Y15T19``
+URBANISATION            ``urbanisation`` (``_T``)
+INCOME_WEALTH_QUANTILE  ``income_wealth_quantile`` (``_T``)
+EDUCATION_LEV           ``education_lev`` (``_T``)
+OCCUPATION              ``occupation`` (``_T``)
+CUST_BREAKDOWN          ``cust_breakdown``; otherwise every other grouping column
+                        (``corridor``, ``origin``, ``destination``, …) joined with ``_``;
+                        ``_T`` when there is none
+COMPOSITE_BREAKDOWN     ``migratory_status`` (``MS_MIGRANT``/``MS_NOMIGRANT``) or
+                        ``composite_breakdown`` (``_T``)
+DISABILITY_STATUS       ``disability_status`` (``_T``)
+ACTIVITY, PRODUCT       ``activity``, ``product`` (``_T``)
+TIME_PERIOD             ``time_period`` (a year; ``2024Q1`` becomes ``2024-Q1``)
+OBS_VALUE               ``value`` (blank when NaN; shortest round-trip decimal)
+OBS_STATUS              the cell's flags through ``codes.FLAG_OBS_STATUS``
+UNIT_MULT               ``0`` (values are never scaled)
+UNIT_MEASURE            the result's unit through ``codes.unit_measure``
+NATURE                  ``nature=`` (default ``C``, country data)
+COMMENT_OBS             the cell's library flags, e.g. ``flags: low_n;incomplete_coverage``
+UPPER_BOUND/LOWER_BOUND ``ci_upper``/``ci_lower`` (blank when unknown)
+SOURCE_DETAIL           ``source_detail=`` (default blank)
+CUST_BREAKDOWN_LB       a label of CUST_BREAKDOWN, e.g. ``origin=MEX, destination=USA``
+======================  =================================================================
+
+The other conditional attributes of the DSD (BASE_PER, TIME_DETAIL, TIME_COVERAGE,
+COMMENT_TS, GEO_INFO_URL, GEO_INFO_TYPE, DATA_LAST_UPDATE) are left out: SDMX-CSV allows
+absent conditional attributes. Results whose indicator has no SDMX series are skipped
+(they cannot be sent to the SDG database) and listed by :func:`skipped_results`.
+
+References
+----------
+IAEG-SDGs, *SDG Data Structure Definition* ``IAEG-SDGs:SDG`` (dimensions and attributes).
+SDMX Technical Working Group, *SDMX-CSV format* (version 1.0).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migindicators.publish.codes import (
+    TOTAL,
+    age_code,
+    composite_breakdown_code,
+    group_columns,
+    obs_status,
+    ref_area_m49,
+    sex_code,
+    unit_measure,
+)
+from migindicators.result import Result
+
+__all__ = [
+    "ATTRIBUTES",
+    "DEFAULT_DATAFLOW",
+    "DIMENSIONS",
+    "MANDATORY_ATTRIBUTES",
+    "SDMX_CSV_COLUMNS",
+    "check_sdmx_csv",
+    "sdmx_dsd",
+    "series_of",
+    "skipped_results",
+    "to_sdmx",
+    "write_sdmx_csv",
+    "write_sdmx_ml",
+]
+
+DEFAULT_DATAFLOW = "IAEG-SDGs:DF_SDG_GLH(1.0)"
+
+#: The dimensions of the SDG DSD, in DSD order (TIME_PERIOD last).
+DIMENSIONS = (
+    "FREQ",
+    "REPORTING_TYPE",
+    "SERIES",
+    "REF_AREA",
+    "SEX",
+    "AGE",
+    "URBANISATION",
+    "INCOME_WEALTH_QUANTILE",
+    "EDUCATION_LEV",
+    "OCCUPATION",
+    "CUST_BREAKDOWN",
+    "COMPOSITE_BREAKDOWN",
+    "DISABILITY_STATUS",
+    "ACTIVITY",
+    "PRODUCT",
+    "TIME_PERIOD",
+)
+#: The attributes written (mandatory ones first).
+ATTRIBUTES = (
+    "OBS_STATUS",
+    "UNIT_MULT",
+    "UNIT_MEASURE",
+    "NATURE",
+    "COMMENT_OBS",
+    "UPPER_BOUND",
+    "LOWER_BOUND",
+    "SOURCE_DETAIL",
+    "CUST_BREAKDOWN_LB",
+)
+MANDATORY_ATTRIBUTES = ("OBS_STATUS", "UNIT_MULT", "UNIT_MEASURE")
+#: Every column of the SDMX-CSV file, in order.
+SDMX_CSV_COLUMNS = ("DATAFLOW", *DIMENSIONS, "OBS_VALUE", *ATTRIBUTES)
+
+# Library column → DSD dimension (besides ref_area and time_period).
+_COLUMN_DIMENSION: dict[str, str] = {
+    "sex": "SEX",
+    "age_group": "AGE",
+    "age": "AGE",
+    "migratory_status": "COMPOSITE_BREAKDOWN",
+    "composite_breakdown": "COMPOSITE_BREAKDOWN",
+    "urbanisation": "URBANISATION",
+    "urbanization": "URBANISATION",
+    "income_wealth_quantile": "INCOME_WEALTH_QUANTILE",
+    "education_lev": "EDUCATION_LEV",
+    "occupation": "OCCUPATION",
+    "cust_breakdown": "CUST_BREAKDOWN",
+    "disability_status": "DISABILITY_STATUS",
+    "activity": "ACTIVITY",
+    "product": "PRODUCT",
+}
+_CODE_FUNCTIONS: dict[str, Callable[[Any], str]] = {
+    "SEX": sex_code,
+    "AGE": age_code,
+    "COMPOSITE_BREAKDOWN": composite_breakdown_code,
+}
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
+_NOT_CODE = re.compile(r"[^A-Za-z0-9_@$-]+")
+
+
+def series_of(result: Result) -> str | None:
+    """The SDMX series code of *result*'s indicator (``None`` when it has none)."""
+    series = result.metadata.get("sdmx_series")
+    if series:
+        return str(series)
+    from migindicators.registry import registry
+
+    spec = registry.get(result.indicator)
+    return spec.sdmx_series if spec is not None else None
+
+
+def skipped_results(results: Iterable[Result]) -> list[str]:
+    """Indicator ids among *results* that have no SDMX series (left out of SDMX output)."""
+    return [r.indicator for r in results if series_of(r) is None]
+
+
+def _number(value: Any) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    number = float(value)
+    if not np.isfinite(number):
+        return ""
+    return str(np.format_float_positional(number, unique=True, trim="-"))
+
+
+def _time_period(value: Any) -> str:
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}\.0", text):
+        return text[:4]
+    if match := _QUARTER.match(text):
+        return f"{match[1]}-Q{match[2]}"
+    return text
+
+
+def _code(value: Any) -> str:
+    text = (
+        ""
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+        else str(value).strip()
+    )
+    return _NOT_CODE.sub("_", text).upper() if text else TOTAL
+
+
+def _one_result(
+    result: Result,
+    series: str,
+    *,
+    dataflow: str,
+    freq: str,
+    reporting_type: str,
+    nature: str,
+    source_detail: str,
+) -> pd.DataFrame:
+    data = result.data
+    n = len(data)
+    out: dict[str, Any] = {col: [""] * n for col in SDMX_CSV_COLUMNS}
+    out["DATAFLOW"] = [dataflow] * n
+    out["FREQ"] = [freq] * n
+    out["REPORTING_TYPE"] = [reporting_type] * n
+    out["SERIES"] = [series] * n
+    for dim in DIMENSIONS[4:-1]:
+        out[dim] = [TOTAL] * n
+    groups = group_columns(result)
+    extra = [
+        c for c in groups if c not in {"ref_area", "time_period"} and c not in _COLUMN_DIMENSION
+    ]
+    for column in groups:
+        target = _COLUMN_DIMENSION.get(column)
+        if target is None:
+            continue
+        func: Callable[[Any], str] = _CODE_FUNCTIONS.get(target, _code)
+        out[target] = [func(v) for v in data[column]]
+    if extra:
+        parts = [[_code(v) for v in data[c]] for c in extra]
+        custom = ["_".join(p for p in row) for row in zip(*parts, strict=True)]
+        if "cust_breakdown" in groups:
+            custom = [f"{a}_{b}" for a, b in zip(out["CUST_BREAKDOWN"], custom, strict=True)]
+        out["CUST_BREAKDOWN"] = custom
+        out["CUST_BREAKDOWN_LB"] = [
+            ", ".join(f"{c}={v}" for c, v in zip(extra, row, strict=True))
+            for row in zip(*[data[c].astype("string").fillna("") for c in extra], strict=True)
+        ]
+    if "ref_area" in data.columns:
+        out["REF_AREA"] = list(ref_area_m49(data["ref_area"]).fillna(""))
+    if "time_period" in data.columns:
+        out["TIME_PERIOD"] = [_time_period(v) for v in data["time_period"]]
+    out["OBS_VALUE"] = [_number(v) for v in data["value"]]
+    flags = data["flag"] if "flag" in data.columns else pd.Series([""] * n)
+    out["OBS_STATUS"] = [obs_status(f) for f in flags]
+    out["COMMENT_OBS"] = [f"flags: {f}" if isinstance(f, str) and f else "" for f in flags]
+    out["UNIT_MULT"] = ["0"] * n
+    units = data["unit"] if "unit" in data.columns else pd.Series([result.unit] * n)
+    out["UNIT_MEASURE"] = [
+        unit_measure(str(u) if isinstance(u, str) else result.unit) for u in units
+    ]
+    out["NATURE"] = [nature] * n
+    for attr, column in (("UPPER_BOUND", "ci_upper"), ("LOWER_BOUND", "ci_lower")):
+        if column in data.columns:
+            out[attr] = [_number(v) for v in data[column]]
+    out["SOURCE_DETAIL"] = [source_detail] * n
+    return pd.DataFrame(out, columns=list(SDMX_CSV_COLUMNS), dtype="object")
+
+
+def to_sdmx(
+    results: Result | Iterable[Result],
+    *,
+    dataflow: str = DEFAULT_DATAFLOW,
+    freq: str = "A",
+    reporting_type: str = "N",
+    nature: str = "C",
+    source_detail: str = "",
+) -> pd.DataFrame:
+    """SDMX-CSV rows (as strings) of *results* against the SDG DSD.
+
+    Parameters
+    ----------
+    results : Result or iterable of Result
+        Results whose indicators have an SDMX series; the others are skipped (see
+        :func:`skipped_results`).
+    dataflow : str
+        The DATAFLOW column, ``AGENCY:ID(VERSION)``.
+    freq, reporting_type, nature : str
+        FREQ (``A``), REPORTING_TYPE (``N`` national, ``G`` global) and NATURE (``C``
+        country data, ``CA`` country adjusted, ``E`` estimated, ``M`` modelled).
+    source_detail : str
+        SOURCE_DETAIL attribute for every observation (e.g. "Population census 2020").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SDMX_CSV_COLUMNS`, every cell a string, rows sorted by the
+        dimensions so that the same results always give the same file.
+
+    Examples
+    --------
+    >>> import migindicators as mi  # doctest: +SKIP
+    >>> mi.publish.to_sdmx([res]).to_csv("sdg.csv", index=False)  # doctest: +SKIP
+    """
+    items = [results] if isinstance(results, Result) else list(results)
+    frames = []
+    for result in items:
+        series = series_of(result)
+        if series is None:
+            continue
+        frames.append(
+            _one_result(
+                result,
+                series,
+                dataflow=dataflow,
+                freq=freq,
+                reporting_type=reporting_type,
+                nature=nature,
+                source_detail=source_detail,
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(SDMX_CSV_COLUMNS), dtype="object")
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(list(DIMENSIONS), kind="stable").reset_index(drop=True)
+
+
+def write_sdmx_csv(results: Result | Iterable[Result], path: str | Path, **options: Any) -> Path:
+    """Write :func:`to_sdmx` of *results* to *path* (UTF-8, comma-separated); return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    to_sdmx(results, **options).to_csv(target, index=False, lineterminator="\n")
+    return target
+
+
+def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
+    """Problems of an SDMX-CSV frame against the SDG DSD layout (empty list when fine).
+
+    Checks the column set and order, that every dimension and mandatory attribute is filled,
+    that REF_AREA is an M49 code, that OBS_VALUE is numeric or blank, and that no series key
+    and time period appears twice.
+    """
+    problems: list[str] = []
+    if tuple(frame.columns) != SDMX_CSV_COLUMNS:
+        problems.append(f"columns {list(frame.columns)} differ from {list(SDMX_CSV_COLUMNS)}")
+        return problems
+    text = frame.astype("string").fillna("")
+    for column in (*DIMENSIONS, *MANDATORY_ATTRIBUTES):
+        blank = int((text[column] == "").sum())
+        if blank:
+            problems.append(f"{column}: {blank} blank cell(s)")
+    bad_area = text.loc[~text["REF_AREA"].str.fullmatch(r"\d{3}"), "REF_AREA"]
+    if len(bad_area):
+        problems.append(f"REF_AREA not M49: {sorted(set(bad_area))[:5]}")
+    values = text["OBS_VALUE"]
+    numeric = pd.to_numeric(values.where(values != "", "0"), errors="coerce")
+    if numeric.isna().any():
+        problems.append(f"OBS_VALUE not numeric: {list(values[numeric.isna()][:5])}")
+    duplicated = text.duplicated(subset=list(DIMENSIONS), keep=False)
+    if duplicated.any():
+        problems.append(f"{int(duplicated.sum())} rows share a series key and time period")
+    return problems
+
+
+def sdmx_dsd() -> Any:
+    """An ``sdmx1`` DataStructureDefinition with the dimensions and attributes written here.
+
+    Needs the ``sdmx`` extra (``pip install migindicators[sdmx]``).
+    """
+    try:
+        from sdmx.model import common, v21
+    except ImportError as exc:
+        raise ImportError(
+            "SDMX-ML needs the sdmx extra: pip install 'migindicators[sdmx]'"
+        ) from exc
+    agency = common.Agency(id="IAEG-SDGs")
+    dsd = v21.DataStructureDefinition(id="SDG", maintainer=agency, version="1.0")
+    for order, dim in enumerate(DIMENSIONS):
+        cls = v21.TimeDimension if dim == "TIME_PERIOD" else common.Dimension
+        dsd.dimensions.append(cls(id=dim, order=order))
+    dsd.measures.append(v21.PrimaryMeasure(id="OBS_VALUE"))
+    for attr in ATTRIBUTES:
+        dsd.attributes.append(
+            common.DataAttribute(id=attr, related_to=v21.PrimaryMeasureRelationship())
+        )
+    return dsd
+
+
+def write_sdmx_ml(
+    results: Result | Iterable[Result],
+    path: str | Path,
+    *,
+    prepared: datetime | None = None,
+    sender: str = "migindicators",
+    **options: Any,
+) -> Path:
+    """Write *results* as SDMX-ML 2.1 structure-specific data through ``sdmx1``.
+
+    The observations are exactly those of :func:`to_sdmx` (same codes and attributes; blank
+    attributes are left out). *prepared* fixes the header's timestamp (for reproducible
+    files); by default it is the current time.
+    """
+    try:
+        import sdmx
+        from sdmx.message import DataMessage, Header
+        from sdmx.model import common, v21
+    except ImportError as exc:
+        raise ImportError(
+            "SDMX-ML needs the sdmx extra: pip install 'migindicators[sdmx]'"
+        ) from exc
+    frame = to_sdmx(results, **options)
+    dsd = sdmx_dsd()
+    measure = dsd.measures[0]
+    attributes: Mapping[str, Any] = {a.id: a for a in dsd.attributes}
+    dataset = v21.StructureSpecificDataSet(structured_by=dsd)
+    observations = []
+    for row in frame.to_dict("records"):
+        key = dsd.make_key(common.Key, {dim: row[dim] for dim in DIMENSIONS})
+        attached = {
+            name: common.AttributeValue(value=row[name], value_for=attributes[name])
+            for name in ATTRIBUTES
+            if row[name] != ""
+        }
+        value = float(row["OBS_VALUE"]) if row["OBS_VALUE"] != "" else float("nan")
+        observations.append(
+            v21.Observation(
+                dimension=key, value=value, value_for=measure, attached_attribute=attached
+            )
+        )
+    dataset.add_obs(observations)
+    agency_id, _, rest = str(options.get("dataflow", DEFAULT_DATAFLOW)).partition(":")
+    flow_id = rest.split("(")[0] or "DF_SDG_GLH"
+    dataflow = v21.DataflowDefinition(
+        id=flow_id, structure=dsd, maintainer=common.Agency(id=agency_id or "IAEG-SDGs")
+    )
+    header = Header(
+        id="MIGINDICATORS",
+        test=False,
+        sender=common.Agency(id=sender),
+        prepared=prepared or datetime.now().replace(microsecond=0),
+    )
+    message = DataMessage(data=[dataset], dataflow=dataflow, header=header)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(sdmx.to_xml(message, pretty_print=True))
+    return target
