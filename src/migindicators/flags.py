@@ -31,6 +31,8 @@ FLAGS: dict[str, str] = {
     "imputed": "value imputed by the custodian's rule",
     "estimated": "value is a model or survey estimate",
     "lonely_psu": "a stratum with a single PSU was handled by the lonely-PSU rule",
+    "partial_reporting": "compiled from partner reports (mirror data) that some partners did "
+                         "not send: the count is a lower bound",
 }
 
 
