@@ -1,0 +1,301 @@
+"""The weighted-totals kernel: additive sufficient statistics by group, and their combination.
+
+Every estimate of the library is a function of a few weighted sums per group (a group being a
+domain cell, a ``(stratum, PSU)`` pair, or both). Sums add: a table computed on each chunk of a
+file, or on each Dask partition, and then :func:`combine`-d is the table of the whole input —
+exactly for counts, to float rounding for sums. The kernel is plain numpy: group keys are
+factorised column by column (:func:`pandas.factorize`), combined into one integer code, and
+each sum is one :func:`numpy.bincount` over that code.
+
+API
+---
+``tabulate(frame, by, *, weights=None, values=(), products=(), skipna=True) -> DataFrame``
+    One row per observed combination of the ``by`` columns (sorted; missing keys form their
+    own group, sorted last). Columns: the ``by`` columns, ``n`` (rows, int64), then for each
+    weight column ``w`` (in order): ``w`` (sum of w), ``w*y`` for each ``y`` in *values*, and
+    ``w*a*b`` for each pair ``(a, b)`` in *products*. Without *weights* the sums are unweighted:
+    ``y`` and ``a*b``. ``skipna=True`` treats a missing value as contributing 0 (as a pandas
+    groupby-sum does); ``False`` lets NaN propagate into its group's sum.
+``combine(tables, by=None) -> DataFrame``
+    Outer-joins partial tables on their keys and sums them. ``by`` defaults to the keys that
+    :func:`tabulate` recorded in ``table.attrs["tabulate_by"]``.
+``tabulate_chunks(chunks, by, **kwargs) -> DataFrame``
+    :func:`tabulate` each frame of an iterable and :func:`combine` the tables as it goes, so
+    memory stays bounded by one chunk plus one table.
+
+Examples
+--------
+Weighted counts by sex × age group × origin over chunks of a census extract:
+
+>>> import pandas as pd
+>>> chunk = pd.DataFrame({"sex": ["F", "M", "F"], "origin": ["KEN", "KEN", "UGA"],
+...                       "perwt": [10.0, 12.0, 9.0]})
+>>> tabulate(chunk, ["sex", "origin"], weights="perwt")
+  sex origin  n  perwt
+0   F    KEN  1   10.0
+1   F    UGA  1    9.0
+2   M    KEN  1   12.0
+
+On Dask, tabulate partitions where they lie and combine the small tables::
+
+    parts = ddf.map_partitions(tabulate, ["sex", "origin"], weights="perwt").compute()
+    table = combine([parts], by=["sex", "origin"])
+
+For survey variance, tabulate by ``[*domains, stratum, psu]`` with ``values=[y]`` (Taylor) or
+with ``weights=[w, rep_1, …, rep_R]`` (replicates); :mod:`migindicators.survey` does this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["combine", "group_codes", "tabulate", "tabulate_chunks"]
+
+# A dense code space up to this size is counted directly with bincount (empty cells dropped);
+# larger ones are first compressed to the observed combinations.
+_DENSE_LIMIT = 1 << 22
+_INT64_SAFE = 1 << 62
+
+
+def _as_list(columns: str | Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return []
+    if isinstance(columns, str):
+        return [columns]
+    return list(columns)
+
+
+def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code of every row, and the key values of each code.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows.
+    by : sequence of str
+        Key columns; missing values form their own group.
+
+    Returns
+    -------
+    codes : numpy.ndarray of intp
+        ``codes[i]`` in ``0 .. G-1`` for row *i*; groups are numbered in sorted key order.
+    keys : pandas.DataFrame
+        *G* rows: the key values of each group (observed combinations only).
+    """
+    n = len(frame)
+    if not by:
+        return np.zeros(n, dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+    col_codes: list[np.ndarray] = []
+    uniques: list[pd.Index | np.ndarray | pd.api.extensions.ExtensionArray] = []
+    for name in by:
+        c, u = pd.factorize(frame[name], sort=True, use_na_sentinel=False)
+        col_codes.append(c.astype(np.intp, copy=False))
+        uniques.append(u)
+    sizes = [max(len(u), 1) for u in uniques]
+    total = 1
+    for s in sizes:
+        total *= s
+    if total <= max(_DENSE_LIMIT, 2 * n) and total < _INT64_SAFE:
+        code = _radix(col_codes, sizes)
+        present = np.flatnonzero(np.bincount(code, minlength=total))
+        remap = np.full(total, -1, dtype=np.intp)
+        remap[present] = np.arange(len(present), dtype=np.intp)
+        codes = remap[code]
+        digits = _unradix(present, sizes)
+    else:
+        # Compress progressively to the observed combinations, keeping sorted order.
+        code = col_codes[0]
+        card = sizes[0]
+        for c, s in zip(col_codes[1:], sizes[1:], strict=True):
+            combined = code.astype(np.int64) * s + c
+            code, uniq = pd.factorize(combined, sort=True)
+            code = code.astype(np.intp, copy=False)
+            card = len(uniq)
+        ngroups = card
+        first = np.empty(ngroups, dtype=np.intp)
+        first[code[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
+        codes = code
+        digits = [c[first] for c in col_codes]
+    keys = pd.DataFrame({name: _take(u, d) for name, u, d in zip(by, uniques, digits, strict=True)})
+    return codes, keys
+
+
+def _take(
+    uniques: pd.Index | np.ndarray | pd.api.extensions.ExtensionArray, idx: np.ndarray
+) -> pd.Series:
+    return pd.Series(pd.Index(uniques).take(idx), copy=False).reset_index(drop=True)
+
+
+def _radix(col_codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    code = col_codes[0].astype(np.intp, copy=True)
+    for c, s in zip(col_codes[1:], sizes[1:], strict=True):
+        code *= s
+        code += c
+    return code
+
+
+def _unradix(code: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
+    digits: list[np.ndarray] = []
+    rest = code.copy()
+    for s in reversed(sizes):
+        digits.append(rest % s)
+        rest //= s
+    return digits[::-1]
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    series = frame[name]
+    if series.dtype != np.float64:
+        series = pd.to_numeric(series, errors="raise")
+    return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def tabulate(
+    frame: pd.DataFrame,
+    by: str | Sequence[str] | None,
+    *,
+    weights: str | Sequence[str] | None = None,
+    values: str | Sequence[str] = (),
+    products: Sequence[tuple[str, str]] = (),
+    skipna: bool = True,
+) -> pd.DataFrame:
+    """Weighted sufficient statistics of *frame* by the *by* columns.
+
+    .. math:: n_g = \\sum_{i \\in g} 1, \\quad S_g(w) = \\sum_{i \\in g} w_i, \\quad
+              S_g(w y) = \\sum_{i \\in g} w_i y_i, \\quad S_g(w a b) = \\sum_{i \\in g} w_i a_i b_i
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Input rows (not modified). Value and weight columns must be numeric.
+    by : str or sequence of str or None
+        Group key columns (any dtype). ``None`` or ``[]`` gives one row of totals.
+    weights : str or sequence of str, optional
+        Weight column(s): the full-sample weight and/or replicate weights [any unit].
+    values : str or sequence of str
+        Columns *y* whose weighted sums ``w*y`` are wanted.
+    products : sequence of (str, str)
+        Pairs *(a, b)* whose weighted cross-product sums ``w*a*b`` are wanted (``(y, y)`` for
+        a sum of squares).
+    skipna : bool
+        Missing values count as 0 (default) or propagate as NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Keys, ``n`` (int64), then the sums in the order described in the module docstring.
+        ``attrs["tabulate_by"]`` records the keys for :func:`combine`.
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*, Wiley, ch. 2–3
+    (estimators as functions of weighted totals).
+    """
+    by_cols = _as_list(by)
+    weight_cols = _as_list(weights)
+    value_cols = _as_list(values)
+    missing = [
+        c
+        for c in [*by_cols, *weight_cols, *value_cols, *(x for p in products for x in p)]
+        if c not in frame.columns
+    ]
+    if missing:
+        raise KeyError(
+            f"tabulate: column(s) {sorted(set(missing))} not in the frame; it has "
+            f"{list(frame.columns)[:20]}"
+        )
+    codes, keys = group_codes(frame, by_cols)
+    ngroups = len(keys)
+    out: dict[str, np.ndarray] = {"n": np.bincount(codes, minlength=ngroups).astype(np.int64)}
+
+    def add(name: str, arr: np.ndarray) -> None:
+        sums = np.bincount(codes, weights=arr, minlength=ngroups)
+        # NaN can only reach a sum through a missing value: only then pay for a second pass.
+        if skipna and np.isnan(sums).any():
+            sums = np.bincount(codes, weights=np.where(np.isnan(arr), 0.0, arr), minlength=ngroups)
+        out[name] = sums
+
+    cache: dict[str, np.ndarray] = {}
+
+    def col(name: str) -> np.ndarray:
+        if name not in cache:
+            cache[name] = _column(frame, name)
+        return cache[name]
+
+    if weight_cols:
+        for w in weight_cols:
+            wa = col(w)
+            add(w, wa)
+            for y in value_cols:
+                add(f"{w}*{y}", wa * col(y))
+            for a, b in products:
+                add(f"{w}*{a}*{b}", wa * col(a) * col(b))
+            if w not in value_cols and all(w not in p for p in products):
+                cache.pop(w, None)  # replicate weights are used once: free them early
+    else:
+        for y in value_cols:
+            add(y, col(y))
+        for a, b in products:
+            add(f"{a}*{b}", col(a) * col(b))
+    table = pd.concat([keys, pd.DataFrame(out, index=keys.index)], axis=1)
+    table.attrs["tabulate_by"] = by_cols
+    return table
+
+
+def combine(tables: Iterable[pd.DataFrame], by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Sum partial tables of :func:`tabulate` (outer join on the keys).
+
+    Parameters
+    ----------
+    tables : iterable of pandas.DataFrame
+        Tables with the same key and sum columns (a sum absent from one table counts as 0).
+    by : sequence of str, optional
+        Key columns; defaults to ``attrs["tabulate_by"]`` of the first table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per key combination seen in any table, sorted; ``n`` stays int64.
+    """
+    parts = list(tables)
+    if not parts:
+        raise ValueError("combine: no tables given")
+    by_cols = list(by) if by is not None else list(parts[0].attrs.get("tabulate_by", []))
+    if not by_cols:
+        sums = pd.concat(parts, ignore_index=True).sum(numeric_only=True).to_frame().T
+        result = sums.reset_index(drop=True)
+    else:
+        stacked = pd.concat(parts, ignore_index=True)
+        result = (
+            stacked.groupby(by_cols, dropna=False, sort=True, observed=True)
+            .sum(numeric_only=True)
+            .reset_index()
+        )
+    if "n" in result.columns:
+        result["n"] = result["n"].astype(np.int64)
+    result.attrs["tabulate_by"] = by_cols
+    return result
+
+
+def tabulate_chunks(
+    chunks: Iterable[pd.DataFrame],
+    by: str | Sequence[str] | None,
+    **kwargs: object,
+) -> pd.DataFrame:
+    """:func:`tabulate` every chunk and :func:`combine` the tables (bounded memory).
+
+    ``kwargs`` are passed to :func:`tabulate` (``weights``, ``values``, ``products``,
+    ``skipna``). Tables are combined every 16 chunks so memory stays bounded.
+    """
+    by_cols = _as_list(by)
+    acc: list[pd.DataFrame] = []
+    for chunk in chunks:
+        acc.append(tabulate(chunk, by_cols, **kwargs))  # type: ignore[arg-type]
+        if len(acc) >= 16:
+            acc = [combine(acc, by_cols)]
+    if not acc:
+        raise ValueError("tabulate_chunks: the iterable gave no chunk")
+    return combine(acc, by_cols)
