@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,27 @@ class Result:
         if with_metadata:
             out.insert(0, "indicator", self.indicator)
         return out
+
+    def to_sdmx_csv(self, path: str | Path, **options: Any) -> Path:
+        """Write SDMX-CSV for the SDG global database (see :mod:`migindicators.publish.sdmx`)."""
+        from migindicators.publish.sdmx import write_sdmx_csv
+
+        return write_sdmx_csv(self, path, **options)
+
+    def to_open_sdg(self, path_or_dir: str | Path) -> Path | None:
+        """Write ``indicator_<sdg>.csv`` into a folder (or to a ``.csv`` path) for Open SDG.
+
+        Returns the file written, or ``None`` when the indicator has no SDG code.
+        """
+        from migindicators.publish.opensdg import write_open_sdg_file
+
+        return write_open_sdg_file(self, path_or_dir)
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write an Excel workbook: this result's sheet and a metadata sheet."""
+        from migindicators.publish.excel import write_excel
+
+        return write_excel(self, path)
 
     def rows_accounted(self) -> bool:
         """True when, for every input, rows given = rows used + rows excluded."""

@@ -26,12 +26,16 @@ UN Statistics Division, *Standard country or area codes for statistical use (M49
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from migindicators.countries import to_m49
 from migindicators.result import Result
 from migindicators.units import is_currency
+
+if TYPE_CHECKING:
+    from migindicators.registry import IndicatorSpec
 
 __all__ = [
     "AGE_LABELS",
@@ -45,6 +49,7 @@ __all__ = [
     "group_columns",
     "obs_status",
     "ref_area_m49",
+    "registry_entry",
     "sex_code",
     "unit_measure",
     "unit_measure_known",
@@ -217,3 +222,10 @@ def group_columns(result: Result) -> list[str]:
     if "value" not in columns:
         return []
     return columns[: columns.index("value")]
+
+
+def registry_entry(indicator: str) -> IndicatorSpec | None:
+    """The registry entry of *indicator*, or ``None`` for a result of an unregistered id."""
+    from migindicators.registry import registry
+
+    return registry[indicator] if indicator in registry.ids() else None

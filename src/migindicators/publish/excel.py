@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.publish.codes import registry_entry
 from migindicators.result import Result
 
 __all__ = ["FORMULA_PREFIXES", "needs_escape", "sheet_name", "write_excel"]
@@ -83,10 +84,8 @@ def _write_row(sheet: Any, row: Sequence[Any], *, bold: bool = False) -> None:
 
 
 def _metadata_rows(result: Result, title: str) -> list[list[Any]]:
-    from migindicators.registry import registry
-
     meta = result.metadata
-    spec = registry.get(result.indicator)
+    spec = registry_entry(result.indicator)
     rows: list[list[Any]] = [
         ["sheet", title],
         ["indicator", result.indicator],

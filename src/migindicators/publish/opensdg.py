@@ -36,10 +36,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.publish.codes import age_code, age_label, group_columns, sex_code
+from migindicators.publish.codes import (
+    age_code,
+    age_label,
+    group_columns,
+    registry_entry,
+    sex_code,
+)
 from migindicators.result import Result
 
-__all__ = ["OpenSdgOutput", "open_sdg_filename", "sdg_code_of", "to_open_sdg", "write_open_sdg"]
+__all__ = [
+    "OpenSdgOutput",
+    "open_sdg_filename",
+    "sdg_code_of",
+    "to_open_sdg",
+    "write_open_sdg",
+    "write_open_sdg_file",
+]
 
 _DISAGGREGATION_NAMES = {
     "sex": "Sex",
@@ -77,9 +90,7 @@ def sdg_code_of(result: Result) -> str | None:
     code = result.metadata.get("sdg")
     if code:
         return str(code)
-    from migindicators.registry import registry
-
-    spec = registry.get(result.indicator)
+    spec = registry_entry(result.indicator)
     return spec.sdg if spec is not None else None
 
 
@@ -133,6 +144,21 @@ def to_open_sdg(result: Result) -> pd.DataFrame:
     out = out.astype("string").fillna("")
     keys = [c for c in out.columns if c != "Value"]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def write_open_sdg_file(result: Result, path_or_dir: str | Path) -> Path | None:
+    """Write one result's Open SDG file; *path_or_dir* is a folder or a ``.csv`` path.
+
+    Returns the path written, or ``None`` when the indicator has no SDG code.
+    """
+    target = Path(path_or_dir)
+    if target.suffix.lower() != ".csv":
+        return write_open_sdg([result], target).files.get(sdg_code_of(result) or "")
+    if sdg_code_of(result) is None:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    to_open_sdg(result).to_csv(target, index=False, lineterminator="\n")
+    return target
 
 
 def write_open_sdg(results: Result | Iterable[Result], directory: str | Path) -> OpenSdgOutput:

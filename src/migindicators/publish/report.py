@@ -43,7 +43,7 @@ import pandas as pd
 from migindicators._version import __version__
 from migindicators.datasets import DemoJob, demo_jobs, load
 from migindicators.publish.charts import Chart, charts_available, charts_for
-from migindicators.publish.codes import group_columns
+from migindicators.publish.codes import group_columns, registry_entry
 from migindicators.registry import AGENDA_POINTS, registry
 from migindicators.result import Result
 
@@ -372,7 +372,7 @@ def _result_section(outcome: JobOutcome) -> str:
     job, result = outcome.job, outcome.result
     title = job.title or job.indicator
     parts = [f'<section id="{_esc(outcome.key)}"><h2>{_esc(title)}</h2>']
-    spec = registry.get(job.indicator)
+    spec = registry_entry(job.indicator)
     if result is None:
         parts.append(f'<div class="failed"><b>This job failed.</b> {_esc(outcome.error)}</div>')
         parts.append("</section>")

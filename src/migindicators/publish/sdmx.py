@@ -69,6 +69,7 @@ from migindicators.publish.codes import (
     group_columns,
     obs_status,
     ref_area_m49,
+    registry_entry,
     sex_code,
     unit_measure,
 )
@@ -157,9 +158,7 @@ def series_of(result: Result) -> str | None:
     series = result.metadata.get("sdmx_series")
     if series:
         return str(series)
-    from migindicators.registry import registry
-
-    spec = registry.get(result.indicator)
+    spec = registry_entry(result.indicator)
     return spec.sdmx_series if spec is not None else None
 
 
