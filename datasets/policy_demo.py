@@ -9,10 +9,48 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COUNTRIES = (
-    "ARG BGD BRA CAN CHL COL DEU EGY ESP ETH FRA GHA IDN IND ITA JPN KEN KOR LKA MAR MEX "
-    "MYS NGA NPL PAK PER PHL POL SEN SWE THA TUN TUR UGA UKR USA VNM ZAF ZMB AUS".split()
-)
+COUNTRIES = [
+    "ARG",
+    "BGD",
+    "BRA",
+    "CAN",
+    "CHL",
+    "COL",
+    "DEU",
+    "EGY",
+    "ESP",
+    "ETH",
+    "FRA",
+    "GHA",
+    "IDN",
+    "IND",
+    "ITA",
+    "JPN",
+    "KEN",
+    "KOR",
+    "LKA",
+    "MAR",
+    "MEX",
+    "MYS",
+    "NGA",
+    "NPL",
+    "PAK",
+    "PER",
+    "PHL",
+    "POL",
+    "SEN",
+    "SWE",
+    "THA",
+    "TUN",
+    "TUR",
+    "UGA",
+    "UKR",
+    "USA",
+    "VNM",
+    "ZAF",
+    "ZMB",
+    "AUS",
+]
 
 
 def generate(seed: int = 0, rounds: tuple[int, ...] = (2019, 2021)) -> dict[str, pd.DataFrame]:
