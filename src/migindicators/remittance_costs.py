@@ -1,0 +1,1109 @@
+"""Remittance costs, SDG 10.c.1: per-service total cost, simple and weighted averages,
+corridors above target, and change over time.
+
+All indicators here read input kind ``remittance_prices`` (World Bank RPW layout, see
+:func:`migindicators.io.read_rpw`). The shared steps — validate the columns used, keep one
+amount (USD 200 or 500), take each service's total cost (the source's figure, or the one
+recomputed from fee and rates), drop non-transparent services — are done once by
+:func:`prepare_prices`, which accounts for every row it leaves out.
+
+Averages follow the World Bank's rule: a simple (unweighted) mean of total cost over the
+individual services in the cell, whatever the level (corridor, sending or receiving country,
+region, world). They are computed from additive totals (sum of costs and count of services
+per corridor), so every level is exact and the same on any partition of the input.
+
+References
+----------
+World Bank, SDG indicator metadata 10.c.1,
+https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
+World Bank, Remittance Prices Worldwide, methodology, https://remittanceprices.worldbank.org.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from migindicators.countries import is_country, members
+from migindicators.errors import InputValidationError
+from migindicators.flags import add_flag
+from migindicators.ledger import RowLedger
+from migindicators.remittance import fee_percent, fx_margin_percent, total_cost_money
+from migindicators.result import Result, make_result
+from migindicators.schemas.remittance_prices import (
+    REMITTANCE_FLOWS,
+    REMITTANCE_PRICES,
+    validate_columns,
+)
+from migindicators.units import is_currency
+
+__all__ = [
+    "BREAKDOWNS",
+    "LEVELS",
+    "PreparedPrices",
+    "prepare_prices",
+    "remittance_corridors_above_target",
+    "remittance_cost_average",
+    "remittance_cost_change",
+    "remittance_cost_weighted_average",
+    "remittance_total_cost",
+    "tabulate_costs",
+]
+
+#: Aggregation levels of the averages.
+LEVELS = ("corridor", "sending", "receiving", "region", "world")
+#: Region groupings: M49 / SDG regions from :mod:`migindicators.countries`, and the World
+#: Bank region and income group carried by RPW rows (``*_wb_region``, ``*_income``).
+REGION_GROUPINGS = (
+    "sdg_region",
+    "m49_region",
+    "m49_sub_region",
+    "m49_intermediate_region",
+    "wb_region",
+    "income_group",
+)
+#: Breakdowns (``by=``) of the averages.
+BREAKDOWNS = (
+    "firm_type",
+    "payment_instrument",
+    "pickup_method",
+    "speed",
+    "access_point",
+    "receiving_network_coverage",
+    "mobile_money",
+    "firm",
+    "product",
+)
+_CORRIDOR = ("sending_area", "receiving_area")
+_COMPONENTS = ("fee_lcu", "amount_lcu", "fx_rate", "interbank_rate")
+_WORLD = "001"
+#: Columns every remittance indicator reads when present.
+_COLUMNS_USED = (
+    "time_period",
+    "sending_area",
+    "receiving_area",
+    "amount_usd",
+    "transparent",
+    "total_cost",
+    "fx_margin",
+    "fee_lcu",
+    "amount_lcu",
+    "fx_rate",
+    "interbank_rate",
+    "send_currency",
+    "fee_currency",
+)
+
+
+@dataclass
+class PreparedPrices:
+    """Price rows ready for averaging, with what was done to them.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The rows kept, with a float column ``cost`` (total cost, percent of amount sent).
+    notes : dict
+        Counts for the result metadata (cost taken from the source or recomputed, source
+        disagreements, negative margins).
+    """
+
+    frame: pd.DataFrame
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _drop(
+    ledger: RowLedger, frame: pd.DataFrame, reasons: list[tuple[str, npt.NDArray[np.bool_], str]]
+) -> pd.DataFrame:
+    """Exclude rows by the first matching reason, filtering the frame once (large inputs)."""
+    taken = np.zeros(len(frame), dtype=bool)
+    for reason, mask, detail in reasons:
+        new = mask & ~taken
+        ledger.record("prices", reason, int(new.sum()), detail=detail)
+        taken |= new
+    return frame.loc[~taken] if taken.any() else frame
+
+
+def _column(
+    frame: pd.DataFrame, name: str, default: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    return frame[name].to_numpy(dtype="float64") if name in frame.columns else default
+
+
+def _text_eq(series: pd.Series, value: str) -> npt.NDArray[np.bool_]:
+    return np.asarray((series == value).fillna(False), dtype=bool)
+
+
+def _component_costs(frame: pd.DataFrame) -> dict[str, npt.NDArray[np.float64]]:
+    if not all(c in frame.columns for c in _COMPONENTS):
+        nan = np.full(len(frame), np.nan)
+        return {"fee_percent": nan, "margin": nan, "total": nan}
+    fee = fee_percent(frame["fee_lcu"], frame["amount_lcu"])
+    margin = fx_margin_percent(frame["interbank_rate"], frame["fx_rate"])
+    return {"fee_percent": fee, "margin": margin, "total": fee + margin}
+
+
+def prepare_prices(
+    prices: pd.DataFrame,
+    ledger: RowLedger,
+    *,
+    amount: int | None,
+    cost_source: str,
+    tolerance: float,
+    columns: Sequence[str] = (),
+    drop_non_transparent: bool = True,
+) -> PreparedPrices:
+    """Validate the price columns used, select the amount, and attach each service's cost.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Input kind ``remittance_prices``.
+    ledger : RowLedger
+        Receives ``given`` and every exclusion, under input name ``prices``.
+    amount : {200, 500} or None
+        Keep rows with this ``amount_usd`` (the others are excluded as another price
+        point); ``None`` keeps all.
+    cost_source : {"source", "recomputed"}
+        Which total cost to use when both exist; the other is the fallback.
+    tolerance : float
+        Largest accepted difference between the source's and the recomputed total cost or
+        margin [percentage points]; larger ones are counted (and flagged per service).
+    columns : sequence of str
+        Extra columns the caller reads (breakdowns, eligibility).
+    drop_non_transparent : bool
+        Exclude services that do not disclose the exchange rate (RPW rule for averages).
+    """
+    if cost_source not in ("source", "recomputed"):
+        raise ValueError(f"cost_source must be 'source' or 'recomputed', got {cost_source!r}")
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance must be >= 0 percentage points, got {tolerance!r}")
+    ledger.given("prices", prices)
+    present = set(prices.columns) if isinstance(prices, pd.DataFrame) else set()
+    has_components = all(c in present for c in _COMPONENTS)
+    if isinstance(prices, pd.DataFrame) and "total_cost" not in present and not has_components:
+        raise InputValidationError(
+            "input 'prices' (remittance_prices): no cost column. Give 'total_cost' (percent "
+            f"of amount sent) or all of {list(_COMPONENTS)} to recompute it; the frame has "
+            f"{sorted(present)[:20]}",
+            input_kind="remittance_prices",
+        )
+    wanted = [c for c in (*_COLUMNS_USED, *columns) if c in present]
+    frame = validate_columns(REMITTANCE_PRICES, prices, wanted, input_name="prices")
+
+    reasons: list[tuple[str, npt.NDArray[np.bool_], str]] = []
+    if amount is not None:
+        other = np.asarray(frame["amount_usd"].to_numpy() != float(amount), dtype=bool)
+        reasons.append(
+            (
+                f"other price point (not USD {amount})",
+                other,
+                "RPW surveys USD 200 and USD 500; the option amount selects one",
+            )
+        )
+    if drop_non_transparent:
+        transparent = frame["transparent"]
+        reasons.append(
+            (
+                "exchange rate not disclosed (transparent = no)",
+                _text_eq(transparent, "no"),
+                "RPW excludes non-transparent services from averages",
+            )
+        )
+        reasons.append(
+            ("transparency not recorded", np.asarray(transparent.isna(), dtype=bool), "")
+        )
+    reasons.extend(_currency_reasons(frame))
+    frame = _drop(ledger, frame, reasons)
+
+    parts = _component_costs(frame)
+    source_total = (
+        frame["total_cost"].to_numpy(dtype="float64")
+        if "total_cost" in frame
+        else np.full(len(frame), np.nan)
+    )
+    primary, fallback = (
+        (source_total, parts["total"])
+        if cost_source == "source"
+        else (parts["total"], source_total)
+    )
+    cost = np.where(np.isnan(primary), fallback, primary)
+    with np.errstate(invalid="ignore"):
+        disagree = np.abs(source_total - parts["total"]) > tolerance
+    margin = (
+        frame["fx_margin"].to_numpy(dtype="float64") if "fx_margin" in frame else parts["margin"]
+    )
+    margin = np.where(np.isnan(margin), parts["margin"], margin)
+    with np.errstate(invalid="ignore"):
+        negative = margin < 0
+    notes = {
+        "cost_source": cost_source,
+        "services_cost_from_fallback": int((np.isnan(primary) & ~np.isnan(fallback)).sum()),
+        "services_source_disagreement": int(disagree.sum()),
+        "services_negative_margin": int(negative.sum()),
+        "tolerance_percentage_points": tolerance,
+    }
+    missing_cost = np.isnan(cost)
+    frame = frame.assign(cost=cost)
+    frame = _drop(
+        ledger,
+        frame,
+        [
+            (
+                "total cost not available",
+                missing_cost,
+                "no total_cost and no complete fee/amount/rates to recompute it",
+            )
+        ],
+    )
+    return PreparedPrices(frame=frame, notes=notes)
+
+
+def _currency_reasons(frame: pd.DataFrame) -> list[tuple[str, npt.NDArray[np.bool_], str]]:
+    """Rows whose fee and amount are in different or unknown currencies (checked on the
+    distinct codes with :func:`migindicators.units.is_currency`)."""
+    out: list[tuple[str, npt.NDArray[np.bool_], str]] = []
+    if "send_currency" in frame.columns:
+        codes = frame["send_currency"]
+        bad_codes = sorted(str(c) for c in pd.unique(codes.dropna()) if not is_currency(str(c)))
+        if bad_codes:
+            out.append(
+                (
+                    "unknown currency code",
+                    np.asarray(codes.isin(bad_codes), dtype=bool),
+                    ", ".join(bad_codes[:10]),
+                )
+            )
+    if "fee_currency" in frame.columns and "send_currency" in frame.columns:
+        fee_cur = frame["fee_currency"].astype(object)
+        send_cur = frame["send_currency"].astype(object)
+        differ = np.asarray(fee_cur.notna() & (fee_cur != send_cur), dtype=bool)
+        pairs = sorted({f"{a}/{b}" for a, b in zip(fee_cur[differ], send_cur[differ], strict=True)})
+        out.append(
+            (
+                "fee currency differs from amount currency",
+                differ,
+                "fee/amount: " + ", ".join(pairs[:10]) + "; convert with dated rates first",
+            )
+        )
+    return out
+
+
+def _codes(series: pd.Series) -> tuple[npt.NDArray[np.int64], np.ndarray]:
+    """Integer codes (missing -> last code) and the labels, object dtype, missing last."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.int64)
+        labels = series.cat.categories.to_numpy(dtype=object)
+    else:
+        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        codes = np.asarray(raw_codes, dtype=np.int64)
+        labels = np.asarray(uniques, dtype=object)
+    codes = np.where(codes < 0, len(labels), codes)
+    return codes, np.concatenate([labels, np.array([None], dtype=object)])
+
+
+def tabulate_costs(frame: pd.DataFrame, keys: Sequence[str], value: str = "cost") -> pd.DataFrame:
+    """Sum and count of *value* by *keys* (the additive totals behind every average).
+
+    Groups are formed on integer codes and summed with :func:`numpy.bincount`; missing key
+    values form their own group (RPW "not classified"). The result has the *keys*, ``sum``
+    and ``n`` (rows), one row per non-empty group, in no particular order.
+    """
+    values = frame[value].to_numpy(dtype="float64")
+    if not keys:
+        return pd.DataFrame({"sum": [values.sum()], "n": [len(values)]})
+    codes_and_labels = [_codes(frame[k]) for k in keys]
+    sizes = [len(labels) for _, labels in codes_and_labels]
+    if float(np.prod(np.asarray(sizes, dtype=float))) >= 2**62:
+        raise ValueError(f"too many combinations of {list(keys)} to tabulate; use fewer breakdowns")
+    flat = np.ravel_multi_index([c for c, _ in codes_and_labels], sizes)
+    inverse, uniq = pd.factorize(flat)
+    sums = np.bincount(inverse, weights=values, minlength=len(uniq))
+    counts = np.bincount(inverse, minlength=len(uniq))
+    parts = np.unravel_index(np.asarray(uniq, dtype=np.int64), sizes)
+    out = pd.DataFrame(
+        {
+            k: labels[part]
+            for k, (_, labels), part in zip(keys, codes_and_labels, parts, strict=True)
+        }
+    )
+    out["sum"] = sums
+    out["n"] = counts.astype("int64")
+    return out
+
+
+def _mobile_money(frame: pd.DataFrame) -> pd.Series:
+    """``yes`` where the provider type or an instrument mentions mobile money/wallet/phone."""
+    hit = np.zeros(len(frame), dtype=bool)
+    for col in ("firm_type", "payment_instrument", "pickup_method", "product"):
+        if col in frame.columns:
+            text = frame[col].astype("string").str.lower()
+            hit |= np.asarray(text.str.contains("mobile", regex=False).fillna(False), dtype=bool)
+    return pd.Series(np.where(hit, "yes", "no"), index=frame.index, dtype="category")
+
+
+def _check_by(by: Sequence[str] | str | None) -> list[str]:
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    bad = [c for c in by_cols if c not in BREAKDOWNS]
+    if bad:
+        raise ValueError(
+            f"remittance costs cannot be broken down by {bad}; allowed: {list(BREAKDOWNS)}"
+        )
+    return by_cols
+
+
+def _with_breakdowns(frame: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
+    if "mobile_money" in by_cols and "mobile_money" not in frame.columns:
+        frame = frame.assign(mobile_money=_mobile_money(frame))
+    absent = [c for c in by_cols if c not in frame.columns]
+    if absent:
+        raise ValueError(f"by={by_cols}: input 'prices' has no column(s) {absent}")
+    return frame
+
+
+def _level_table(
+    corridors: pd.DataFrame,
+    ledger: RowLedger,
+    *,
+    level: str,
+    grouping: str,
+    side: str,
+    keys: list[str],
+    input_name: str = "prices",
+    prices: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Map corridor-level totals to the level's area column; returns (table, area columns).
+
+    Corridor rows whose country has no area at the chosen region grouping are excluded (the
+    ledger records their services).
+    """
+    table = corridors
+    if level == "corridor":
+        return table, list(_CORRIDOR)
+    if level == "sending":
+        return table, ["sending_area"]
+    if level == "receiving":
+        return table, ["receiving_area"]
+    if level == "world":
+        return table.assign(ref_area=_WORLD), ["ref_area"]
+    country = f"{side}_area"
+    if grouping in ("wb_region", "income_group"):
+        column = f"{side}_{'wb_region' if grouping == 'wb_region' else 'income'}"
+        if column not in table.columns:
+            raise ValueError(
+                f"grouping={grouping!r} needs column {column!r} in 'prices' (read_rpw provides it)"
+            )
+        area = table[column]
+    else:
+        membership = members(grouping)
+        area = table[country].map(dict(zip(membership["iso3"], membership["area"], strict=True)))
+    outside = np.asarray(area.isna(), dtype=bool)
+    if outside.any():
+        codes = sorted(map(str, table.loc[outside, country].unique()))[:10]
+        ledger.record(
+            input_name,
+            f"{side} country in no {grouping} area",
+            int(table.loc[outside, "n"].sum()),
+            detail=", ".join(codes),
+        )
+    table = table.loc[~outside].assign(ref_area=area[~outside].astype(str).to_numpy())
+    return table, ["ref_area"]
+
+
+def _validate_level(level: str, grouping: str, side: str) -> None:
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {list(LEVELS)}, got {level!r}")
+    if grouping not in REGION_GROUPINGS:
+        raise ValueError(f"grouping must be one of {list(REGION_GROUPINGS)}, got {grouping!r}")
+    if side not in ("receiving", "sending"):
+        raise ValueError(f"side must be 'receiving' or 'sending', got {side!r}")
+
+
+def _corridor_totals(frame: pd.DataFrame, extra_keys: list[str]) -> pd.DataFrame:
+    keys = [*_CORRIDOR, "time_period", *extra_keys]
+    region_cols = [
+        c
+        for c in ("sending_wb_region", "receiving_wb_region", "sending_income", "receiving_income")
+        if c in frame.columns
+    ]
+    table = tabulate_costs(frame, keys)
+    if region_cols:
+        lookup = frame[[*_CORRIDOR, *region_cols]].astype(object).drop_duplicates(list(_CORRIDOR))
+        table = table.merge(lookup, on=list(_CORRIDOR), how="left")
+    return table
+
+
+def remittance_cost_average(
+    prices: pd.DataFrame,
+    *,
+    by: Sequence[str] | str | None = None,
+    level: str = "corridor",
+    amount: int = 200,
+    grouping: str = "sdg_region",
+    side: str = "receiving",
+    cost_source: str = "source",
+    tolerance: float = 0.01,
+) -> Result:
+    """Average total cost of sending remittances, % of the amount sent (SDG 10.c.1).
+
+    .. math:: \\overline{TC}_g = \\frac{1}{n_g} \\sum_{s \\in g} TC_s
+
+    a simple (unweighted) mean over the transparent services *s* in cell *g*, for every
+    level: corridor (series SI_RMT_COST_BC), sending or receiving country, region and world
+    (series SI_RMT_COST, the "below 3 %" test). Services that do not disclose the exchange
+    rate are excluded and counted; regions average the individual services of their member
+    countries with data.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Input kind ``remittance_prices`` (e.g. from :func:`migindicators.io.read_rpw`).
+    by : str or sequence of str, optional
+        Breakdowns: any of :data:`BREAKDOWNS` (``mobile_money`` is derived when absent).
+    level : {"corridor", "sending", "receiving", "region", "world"}
+        Aggregation level.
+    amount : {200, 500}
+        Price point, USD 200 (the SDG indicator) or USD 500 [USD].
+    grouping : str
+        For ``level="region"``: ``sdg_region`` (default), ``m49_region``,
+        ``m49_sub_region``, ``m49_intermediate_region``, or the World Bank ``wb_region`` /
+        ``income_group`` carried by RPW rows.
+    side : {"receiving", "sending"}
+        Whose country places a service in a region (RPW regional averages use receiving).
+    cost_source : {"source", "recomputed"}
+        Use the source's total cost (default; RPW computes margins from unrounded rates) or
+        the one recomputed from fee and rates; the other fills gaps.
+    tolerance : float
+        Source vs recomputed total cost differences above this are counted in
+        ``metadata["notes"]`` [percentage points].
+
+    Returns
+    -------
+    Result
+        ``value`` [percent]; ``n`` = services in the cell; extra columns ``corridors``
+        (corridors in the cell) and ``cost_sum``. Exclusions by reason: other price point,
+        non-transparent services, transparency not recorded, unknown or mismatched
+        currency, total cost not available, country outside the region grouping.
+        ``metadata["targets"]`` holds the SDG thresholds (3 % global, 5 % corridor).
+
+    References
+    ----------
+    World Bank, SDG indicator metadata 10.c.1,
+    https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
+    World Bank, Remittance Prices Worldwide, https://remittanceprices.worldbank.org.
+    """
+    _validate_level(level, grouping, side)
+    by_cols = _check_by(by)
+    ledger = RowLedger()
+    extra_in = [
+        *by_cols,
+        *(
+            c
+            for c in (
+                "sending_wb_region",
+                "receiving_wb_region",
+                "sending_income",
+                "receiving_income",
+            )
+            if level == "region"
+        ),
+    ]
+    if "mobile_money" in by_cols:
+        extra_in += ["firm_type", "payment_instrument", "pickup_method", "product"]
+    prepared = prepare_prices(
+        prices,
+        ledger,
+        amount=amount,
+        cost_source=cost_source,
+        tolerance=tolerance,
+        columns=extra_in,
+    )
+    frame = _with_breakdowns(prepared.frame, by_cols)
+    corridors = _corridor_totals(frame, by_cols)
+    table, area_cols = _level_table(
+        corridors, ledger, level=level, grouping=grouping, side=side, keys=by_cols
+    )
+    cells = _summarise(table, [*area_cols, "time_period", *by_cols])
+    cells.insert(len(area_cols) + 1, "amount_usd", float(amount))
+    if level == "region":
+        cells.insert(0, "region_grouping", grouping)
+    group_cols = [
+        *(["region_grouping"] if level == "region" else []),
+        *area_cols,
+        "time_period",
+        "amount_usd",
+        *by_cols,
+    ]
+    return make_result(
+        "remittance_cost_average",
+        cells,
+        ledger,
+        group_columns=group_cols,
+        options={
+            "by": by_cols,
+            "level": level,
+            "amount": amount,
+            "grouping": grouping,
+            "side": side,
+            "cost_source": cost_source,
+            "tolerance": tolerance,
+        },
+        inputs={"prices": prices},
+        method="simple mean of total cost (% of amount sent) over transparent services",
+        extra_metadata={"notes": prepared.notes, "targets": TARGETS, "level": level},
+    )
+
+
+#: SDG target 10.c thresholds [percent], recorded in every result for charts and reports.
+TARGETS = {"global_average": 3.0, "corridor": 5.0}
+
+
+def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Combine corridor totals into cells: mean = sum of costs / services."""
+    grouped = table.groupby(keys, dropna=False, sort=False, observed=True)
+    cells = grouped.agg(
+        cost_sum=("sum", "sum"), n=("n", "sum"), corridors=("n", "size")
+    ).reset_index()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells["value"] = np.where(cells["n"] > 0, cells["cost_sum"] / cells["n"], np.nan)
+    cells["n"] = cells["n"].astype("int64")
+    cells["corridors"] = cells["corridors"].astype("int64")
+    cells["flag"] = add_flag(
+        pd.Series("", index=cells.index), cells["value"].isna(), "zero_denominator"
+    )
+    return cells
+
+
+def remittance_total_cost(
+    prices: pd.DataFrame,
+    *,
+    by: Sequence[str] | str | None = None,
+    amount: int | None = None,
+    cost_source: str = "source",
+    tolerance: float = 0.01,
+) -> Result:
+    """Total cost of each remittance service: fee plus exchange-rate margin.
+
+    .. math:: TC_s = 100 \\, F_s / A + 100 \\, (X_{interbank} - X_s) / X_{interbank}
+
+    with A the amount sent and F the fee in the send currency, X the receive-currency units
+    per send-currency unit. In money: :math:`F_s + A \\, m_s / 100` [send currency]. Where
+    the source gives the margin and the total, both are recomputed and a difference above
+    *tolerance* is flagged ``source_disagreement`` rather than trusted silently. Negative
+    margins are kept and flagged ``negative_margin``. All services are returned,
+    transparent or not (column ``transparent``).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Input kind ``remittance_prices``.
+    by : str or sequence of str, optional
+        Extra descriptive columns to carry as groups (any of :data:`BREAKDOWNS`).
+    amount : {200, 500}, optional
+        Keep one price point [USD]; ``None`` keeps both.
+    cost_source : {"source", "recomputed"}
+        Which total becomes ``value`` when both exist.
+    tolerance : float
+        Largest accepted source-recomputed difference [percentage points].
+
+    Returns
+    -------
+    Result
+        One row per input row kept: ``value`` [percent]; extra columns ``fee_percent``,
+        ``fx_margin`` (used), ``fx_margin_recomputed``, ``total_cost_source``,
+        ``total_cost_recomputed``, ``total_cost_money`` and ``send_currency``.
+
+    References
+    ----------
+    World Bank, SDG indicator metadata 10.c.1,
+    https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
+    """
+    by_cols = _check_by(by)
+    ledger = RowLedger()
+    ids = ["service_id", "firm", "product", "corridor"]
+    prepared = prepare_prices(
+        prices,
+        ledger,
+        amount=amount,
+        cost_source=cost_source,
+        tolerance=tolerance,
+        columns=[*ids, *by_cols],
+        drop_non_transparent=False,
+    )
+    frame = _with_breakdowns(prepared.frame, by_cols)
+    parts = _component_costs(frame)
+    nan = np.full(len(frame), np.nan)
+    source_total = _column(frame, "total_cost", nan)
+    source_margin = _column(frame, "fx_margin", nan)
+    margin = np.where(np.isnan(source_margin), parts["margin"], source_margin)
+    group_cols = [
+        "time_period",
+        *_CORRIDOR,
+        *(c for c in ("service_id", "firm", "product") if c in frame.columns),
+        "amount_usd",
+        *by_cols,
+    ]
+    cells = (
+        frame[list(dict.fromkeys(group_cols))]
+        .astype({c: object for c in group_cols if c != "amount_usd"})
+        .assign(
+            value=frame["cost"].to_numpy(),
+            n=1,
+            fee_percent=parts["fee_percent"],
+            fx_margin=margin,
+            fx_margin_recomputed=parts["margin"],
+            total_cost_source=source_total,
+            total_cost_recomputed=parts["total"],
+            total_cost_money=(
+                total_cost_money(frame["fee_lcu"], frame["amount_lcu"], margin)
+                if "fee_lcu" in frame and "amount_lcu" in frame
+                else np.nan
+            ),
+            send_currency=frame["send_currency"].astype(object)
+            if "send_currency" in frame
+            else None,
+            transparent=frame["transparent"].astype(object),
+        )
+    )
+    flags = pd.Series("", index=cells.index)
+    with np.errstate(invalid="ignore"):
+        flags = add_flag(flags, np.asarray(cells["fx_margin"] < 0), "negative_margin")
+        disagree = (
+            np.abs(cells["total_cost_source"] - cells["total_cost_recomputed"]) > tolerance
+        ) | (np.abs(cells["fx_margin"] - cells["fx_margin_recomputed"]) > tolerance)
+    cells["flag"] = add_flag(flags, np.asarray(disagree, dtype=bool), "source_disagreement")
+    return make_result(
+        "remittance_total_cost",
+        cells,
+        ledger,
+        group_columns=list(dict.fromkeys(group_cols)),
+        options={
+            "by": by_cols,
+            "amount": amount,
+            "cost_source": cost_source,
+            "tolerance": tolerance,
+        },
+        inputs={"prices": prices},
+        method="fee % + FX margin %, margin = 100 (interbank - applied) / interbank",
+        extra_metadata={"notes": prepared.notes},
+    )
+
+
+def remittance_cost_weighted_average(
+    prices: pd.DataFrame,
+    flows: pd.DataFrame,
+    *,
+    by: Sequence[str] | str | None = None,
+    level: str = "world",
+    amount: int = 200,
+    grouping: str = "sdg_region",
+    side: str = "receiving",
+    cost_source: str = "source",
+    tolerance: float = 0.01,
+) -> Result:
+    """Average total cost weighted by bilateral remittance flows ("global weighted average").
+
+    .. math:: \\overline{TC}^w_g = \\sum_{c \\in g} w_c \\, \\overline{TC}_c, \\quad
+              w_c = F_c / \\sum_{c' \\in g} F_{c'}
+
+    where :math:`\\overline{TC}_c` is the simple corridor average (as
+    :func:`remittance_cost_average`) and :math:`F_c` the remittance flow of corridor *c*;
+    the sum runs over the corridors of cell *g* that have both price data and a positive
+    flow, so the weights are flow shares over corridors with data. The World Bank publishes
+    such a series but not its exact weighting; this rule is the documented one here.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Input kind ``remittance_prices``.
+    flows : pandas.DataFrame
+        Input kind ``remittance_flows`` (e.g. from
+        :func:`migindicators.io.read_bilateral_remittances`) [USD]; one year's matrix.
+    by : str or sequence of str, optional
+        Breakdowns of the corridor averages (any of :data:`BREAKDOWNS`).
+    level : {"world", "sending", "receiving", "region"}
+        Level of the weighted average (``"corridor"`` is the plain corridor average).
+    amount, grouping, side, cost_source, tolerance
+        As for :func:`remittance_cost_average`.
+
+    Returns
+    -------
+    Result
+        ``value`` [percent]; ``n`` = services; extra columns ``corridors`` and
+        ``flow_total`` [USD] (the sum of weights). Exclusions: price rows of corridors
+        without a positive flow, flow rows of corridors without prices, and all
+        :func:`remittance_cost_average` exclusions.
+
+    References
+    ----------
+    World Bank, Remittance Prices Worldwide, "Global Weighted Average",
+    https://remittanceprices.worldbank.org.
+    World Bank/KNOMAD, Bilateral Remittance Matrix 2017.
+    """
+    if level == "corridor":
+        raise ValueError(
+            "level='corridor' has one corridor per cell: use "
+            "remittance_cost_average; weighted levels are world, sending, "
+            "receiving and region"
+        )
+    _validate_level(level, grouping, side)
+    by_cols = _check_by(by)
+    ledger = RowLedger()
+    extra_in = [
+        *by_cols,
+        *(
+            c
+            for c in (
+                "sending_wb_region",
+                "receiving_wb_region",
+                "sending_income",
+                "receiving_income",
+            )
+            if level == "region"
+        ),
+    ]
+    prepared = prepare_prices(
+        prices,
+        ledger,
+        amount=amount,
+        cost_source=cost_source,
+        tolerance=tolerance,
+        columns=extra_in,
+    )
+    ledger.given("flows", flows)
+    f = validate_columns(REMITTANCE_FLOWS, flows, input_name="flows")
+    unknown = ~(is_country(f["sending_area"]) & is_country(f["receiving_area"]))
+    f = ledger.exclude(
+        "flows",
+        f,
+        unknown,
+        "unknown country code",
+        detail=", ".join(
+            sorted(set(f.loc[unknown, "sending_area"]) | set(f.loc[unknown, "receiving_area"]))[:10]
+        ),
+    )
+    nonpositive = ~(f["flow"] > 0)
+    f = ledger.exclude("flows", f, nonpositive, "flow zero or missing")
+    frame = _with_breakdowns(prepared.frame, by_cols)
+    corridors = _corridor_totals(frame, by_cols)
+    pair = corridors[list(_CORRIDOR)].astype(str)
+    flow_map = f.assign(
+        sending_area=f["sending_area"].astype(str), receiving_area=f["receiving_area"].astype(str)
+    ).set_index(list(_CORRIDOR))["flow"]
+    corridors["flow"] = (
+        pd.MultiIndex.from_frame(pair).map(flow_map.to_dict()).to_numpy(dtype="float64")
+        if len(pair)
+        else np.array([], dtype="float64")
+    )
+    no_flow = np.asarray(np.isnan(corridors["flow"].to_numpy()), dtype=bool)
+    if no_flow.any():
+        sample = [
+            f"{a}>{b}"
+            for a, b in pair.loc[no_flow].drop_duplicates().head(10).itertuples(index=False)
+        ]
+        ledger.record(
+            "prices",
+            "corridor has no positive bilateral flow",
+            int(corridors.loc[no_flow, "n"].sum()),
+            detail=", ".join(sample),
+        )
+    corridors = corridors.loc[~no_flow]
+    used_pairs = pd.MultiIndex.from_frame(corridors[list(_CORRIDOR)].astype(str))
+    f_pairs = pd.MultiIndex.from_frame(f[list(_CORRIDOR)].astype(str))
+    ledger.exclude("flows", f, ~f_pairs.isin(used_pairs), "no price data for this corridor")
+    table, area_cols = _level_table(
+        corridors, ledger, level=level, grouping=grouping, side=side, keys=by_cols
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = table.assign(mean=table["sum"] / table["n"])
+    table = table.assign(wmean=table["mean"] * table["flow"])
+    keys = [*area_cols, "time_period", *by_cols]
+    cells = (
+        table.groupby(keys, dropna=False, sort=False, observed=True)
+        .agg(
+            wsum=("wmean", "sum"),
+            flow_total=("flow", "sum"),
+            n=("n", "sum"),
+            corridors=("n", "size"),
+        )
+        .reset_index()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells["value"] = np.where(
+            cells["flow_total"] > 0, cells["wsum"] / cells["flow_total"], np.nan
+        )
+    cells = cells.drop(columns="wsum")
+    cells["flag"] = add_flag(
+        pd.Series("", index=cells.index), cells["value"].isna(), "zero_denominator"
+    )
+    cells.insert(len(area_cols) + 1, "amount_usd", float(amount))
+    if level == "region":
+        cells.insert(0, "region_grouping", grouping)
+    group_cols = [
+        *(["region_grouping"] if level == "region" else []),
+        *area_cols,
+        "time_period",
+        "amount_usd",
+        *by_cols,
+    ]
+    return make_result(
+        "remittance_cost_weighted_average",
+        cells,
+        ledger,
+        group_columns=group_cols,
+        options={
+            "by": by_cols,
+            "level": level,
+            "amount": amount,
+            "grouping": grouping,
+            "side": side,
+            "cost_source": cost_source,
+            "tolerance": tolerance,
+        },
+        inputs={"prices": prices, "flows": flows},
+        method="sum_c w_c * corridor average, w_c = flow_c / sum of flows of corridors "
+        "with price data in the cell",
+        extra_metadata={"notes": prepared.notes, "targets": TARGETS, "level": level},
+    )
+
+
+def remittance_corridors_above_target(
+    prices: pd.DataFrame,
+    *,
+    by: Sequence[str] | str | None = None,
+    measure: str = "average",
+    amount: int = 200,
+    corridor_target: float = 5.0,
+    global_target: float = 3.0,
+    fewer_than_three: str = "mean_available",
+    max_speed_days: float = 5.0,
+    cost_source: str = "source",
+    tolerance: float = 0.01,
+) -> Result:
+    """Share of corridors whose cost exceeds the SDG 10.c corridor target, and the gap of
+    the global average to the global target.
+
+    .. math:: S = 100 \\, |\\{c : TC_c > T_c\\}| / |\\{c : TC_c \\text{ defined}\\}|,
+              \\quad G = \\overline{TC}_{world} - T_g
+
+    with :math:`TC_c` the corridor average (``measure="average"``) or corridor SmaRT
+    (``measure="smart"``, the official measure of the "no corridor above 5 %" component),
+    :math:`T_c` = 5 % and :math:`T_g` = 3 % by default.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Input kind ``remittance_prices``.
+    by : str or sequence of str, optional
+        Breakdowns (any of :data:`BREAKDOWNS`; only with ``measure="average"``).
+    measure : {"average", "smart"}
+        Corridor measure compared with the corridor target.
+    amount : {200, 500}
+        Price point [USD].
+    corridor_target, global_target : float
+        Thresholds [percent]; "above" means strictly greater.
+    fewer_than_three, max_speed_days
+        SmaRT options (see :func:`migindicators.remittance_smart.remittance_cost_smart`).
+    cost_source, tolerance
+        As for :func:`remittance_cost_average`.
+
+    Returns
+    -------
+    Result
+        One row per quarter (and breakdown): ``value`` = share of corridors above target
+        [percent]; ``n`` = corridors with a value; extra columns ``corridors_above``,
+        ``corridor_target``, ``global_average`` (simple mean over all services),
+        ``global_target`` and ``gap_to_global_target`` (percentage points; > 0 means above
+        the target).
+
+    References
+    ----------
+    World Bank, SDG indicator metadata 10.c.1 (target 10.c: "reduce to less than 3 per cent
+    the transaction costs of migrant remittances and eliminate remittance corridors with
+    costs higher than 5 per cent").
+    """
+    if measure not in ("average", "smart"):
+        raise ValueError(f"measure must be 'average' or 'smart', got {measure!r}")
+    by_cols = _check_by(by)
+    if measure == "smart" and by_cols:
+        raise ValueError(
+            "by= is only available with measure='average' (SmaRT is defined "
+            "per corridor over all eligible services)"
+        )
+    if measure == "average":
+        corridor_res = remittance_cost_average(
+            prices,
+            by=by_cols,
+            level="corridor",
+            amount=amount,
+            cost_source=cost_source,
+            tolerance=tolerance,
+        )
+    else:
+        from migindicators.remittance_smart import remittance_cost_smart
+
+        corridor_res = remittance_cost_smart(
+            prices,
+            level="corridor",
+            amount=amount,
+            fewer_than_three=fewer_than_three,
+            max_speed_days=max_speed_days,
+            cost_source=cost_source,
+            tolerance=tolerance,
+        )
+    world = remittance_cost_average(
+        prices,
+        by=by_cols,
+        level="world",
+        amount=amount,
+        cost_source=cost_source,
+        tolerance=tolerance,
+    )
+    keys = ["time_period", *by_cols]
+    corr = corridor_res.data
+    defined = corr[corr["value"].notna()].assign(above=lambda d: d["value"] > corridor_target)
+    cells = (
+        defined.groupby(keys, dropna=False, sort=False)
+        .agg(n=("value", "size"), corridors_above=("above", "sum"))
+        .reset_index()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells["value"] = np.where(
+            cells["n"] > 0, 100.0 * cells["corridors_above"] / cells["n"], np.nan
+        )
+    glob = world.data[[*keys, "value"]].rename(columns={"value": "global_average"})
+    cells = cells.merge(glob, on=keys, how="left")
+    cells["corridor_target"] = corridor_target
+    cells["global_target"] = global_target
+    cells["gap_to_global_target"] = cells["global_average"] - global_target
+    cells["corridors_above"] = cells["corridors_above"].astype("int64")
+    cells["n"] = cells["n"].astype("int64")
+    # Rows used = rows entering the global average (a superset of those entering the corridor
+    # measure, whose own exclusions, e.g. SmaRT eligibility, are in the metadata).
+    ledger = RowLedger()
+    ledger.given("prices", prices)
+    for rec in world.exclusions.itertuples(index=False):
+        ledger.record(str(rec.input), str(rec.reason), int(str(rec.rows)), detail=str(rec.detail))
+    return make_result(
+        "remittance_corridors_above_target",
+        cells,
+        ledger,
+        group_columns=keys,
+        options={
+            "by": by_cols,
+            "measure": measure,
+            "amount": amount,
+            "corridor_target": corridor_target,
+            "global_target": global_target,
+            "fewer_than_three": fewer_than_three,
+            "max_speed_days": max_speed_days,
+            "cost_source": cost_source,
+            "tolerance": tolerance,
+        },
+        inputs={"prices": prices},
+        method=f"share of corridors with {measure} > {corridor_target} %; global average "
+        f"minus {global_target} %",
+        extra_metadata={
+            "targets": {"global_average": global_target, "corridor": corridor_target},
+            "corridor_exclusions": corridor_res.exclusions.to_dict("records"),
+        },
+    )
+
+
+_LAGS = {"quarter": 1, "half": 2, "year": 4}
+
+
+def remittance_cost_change(
+    result: Result,
+    *,
+    lag: str = "quarter",
+    kind: str = "difference",
+) -> Result:
+    """Quarter-on-quarter or year-on-year change of any remittance-cost average.
+
+    .. math:: \\Delta_t = V_t - V_{t-L} \\quad\\text{or}\\quad
+              100 \\, (V_t - V_{t-L}) / V_{t-L}
+
+    for each cell of *result* (same groups apart from ``time_period``), with L one quarter,
+    two (RPW was semi-annual before 2013: Q1 and Q3) or four. A cell whose earlier quarter
+    is absent or NaN gets NaN, flagged ``missing_input``.
+
+    Parameters
+    ----------
+    result : Result
+        Any result with a quarterly ``time_period`` (``2011-Q1``), e.g. from
+        :func:`remittance_cost_average` or SmaRT.
+    lag : {"quarter", "half", "year"}
+        Distance to the earlier period.
+    kind : {"difference", "relative"}
+        Difference in percentage points, or relative change in percent.
+
+    Returns
+    -------
+    Result
+        ``value`` = the change [percent: percentage points for ``difference``]; extra
+        columns ``value_current``, ``value_previous`` and ``previous_period``.
+
+    References
+    ----------
+    World Bank, Remittance Prices Worldwide, quarterly reports (changes of the global
+    average quarter on quarter and year on year).
+    """
+    if lag not in _LAGS:
+        raise ValueError(f"lag must be one of {list(_LAGS)}, got {lag!r}")
+    if kind not in ("difference", "relative"):
+        raise ValueError(f"kind must be 'difference' or 'relative', got {kind!r}")
+    if not isinstance(result, Result) or "time_period" not in result.data.columns:
+        raise ValueError("result must be a migindicators Result with a time_period column")
+    data = result.data
+    periods = data["time_period"].astype(str)
+    parsed = periods.str.extract(r"^(\d{4})-Q([1-4])$")
+    if bool(parsed[0].isna().any()):
+        raise ValueError(
+            "time_period must be quarterly like 2011-Q1; got "
+            f"{periods[parsed[0].isna()].head(3).tolist()}"
+        )
+    index = parsed[0].astype(int) * 4 + parsed[1].astype(int) - 1
+    prev_index = index - _LAGS[lag]
+    prev_label = (prev_index // 4).astype(str) + "-Q" + (prev_index % 4 + 1).astype(str)
+    groups = [c for c in result.group_columns if c != "time_period"]
+    key_cols = [*groups, "time_period"]
+    current = data[key_cols].astype(object).assign(_v=data["value"].to_numpy())
+    previous = current.rename(columns={"_v": "value_previous"})
+    cells = current.assign(time_period=prev_label.to_numpy()).merge(
+        previous, on=key_cols, how="left"
+    )
+    cells["previous_period"] = cells["time_period"]
+    cells["time_period"] = data["time_period"].astype(object).to_numpy()
+    cells = cells.rename(columns={"_v": "value_current"})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = cells["value_current"] - cells["value_previous"]
+        cells["value"] = (
+            diff
+            if kind == "difference"
+            else np.where(
+                cells["value_previous"] != 0, 100.0 * diff / cells["value_previous"], np.nan
+            )
+        )
+    cells["n"] = data["n"].to_numpy() if "n" in data else pd.NA
+    cells["flag"] = add_flag(
+        pd.Series("", index=cells.index), np.asarray(cells["value"].isna()), "missing_input"
+    )
+    ledger = RowLedger()
+    ledger.given("result", data)
+    return make_result(
+        "remittance_cost_change",
+        cells,
+        ledger,
+        group_columns=key_cols,
+        options={"lag": lag, "kind": kind},
+        inputs={"result": data},
+        unit="percent",
+        method=f"{kind} to the value {_LAGS[lag]} quarter(s) earlier, same cell",
+        extra_metadata={"source_indicator": result.indicator},
+    )
