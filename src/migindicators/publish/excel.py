@@ -83,6 +83,14 @@ def _write_row(sheet: Any, row: Sequence[Any], *, bold: bool = False) -> None:
             cell.font = Font(bold=True)
 
 
+def _exclusion_text(result: Result) -> str:
+    lines = [
+        f"{rec.input}: {rec.rows} rows, {rec.reason}" + (f" ({rec.detail})" if rec.detail else "")
+        for rec in result.exclusions.itertuples(index=False)
+    ]
+    return "\n".join(lines) if lines else "none"
+
+
 def _metadata_rows(result: Result, title: str) -> list[list[Any]]:
     meta = result.metadata
     spec = registry_entry(result.indicator)
@@ -100,6 +108,7 @@ def _metadata_rows(result: Result, title: str) -> list[list[Any]]:
         ["inputs", json.dumps(meta.get("inputs", {}), sort_keys=True, default=str)],
         ["rows", json.dumps(meta.get("rows", {}), sort_keys=True, default=str)],
         ["version", f"{meta.get('library', 'migindicators')} {meta.get('version', '')}"],
+        ["exclusions", _exclusion_text(result)],
     ]
     return rows
 

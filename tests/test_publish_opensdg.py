@@ -1,0 +1,70 @@
+"""Open SDG CSV files: names, columns, headline blanks, golden files, non-SDG indicators."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from golden.publish_inputs import migrant_stock, non_sdg, refugees, small_results
+
+from migindicators.publish import open_sdg_filename, to_open_sdg, write_open_sdg
+
+GOLDEN = Path(__file__).parent / "golden" / "open-sdg"
+UPDATE = os.environ.get("MIGINDICATORS_UPDATE_GOLDEN") == "1"
+
+
+def test_filename() -> None:
+    assert open_sdg_filename("10.7.4") == "indicator_10-7-4.csv"
+    assert open_sdg_filename("10.c.1") == "indicator_10-c-1.csv"
+
+
+def test_golden_files(tmp_path: Path) -> None:
+    written = write_open_sdg(small_results(), tmp_path)
+    assert sorted(p.name for p in written.files.values()) == [
+        "indicator_10-7-4.csv",
+        "indicator_10-c-1.csv",
+        "indicator_17-18-1.csv",
+    ]
+    assert written.skipped == ["non_sdg_test"]
+    for path in written.files.values():
+        golden = GOLDEN / path.name
+        if UPDATE:
+            GOLDEN.mkdir(parents=True, exist_ok=True)
+            golden.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), path.name
+
+
+def test_columns_and_labels() -> None:
+    frame = to_open_sdg(migrant_stock())
+    assert list(frame.columns) == [
+        "Year",
+        "Sex",
+        "Age",
+        "Migratory status",
+        "Units",
+        "Series",
+        "GeoCode",
+        "Value",
+    ]
+    assert set(frame["Sex"]) == {"Female", "Male"}
+    assert set(frame["Age"]) == {"0-14", "15-64", "65+"}
+    assert set(frame["Migratory status"]) == {"Migrants", "Non-migrants"}
+    assert set(frame["Units"]) == {"Percentage (%)"}
+
+
+def test_totals_are_blank_headline_and_nan_is_blank() -> None:
+    res = refugees()
+    res.data.loc[0, "sex"] = "_T"
+    frame = to_open_sdg(res)
+    assert "" in set(frame["Sex"])
+    syr = frame[(frame["GeoCode"] == "SYR") & (frame["Sex"] == "Female")]
+    assert syr["Value"].tolist() == [""]
+    back = pd.read_csv(pd.io.common.StringIO(frame.to_csv(index=False)), dtype=str)
+    assert back.columns[0] == "Year" and back.columns[-1] == "Value"
+
+
+def test_result_method(tmp_path: Path) -> None:
+    assert refugees().to_open_sdg(tmp_path).name == "indicator_10-7-4.csv"
+    assert refugees().to_open_sdg(tmp_path / "x.csv") == tmp_path / "x.csv"
+    assert non_sdg().to_open_sdg(tmp_path) is None
