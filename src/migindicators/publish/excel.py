@@ -84,10 +84,12 @@ def _write_row(sheet: Any, row: Sequence[Any], *, bold: bool = False) -> None:
 
 
 def _exclusion_text(result: Result) -> str:
-    lines = [
-        f"{rec.input}: {rec.rows} rows, {rec.reason}" + (f" ({rec.detail})" if rec.detail else "")
-        for rec in result.exclusions.itertuples(index=False)
-    ]
+    lines = []
+    for rec in result.exclusions.to_dict("records"):
+        detail = (
+            f" ({rec['detail']})" if isinstance(rec.get("detail"), str) and rec["detail"] else ""
+        )
+        lines.append(f"{rec['input']}: {rec['rows']} rows, {rec['reason']}{detail}")
     return "\n".join(lines) if lines else "none"
 
 
