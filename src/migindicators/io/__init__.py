@@ -7,6 +7,8 @@ Each reader maps the source's column names and codes to the library's standard n
 from __future__ import annotations
 
 from migindicators.io.rpw import read_bilateral_remittances, read_rpw, read_rpw_databank
+from migindicators.io.uis import read_uis, uis_students, uis_tertiary_enrolment
 
 __all__: list[str] = []
 __all__ += ["read_bilateral_remittances", "read_rpw", "read_rpw_databank"]
+__all__ += ["read_uis", "uis_students", "uis_tertiary_enrolment"]
