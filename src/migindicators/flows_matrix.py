@@ -35,6 +35,7 @@ from migindicators.schemas.flows import DISTANCES, FLOW_MATRIX, REGION_POPULATIO
 __all__ = [
     "CODE_CHECKS",
     "FlowSystem",
+    "collapse_breakdowns",
     "flow_systems",
     "to_long",
 ]
@@ -183,6 +184,7 @@ def flow_systems(
         if col not in frame.columns:
             raise ValueError(f"by={by_cols}: input 'flows' has no column {col!r}")
     groups = [c for c in ("time_period", *by_cols) if c in frame.columns]
+    frame = collapse_breakdowns(ledger, "flows", frame, by_cols, ["origin", "destination"])
 
     if codes == "iso3":
         bad = ~(is_country(frame["origin"]) & is_country(frame["destination"]))
@@ -262,6 +264,41 @@ def flow_systems(
     return groups, systems
 
 
+_TOTAL_CODE = "_T"
+
+
+def collapse_breakdowns(
+    ledger: RowLedger, name: str, frame: pd.DataFrame, by_cols: Sequence[str], base: Sequence[str]
+) -> pd.DataFrame:
+    """Drop the ``sex`` / ``age_group`` columns that are not in *by*.
+
+    Where a cell has a total row (code ``_T``) it is used and the cell's breakdown rows are
+    excluded (not added to it); otherwise the breakdown rows are summed when the matrices and
+    population vectors are formed.
+    """
+    for col in ("sex", "age_group"):
+        if col not in frame.columns or col in by_cols:
+            continue
+        others = [
+            c for c in (*base, "time_period", "sex", "age_group") if c in frame.columns and c != col
+        ]
+        is_total = frame[col].eq(_TOTAL_CODE)
+        if is_total.any():
+            has_total = (
+                is_total.groupby([frame[c] for c in others], dropna=False)
+                .transform("any")
+                .astype(bool)
+            )
+            frame = ledger.exclude(
+                name,
+                frame,
+                (has_total & ~is_total).to_numpy(),
+                f"{col} breakdown row: the {col} = _T row of its cell is used instead",
+            )
+        frame = frame.drop(columns=[col])
+    return frame
+
+
 def _population(
     population: pd.DataFrame, ledger: RowLedger, groups: list[str], index: dict[str, int]
 ) -> pd.DataFrame:
@@ -273,13 +310,12 @@ def _population(
             f"input 'population' needs the grouping column(s) {absent} of the "
             "flows, so that each matrix is matched to its populations at risk"
         )
-    extra = [c for c in ("time_period", "sex", "age_group") if c in pop.columns and c not in groups]
-    if extra:
+    if "time_period" in pop.columns and "time_period" not in groups:
         raise ValueError(
-            f"input 'population' has column(s) {extra} that the flows are not "
-            "grouped by: sum the population over them first, or group the flows "
-            "by them too (by=...)"
+            "input 'population' has a time_period column but the flows do not: "
+            "pass the population of the flows' period only"
         )
+    pop = collapse_breakdowns(ledger, "population", pop, list(groups), ["region"])
     outside = ~pop["region"].isin(index)
     return ledger.exclude(
         "population",
@@ -296,10 +332,9 @@ def _population_vector(pop: pd.DataFrame, key: dict[str, Any], index: dict[str, 
         mask &= (pop[col] == value).to_numpy()
     part = pop.loc[mask]
     out = np.full(len(index), np.nan)
-    # region labels are unique within a group (schema key), so the assignment is exact
-    out[part["region"].map(index).to_numpy(dtype="int64")] = part["population"].to_numpy(
-        dtype="float64"
-    )
+    # breakdown rows (sex, age_group not in by) of a region are summed
+    summed = part.groupby("region")["population"].sum()
+    out[summed.index.map(index).to_numpy(dtype="int64")] = summed.to_numpy(dtype="float64")
     return out
 
 
