@@ -10,7 +10,7 @@ Secretary-General's eight-point agenda on migration and development.
 ['refugees_per_100k']
 """
 
-from migindicators import countries, datasets, flags, schemas
+from migindicators import countries, datasets, flags, quality, schemas, survey, tabulate
 from migindicators._version import __version__
 from migindicators.errors import (
     InputValidationError,
@@ -38,7 +38,10 @@ __all__ = [
     "countries",
     "datasets",
     "flags",
+    "quality",
     "registry",
     "schemas",
+    "survey",
+    "tabulate",
     "units",
 ]
