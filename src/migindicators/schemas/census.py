@@ -38,7 +38,7 @@ from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import AGE_GROUP, REF_AREA, SEX, TIME_PERIOD, WEIGHT
 
-__all__ = ["CENSUS", "PANDERA_ROWS", "validate_census", "validate_fast"]
+__all__ = ["CENSUS", "MIGRANT_STOCK_TABLE", "PANDERA_ROWS", "validate_census", "validate_fast"]
 
 #: Frames with fewer rows are validated by pandera; larger ones by :func:`validate_fast`.
 PANDERA_ROWS = 50_000
@@ -118,6 +118,31 @@ CENSUS = register(
                 nullable=True,
             ),
         ),
+    )
+)
+
+MIGRANT_STOCK_TABLE = register(
+    InputKind(
+        name="migrant_stock_table",
+        description="Published international migrant stock by area and date (e.g. UN DESA "
+        "Table 1), optionally by sex and age group; one row per key.",
+        columns=(
+            REF_AREA,
+            TIME_PERIOD,
+            SEX,
+            AGE_GROUP,
+            Column("migrant_stock", "float", "International migrant stock", unit="person", ge=0),
+            Column(
+                "type_of_data",
+                "str",
+                "DESA type of data: B foreign-born, C foreign citizens, R refugees added, "
+                "I imputed (combinations such as 'B R')",
+                required=False,
+                nullable=True,
+                pattern=r"[BCRI]( [BCRI])*",
+            ),
+        ),
+        unique=("ref_area", "time_period", "sex", "age_group"),
     )
 )
 

@@ -1,0 +1,696 @@
+"""One pass over a census extract: validated, chunked tabulation of persons by migratory status.
+
+This is the engine behind the indicators of :mod:`migindicators.stock`. ``census`` may be a
+pandas frame, an iterable of frames, a file path (Parquet, CSV, Stata/SPSS, IPUMS
+fixed-width with its DDI) or a Dask DataFrame; every form goes through the same steps,
+chunk by chunk (partition by partition on Dask):
+
+1. map source names and codes to the standard census columns (optional
+   :class:`~migindicators.io.mapping.VariableMapping`);
+2. validate against the ``census`` input kind
+   (:func:`~migindicators.schemas.census.validate_census`);
+3. exclude, and record in the row ledger with their weighted totals, rows that cannot
+   enter the estimate (unknown country of enumeration, missing weight, unknown sex or age
+   when the table is by sex or age);
+4. derive the migratory status (foreign-born, or foreign citizen on the citizenship basis;
+   unknown place of birth kept as its own status ``_U``), the 5-year age group and the
+   origin;
+5. :func:`migindicators.tabulate.tabulate` the weighted counts by cell — the one additive
+   kernel — and, for standard errors, the per-stratum moments of PSU totals.
+
+Partial tables are summed with :func:`migindicators.tabulate.combine`, so a frame, its
+chunks and its Dask partitions give the same table (counts exactly, weighted sums to float
+rounding), and memory is bounded by the chunk size.
+
+Taylor variance with household clusters (the IPUMS "ultimate cluster" estimator with
+``SERIAL`` as PSU and ``STRATA`` as stratum) needs each household's rows in one chunk: the
+streaming path holds back the last household of every chunk and prepends it to the next
+(extracts are sorted by household, as IPUMS files are). Per stratum h with n_h PSUs and PSU
+totals z_hj of the linearised variable,
+
+.. math::
+    \\hat V = \\sum_h \\frac{n_h}{n_h - 1} \\sum_j (z_{hj} - \\bar z_h)^2
+           = \\sum_h \\frac{n_h}{n_h - 1}
+             \\Big(\\sum_j z_{hj}^2 - \\frac{(\\sum_j z_{hj})^2}{n_h}\\Big),
+
+whose ingredients (n_h, Σz, Σz², and the cross-products of a ratio's numerator and
+denominator) are sums, hence additive over chunks. Replicate weights (``replicate_weights=``)
+are tabulated as extra weight columns and give replicate estimates directly.
+
+References
+----------
+Wolter, K. M. (2007). *Introduction to Variance Estimation*, 2nd ed., Springer, ch. 6.
+Lumley, T. (2010). *Complex Surveys*, Wiley, §2.2 and §3.2 (ratio linearisation).
+IPUMS-International, *Variance estimation*, https://international.ipums.org/international/variance_estimation.shtml.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migindicators.countries import is_country
+from migindicators.errors import InputValidationError, OptionError
+from migindicators.io.ddi import Codebook
+from migindicators.io.mapping import IPUMS_INTERNATIONAL, VariableMapping
+from migindicators.io.progress import progress as progress_bar
+from migindicators.io.tabular import available_columns, iter_chunks
+from migindicators.ledger import RowLedger
+from migindicators.schemas.census import validate_census
+from migindicators.stock_compute import age_group_edges, assign_age_groups
+from migindicators.tabulate import combine, tabulate
+
+__all__ = [
+    "BASES",
+    "MIGRANT",
+    "NON_MIGRANT",
+    "STATUS_CODES",
+    "UNKNOWN",
+    "CensusPass",
+    "CensusTotals",
+    "Estimand",
+    "run_census",
+    "taylor_variance",
+]
+
+MIGRANT, NON_MIGRANT, UNKNOWN = "MS_MIGRANT", "MS_NOMIGRANT", "_U"
+STATUS_CODES = (MIGRANT, NON_MIGRANT, UNKNOWN)
+#: Origin code of non-migrants and persons of unknown status ("not applicable", SDMX _Z).
+NOT_APPLICABLE = "_Z"
+#: Option value → (standard column, DESA type-of-data code).
+BASES = {"birthplace": ("country_of_birth", "B"), "citizenship": ("citizenship", "C")}
+INPUT = "census"
+W = "w"
+
+_MOMENT_SUMS = ("n", "_num", "_den", "_num*_num", "_num*_den", "_den*_den")
+_CODE_COLUMNS = ("ref_area", "sex", "country_of_birth", "citizenship", "age_group")
+_MAPPINGS = {"ipums_international": IPUMS_INTERNATIONAL}
+
+
+@dataclass(frozen=True)
+class Estimand:
+    """What a standard error is wanted for: sums of ``w·num`` (and ``w·den``) by domain.
+
+    ``num`` and ``den`` are functions of the prepared chunk returning boolean masks; a
+    ratio when ``den`` is given, a total otherwise.
+    """
+
+    domain: tuple[str, ...]
+    num: Callable[[pd.DataFrame], np.ndarray]
+    den: Callable[[pd.DataFrame], np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class CensusPass:
+    """The specification of one pass over the census."""
+
+    by: tuple[str, ...] = ()
+    basis: str = "auto"
+    origin: bool = False
+    single_age: bool = False
+    arrival: bool = False
+    age_width: int = 5
+    age_top: int = 75
+    mapping: VariableMapping | str | None = None
+    ddi: Codebook | str | Path | None = None
+    chunk_rows: int = 1_000_000
+    variance: str = "auto"
+    replicate_weights: tuple[str, ...] = ()
+    estimand: Estimand | None = None
+    progress: bool | None = None
+
+
+@dataclass
+class CensusTotals:
+    """The combined tables of a pass.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Keys ``ref_area``, ``time_period``, the ``by`` columns, ``migratory_status``
+        (MS_MIGRANT, MS_NOMIGRANT, _U), optionally ``origin``, ``age`` (single years) and
+        ``year_of_arrival``; sums ``n`` (rows) and ``w`` (weighted persons; equal to ``n``
+        for unweighted input), and one column per replicate weight.
+    moments : pandas.DataFrame or None
+        Per (domain, stratum): PSU moments ``num``, ``den``, ``num*num``, ``num*den``,
+        ``den*den`` for the Taylor variance of the estimand.
+    psus : pandas.DataFrame or None
+        Number of PSUs per (ref_area, time_period, stratum): ``n_psu``.
+    """
+
+    table: pd.DataFrame
+    ledger: RowLedger
+    basis: str
+    weighted: bool
+    variance: str
+    replicate_weights: tuple[str, ...]
+    moments: pd.DataFrame | None = None
+    psus: pd.DataFrame | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def type_of_data(self) -> str:
+        """DESA's type-of-data code of the basis: ``B`` (foreign-born) or ``C`` (citizens)."""
+        return BASES[self.basis][1]
+
+
+def _resolve_mapping(mapping: VariableMapping | str | None) -> VariableMapping | None:
+    if mapping is None or isinstance(mapping, VariableMapping):
+        return mapping
+    try:
+        return _MAPPINGS[mapping]
+    except KeyError:
+        raise OptionError(
+            f"unknown mapping {mapping!r}; use one of {sorted(_MAPPINGS)} or a "
+            "migindicators.io.mapping.VariableMapping"
+        ) from None
+
+
+def _is_dask(obj: object) -> bool:
+    return type(obj).__module__.startswith("dask")
+
+
+def _needed(spec: CensusPass) -> list[str]:
+    cols = [
+        "ref_area",
+        "time_period",
+        "weight",
+        "household",
+        "strata",
+        "country_of_birth",
+        "citizenship",
+        *spec.replicate_weights,
+    ]
+    for col in spec.by:
+        if col == "age_group":
+            cols += ["age", "age_group"]
+        elif col not in ("migratory_status", "origin"):
+            cols.append(col)
+    if spec.single_age:
+        cols.append("age")
+    if spec.arrival:
+        cols.append("year_of_arrival")
+    return list(dict.fromkeys(cols))
+
+
+def _source_chunks(
+    census: Any, spec: CensusPass, mapping: VariableMapping | None
+) -> Iterator[pd.DataFrame]:
+    needed = _needed(spec)
+    if isinstance(census, pd.DataFrame):
+        yield census
+        return
+    if isinstance(census, (str, Path)):
+        have = available_columns(census, ddi=spec.ddi)
+        if mapping is not None:
+            cols = mapping.source_for(needed, have)
+        else:
+            cols = [c for c in needed if c in have]
+        yield from iter_chunks(
+            census,
+            columns=cols,
+            chunk_rows=spec.chunk_rows,
+            ddi=spec.ddi,
+            categorical=_categorical_sources(mapping),
+        )
+        return
+    if isinstance(census, Iterable):
+        for chunk in census:
+            if not isinstance(chunk, pd.DataFrame):
+                raise InputValidationError(
+                    f"census: an iterable must yield pandas DataFrames, got {type(chunk).__name__}",
+                    input_kind="census",
+                )
+            yield chunk
+        return
+    raise InputValidationError(
+        f"census must be a pandas DataFrame, an iterable of DataFrames, a file path or a Dask "
+        f"DataFrame; got {type(census).__name__}",
+        input_kind="census",
+    )
+
+
+def _categorical_sources(mapping: VariableMapping | None) -> list[str]:
+    if mapping is None:
+        return list(_CODE_COLUMNS)
+    return [src for src, std in mapping.columns.items() if std in _CODE_COLUMNS]
+
+
+def run_census(census: Any, spec: CensusPass) -> CensusTotals:
+    """Tabulate *census* according to *spec* (see the module docstring)."""
+    mapping = _resolve_mapping(spec.mapping)
+    if _is_dask(census):
+        return _run_dask(census, spec, mapping)
+    state = _PassState(spec, mapping)
+    carry: pd.DataFrame | None = None
+    for raw in progress_bar(_source_chunks(census, spec, mapping), enabled=spec.progress):
+        chunk = mapping.apply(raw) if mapping is not None else raw
+        if carry is not None:
+            chunk = pd.concat([carry, chunk], ignore_index=True)
+            carry = None
+        if state.needs_carry(chunk) and not isinstance(census, pd.DataFrame):
+            chunk, carry = _split_last_household(chunk)
+        if len(chunk):
+            state.add(chunk)
+    if carry is not None and len(carry):
+        state.add(carry)
+    return state.finish()
+
+
+def _split_last_household(chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    hh = chunk["household"].to_numpy()
+    last = hh[-1]
+    held = hh == last
+    if held.all():
+        return chunk.iloc[:0], chunk
+    return chunk.loc[~held], chunk.loc[held]
+
+
+def _run_dask(ddf: Any, spec: CensusPass, mapping: VariableMapping | None) -> CensusTotals:
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    needed = _needed(spec)
+    cols = (
+        mapping.source_for(needed, list(ddf.columns))
+        if mapping is not None
+        else [c for c in needed if c in ddf.columns]
+    )
+    parts = ddf[cols].to_delayed()
+    if not parts:
+        raise InputValidationError(
+            "census: the Dask DataFrame has no partitions", input_kind="census"
+        )
+
+    def one(part: pd.DataFrame) -> _PassState:
+        state = _PassState(spec, mapping)
+        frame = mapping.apply(part) if mapping is not None else part
+        if len(frame):
+            state.add(frame)
+        state.edges = _edge_households(frame) if "household" in frame.columns else None
+        return state
+
+    states = compute(*[delayed(one)(p) for p in parts])  # type: ignore[no-untyped-call]
+    _check_partition_households(states)
+    merged = _PassState(spec, mapping)
+    for s in states:
+        merged.merge(s)
+    return merged.finish()
+
+
+def _edge_households(frame: pd.DataFrame) -> tuple[Any, Any] | None:
+    if not len(frame):
+        return None
+    hh = frame["household"].to_numpy()
+    return (frame["ref_area"].iloc[0], hh[0]), (frame["ref_area"].iloc[-1], hh[-1])
+
+
+def _check_partition_households(states: Sequence[_PassState]) -> None:
+    edges = [s.edges for s in states if s.edges is not None and s.moments]
+    for (_, left_last), (right_first, _) in itertools.pairwise(edges):
+        if left_last == right_first:
+            raise InputValidationError(
+                f"census: household {left_last[1]!r} is split across two Dask partitions, so "
+                "its cluster total (Taylor variance) would be wrong; repartition so that each "
+                "household lies in one partition (e.g. set_index('household')), or pass "
+                "variance='none'",
+                input_kind="census",
+            )
+
+
+class _PassState:
+    """Accumulates the tables of one pass (per process, per Dask partition)."""
+
+    def __init__(self, spec: CensusPass, mapping: VariableMapping | None) -> None:
+        self.spec = spec
+        self.mapping = mapping
+        self.ledger = RowLedger()
+        self.ledger.given(INPUT, 0)
+        self.tables: list[pd.DataFrame] = []
+        self.moments: list[pd.DataFrame] = []
+        self.psus: list[pd.DataFrame] = []
+        self.basis: str | None = None if spec.basis == "auto" else spec.basis
+        self.weighted: bool | None = None
+        self.variance: str | None = None
+        self.edges: Any = None
+        self.keys: list[str] = []
+        self.notes: dict[str, Any] = {}
+        if spec.basis not in ("auto", *BASES):
+            raise OptionError(
+                f"basis must be 'auto', 'birthplace' or 'citizenship', got {spec.basis!r}"
+            )
+
+    # ---- configuration fixed by the first chunk -------------------------------------
+    def _configure(self, frame: pd.DataFrame) -> None:
+        if self.basis is None:
+            self.basis = "birthplace" if "country_of_birth" in frame.columns else "citizenship"
+        column = BASES[self.basis][0]
+        if column not in frame.columns:
+            raise InputValidationError(
+                f"census: basis={self.basis!r} needs the column {column!r}; the frame has "
+                f"{list(frame.columns)}. Migrants are the foreign-born (country_of_birth) or, "
+                "where birthplace was not collected, foreign citizens (citizenship)",
+                input_kind="census",
+            )
+        self.weighted = "weight" in frame.columns
+        missing_reps = [c for c in self.spec.replicate_weights if c not in frame.columns]
+        if missing_reps:
+            raise InputValidationError(
+                f"census: replicate weight column(s) {missing_reps} are missing",
+                input_kind="census",
+            )
+        variance = self.spec.variance
+        if variance == "auto":
+            if self.spec.replicate_weights:
+                variance = "replicate"
+            elif self.weighted and self.spec.estimand is not None:
+                variance = "taylor"
+            else:
+                variance = "none"
+        if variance == "replicate" and not self.spec.replicate_weights:
+            raise OptionError("variance='replicate' needs replicate_weights=[...]")
+        if variance == "taylor" and not self.weighted:
+            raise OptionError(
+                "variance='taylor' needs a weight column (a full census count "
+                "has no sampling variance: use variance='none')"
+            )
+        if variance not in ("none", "taylor", "replicate"):
+            raise OptionError(f"variance must be auto, taylor, replicate or none, got {variance!r}")
+        self.variance = variance
+        keys = ["ref_area", "time_period", *[b for b in self.spec.by if b != "origin"]]
+        if "migratory_status" not in keys:
+            keys.append("migratory_status")
+        if self.spec.origin or "origin" in self.spec.by:
+            keys.append("origin")
+        if self.spec.single_age:
+            keys.append("age")
+        if self.spec.arrival:
+            keys.append("year_of_arrival")
+        self.keys = keys
+
+    def needs_carry(self, frame: pd.DataFrame) -> bool:
+        if self.variance is None:
+            self._configure(frame)
+        return self.variance == "taylor" and "household" in frame.columns
+
+    # ---- one chunk --------------------------------------------------------------------
+    def add(self, raw: pd.DataFrame) -> None:
+        if self.variance is None:
+            self._configure(raw)
+        spec = self.spec
+        ledger = self.ledger
+        weight = "weight" if self.weighted else None
+        ledger.given(INPUT, raw, weight=weight)
+        frame = validate_census(raw, input_name=INPUT)
+        frame = self._exclude(frame)
+        if not len(frame):
+            return
+        prepared = self._prepare(frame)
+        weights = [W, *spec.replicate_weights]
+        by_keys = list(self.keys)
+        constant = {}
+        for key in ("ref_area", "time_period"):
+            col = prepared[key]
+            first = col.iloc[0]
+            if _all_equal(col, first):
+                constant[key] = first
+                by_keys.remove(key)
+        table = tabulate(prepared, by_keys, weights=weights)
+        for key, value in constant.items():
+            table.insert(0, key, value)
+        table = table[[*self.keys, "n", *weights]]
+        table.attrs["tabulate_by"] = list(self.keys)
+        self.tables.append(table)
+        if len(self.tables) >= 32:
+            self.tables = [combine(self.tables, self.keys)]
+        if self.variance == "taylor" and spec.estimand is not None:
+            self._add_moments(prepared, spec.estimand)
+
+    def _exclude(self, frame: pd.DataFrame) -> pd.DataFrame:
+        ledger, spec = self.ledger, self.spec
+        weight = "weight" if self.weighted else None
+        areas = pd.unique(frame["ref_area"].dropna())
+        known = set(np.asarray(areas, dtype=object)[is_country(pd.Series(areas)).to_numpy()])
+        bad = ~frame["ref_area"].isin(known).to_numpy()
+        if bad.any():
+            codes = sorted({str(a) for a in areas if a not in known})
+            frame = ledger.exclude(
+                INPUT,
+                frame,
+                bad,
+                "unknown country code (ref_area)",
+                weight=weight,
+                detail=", ".join(codes[:10]),
+            )
+        if self.weighted:
+            frame = ledger.exclude(
+                INPUT, frame, frame["weight"].isna().to_numpy(), "missing weight"
+            )
+        for col in spec.by:
+            if col in ("migratory_status", "origin"):
+                continue
+            if col == "age_group" and "age" in frame.columns:
+                missing = frame["age"].isna().to_numpy()
+                reason = "unknown age"
+            elif col not in frame.columns:
+                raise InputValidationError(
+                    f"census: by={list(spec.by)} needs a column {col!r} (or 'age' for "
+                    f"age_group); the frame has {list(frame.columns)}",
+                    input_kind="census",
+                )
+            else:
+                missing = frame[col].isna().to_numpy()
+                reason = "unknown sex" if col == "sex" else f"missing {col}"
+            frame = ledger.exclude(INPUT, frame, missing, reason, weight=weight)
+        if spec.single_age:
+            if "age" not in frame.columns:
+                raise InputValidationError(
+                    "census: single years of age need an 'age' column", input_kind="census"
+                )
+            frame = ledger.exclude(
+                INPUT, frame, frame["age"].isna().to_numpy(), "unknown age", weight=weight
+            )
+        return frame
+
+    def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
+        spec = self.spec
+        assert self.basis is not None
+        column = BASES[self.basis][0]
+        area_codes, area_cats = _codes(frame["ref_area"])
+        place_codes, place_cats = _codes(frame[column])
+        lookup = {v: i for i, v in enumerate(place_cats)}
+        own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
+        own_code = own[area_codes]
+        unknown = place_codes < 0
+        native = place_codes == own_code
+        status = np.where(unknown, 2, np.where(native, 1, 0)).astype(np.int8)
+        out: dict[str, Any] = {
+            "ref_area": frame["ref_area"],
+            "time_period": frame["time_period"],
+            "migratory_status": pd.Categorical.from_codes(
+                status, categories=pd.Index(list(STATUS_CODES))
+            ),
+        }
+        for col in spec.by:
+            if col in ("migratory_status", "origin"):
+                continue
+            if col == "age_group" and "age" in frame.columns:
+                out[col] = assign_age_groups(
+                    frame["age"].to_numpy(dtype="float64", na_value=np.nan),
+                    age_group_edges(spec.age_width, spec.age_top),
+                )
+            else:
+                out[col] = frame[col]
+        if spec.origin or "origin" in spec.by:
+            cats = [*map(str, place_cats), NOT_APPLICABLE]
+            origin_codes = np.where(status == 0, place_codes, len(place_cats))
+            out["origin"] = pd.Categorical.from_codes(
+                origin_codes.astype(np.int32), categories=pd.Index(cats), validate=False
+            )
+        if spec.single_age:
+            out["age"] = np.floor(frame["age"].to_numpy(dtype="float64", na_value=np.nan))
+        if spec.arrival:
+            if "year_of_arrival" in frame.columns:
+                arrival = frame["year_of_arrival"].to_numpy(dtype="float64", na_value=np.nan)
+            else:
+                arrival = np.full(len(frame), np.nan)
+            # Arrival matters for migrants only; non-migrants are tabulated as NaN.
+            out["year_of_arrival"] = np.where(status == 0, arrival, np.nan)
+        out[W] = frame["weight"].to_numpy(dtype="float64") if self.weighted else np.ones(len(frame))
+        for rep in spec.replicate_weights:
+            out[rep] = frame[rep].to_numpy(dtype="float64")
+        for col in ("household", "strata", "sex"):
+            if col in frame.columns and col not in out:
+                out[col] = frame[col]
+        return pd.DataFrame(out, index=frame.index)
+
+    def _add_moments(self, frame: pd.DataFrame, est: Estimand) -> None:
+        domain = [d for d in est.domain if d in frame.columns]
+        w = frame[W].to_numpy()
+        cols: dict[str, Any] = {d: frame[d] for d in domain}
+        cols["_num"] = w * est.num(frame)
+        cols["_den"] = w * est.den(frame) if est.den is not None else np.zeros(len(frame))
+        strata = frame["strata"] if "strata" in frame.columns else pd.Series(0, index=frame.index)
+        cols["_stratum"] = strata
+        has_hh = "household" in frame.columns
+        cols["_psu"] = (
+            frame["household"] if has_hh else pd.Series(np.arange(len(frame)), index=frame.index)
+        )
+        work = pd.DataFrame(cols)
+        keys = [*domain, "_stratum"]
+        psu = tabulate(work, [*keys, "_psu"], values=["_num", "_den"]) if has_hh else work
+        mom = tabulate(
+            psu,
+            keys,
+            values=["_num", "_den"],
+            products=[("_num", "_num"), ("_num", "_den"), ("_den", "_den")],
+        )
+        self.moments.append(mom.drop(columns=["n"]))
+        design = tabulate(
+            work.assign(
+                ref_area=frame["ref_area"].to_numpy(), time_period=frame["time_period"].to_numpy()
+            ),
+            ["ref_area", "time_period", "_stratum", "_psu"],
+        )
+        counts = (
+            design.groupby(["ref_area", "time_period", "_stratum"], observed=True, sort=False)
+            .size()
+            .rename("n_psu")
+            .reset_index()
+        )
+        counts.attrs["tabulate_by"] = ["ref_area", "time_period", "_stratum"]
+        self.psus.append(counts)
+        if len(self.moments) >= 32:
+            self.moments = [combine(self.moments, keys)]
+            self.psus = [combine(self.psus, ["ref_area", "time_period", "_stratum"])]
+
+    # ---- combination ----------------------------------------------------------------
+    def merge(self, other: _PassState) -> None:
+        self.ledger.merge(other.ledger)
+        self.tables += other.tables
+        self.moments += other.moments
+        self.psus += other.psus
+        for attr in ("basis", "weighted", "variance"):
+            if getattr(self, attr) is None:
+                setattr(self, attr, getattr(other, attr))
+        if not self.keys:
+            self.keys = other.keys
+
+    def finish(self) -> CensusTotals:
+        if not self.tables:
+            if self.variance is None:
+                raise InputValidationError("census: no rows were given", input_kind="census")
+            raise InputValidationError(
+                "census: every row was excluded (see the exclusions: "
+                f"{self.ledger.frame()[['reason', 'rows']].to_dict('records')})",
+                input_kind="census",
+            )
+        assert self.basis is not None and self.weighted is not None and self.variance
+        table = combine(self.tables, self.keys)
+        for key in self.keys:
+            if isinstance(table[key].dtype, pd.CategoricalDtype):
+                table[key] = table[key].astype(str)
+        for key in ("ref_area",):
+            table[key] = table[key].astype(str)
+        table["time_period"] = table["time_period"].astype("int64")
+        moments = psus = None
+        if self.moments:
+            dom = [c for c in self.moments[0].columns if c not in _MOMENT_SUMS]
+            moments = combine(self.moments, dom)
+            psus = combine(self.psus, ["ref_area", "time_period", "_stratum"])
+            for frame in (moments, psus):
+                for col in frame.columns:
+                    if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                        frame[col] = frame[col].astype(str)
+        return CensusTotals(
+            table=table,
+            ledger=self.ledger,
+            basis=self.basis,
+            weighted=self.weighted,
+            variance=self.variance,
+            replicate_weights=self.spec.replicate_weights,
+            moments=moments,
+            psus=psus,
+            notes=self.notes,
+        )
+
+
+def _all_equal(col: pd.Series, first: Any) -> bool:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        return bool(codes.min() == codes.max() and codes[0] >= 0)
+    values = col.to_numpy()
+    if values.dtype.kind in "iuf":
+        return bool((values == first).all())
+    return bool(col.nunique(dropna=False) == 1)
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (−1 for missing) and the distinct values of *series*."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return (
+            series.cat.codes.to_numpy().astype(np.int64, copy=False),
+            np.asarray(series.cat.categories, dtype=object),
+        )
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def taylor_variance(
+    moments: pd.DataFrame, psus: pd.DataFrame, domain: Sequence[str], ratio: pd.Series | None = None
+) -> tuple[pd.DataFrame, set[tuple[Any, ...]]]:
+    """Taylor variance of a total (``ratio=None``) or a ratio per domain, from PSU moments.
+
+    Parameters
+    ----------
+    moments : pandas.DataFrame
+        Per (domain, ``_stratum``): ``_num``, ``_den``, ``_num*_num``, ``_num*_den``,
+        ``_den*_den`` (sums over PSUs of PSU totals and their products).
+    psus : pandas.DataFrame
+        ``n_psu`` per (``ref_area``, ``time_period``, ``_stratum``).
+    domain : sequence of str
+        Domain columns (must include ``ref_area`` and ``time_period``).
+    ratio : pandas.Series, optional
+        The estimated ratio R = N/D per domain (indexed by *domain*); the variance is then
+        that of R: V(N − R·D) / D².
+
+    Returns
+    -------
+    (pandas.DataFrame, set)
+        Variance ``var`` per domain, and the domains containing a stratum with one PSU
+        (lonely PSU: it contributes nothing, as R survey's ``lonely.psu="certainty"``).
+    """
+    m = moments.merge(psus, on=["ref_area", "time_period", "_stratum"], how="left")
+    n_h = m["n_psu"].to_numpy(dtype="float64")
+    if ratio is None:
+        s1 = m["_num"].to_numpy()
+        s2 = m["_num*_num"].to_numpy()
+        den = None
+    else:
+        r = m.join(ratio.rename("_r"), on=list(domain))["_r"].to_numpy(dtype="float64")
+        r = np.nan_to_num(r)
+        s1 = m["_num"].to_numpy() - r * m["_den"].to_numpy()
+        s2 = (
+            m["_num*_num"].to_numpy()
+            - 2 * r * m["_num*_den"].to_numpy()
+            + r * r * m["_den*_den"].to_numpy()
+        )
+        den = True
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contrib = np.where(n_h > 1, n_h / (n_h - 1) * (s2 - s1 * s1 / n_h), 0.0)
+    contrib = np.maximum(contrib, 0.0)
+    m["_v"] = contrib
+    lonely = {tuple(row) for row in m.loc[n_h <= 1, list(domain)].itertuples(index=False)}
+    out = m.groupby(list(domain), sort=False, observed=True)["_v"].sum().rename("var").reset_index()
+    if den:
+        totals = m.groupby(list(domain), sort=False, observed=True)["_den"].sum()
+        d = out.join(totals, on=list(domain))["_den"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["var"] = np.where(d > 0, out["var"] / (d * d), np.nan)
+    return out, lonely
