@@ -169,8 +169,7 @@ def rpw_to_standard(
         )
     block_cols = {c for c in raw.columns if re.match(r"^cc\d+ ", c)}
     common = {c: RPW_COLUMNS.get(c, _snake(c)) for c in raw.columns if c not in block_cols}
-    base = pd.DataFrame({new: _clean_text(raw[old]) for old, new in common.items()})
-    base["time_period"] = _quarters(raw["period"], source)
+    base = pd.DataFrame({new: _column(raw[old], new, source) for old, new in common.items()})
     parts = []
     for number, usd in blocks.items():
         if usd not in amounts:
@@ -183,36 +182,56 @@ def rpw_to_standard(
             )
         part = base.copy()
         for old, new in names.items():
-            part[new] = _clean_text(raw[old])
-        part["amount_usd"] = part["amount_usd"].fillna(str(usd))
+            part[new] = _column(raw[old], new, source)
+        part["amount_usd"] = part["amount_usd"].fillna(float(usd))
         parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    for col in _NUMERIC:
-        if col in out.columns:
-            out[col] = _to_float(out[col], col, source)
-    if "transparent" in out.columns:
-        out["transparent"] = out["transparent"].str.strip().str.lower()
+    out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if "speed" in out.columns:
-        out["speed_days"] = out["speed"].str.strip().str.lower().map(SPEED_DAYS).astype("float64")
-    if "collection_date" in out.columns:
-        dates = pd.to_datetime(out["collection_date"], format="%d/%b/%Y", errors="coerce")
-        out["collection_date"] = dates.dt.strftime("%Y-%m-%d").where(
-            dates.notna(), out["collection_date"]
-        )
+        speed = out["speed"].astype("category")
+        days = speed.cat.categories.astype(str).str.lower().map(SPEED_DAYS)
+        lookup = np.append(np.asarray(days, dtype="float64"), np.nan)
+        codes = speed.cat.codes.to_numpy()
+        out["speed_days"] = lookup[np.where(codes < 0, len(lookup) - 1, codes)]
     for col in out.columns:
-        if col not in _NUMERIC and col != "speed_days" and out[col].dtype != "float64":
+        if out[col].dtype == object:
             out[col] = out[col].astype("category")
     return out
 
 
-def _clean_text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    return text.mask(text.isin(_NOT_CLASSIFIED)).astype(object)
+def _column(values: pd.Series, name: str, source: str) -> pd.Series:
+    """One RPW column in standard form: numbers as float64, text as a categorical whose
+    labels are stripped, with ``..``/blank as missing (the work is done on the labels)."""
+    if name in _NUMERIC:
+        return _to_float(values, name, source)
+    if name == "service_id" and pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype(str)  # one label per row: a categorical would not pay
+    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    labels = pd.Series(cat.cat.categories.astype(str), dtype=object).str.strip()
+    labels = labels.where(~labels.isin(_NOT_CLASSIFIED))
+    if name == "time_period":
+        labels = _quarters(labels, source)
+    elif name == "transparent":
+        labels = labels.str.lower()
+    elif name == "collection_date":
+        dates = pd.to_datetime(labels, format="%d/%b/%Y", errors="coerce")
+        labels = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), labels)
+    new_codes, new_labels = pd.factorize(labels)
+    codes = cat.cat.codes.to_numpy()
+    lookup = np.append(new_codes, -1)
+    mapped = lookup[np.where(codes < 0, len(lookup) - 1, codes)]
+    return pd.Series(
+        pd.Categorical.from_codes(mapped, categories=pd.Index(new_labels)),
+        index=values.index,
+        name=name,
+    )
 
 
 def _to_float(values: pd.Series, name: str, source: str) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna()
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    numbers = pd.to_numeric(text.mask(text.isin(_NOT_CLASSIFIED)), errors="coerce")
+    bad = numbers.isna() & text.notna() & ~text.isin(_NOT_CLASSIFIED)
     if bool(bad.any()):
         raise InputValidationError(
             f"{source}: column {name!r} has values that are not numbers, e.g. "
