@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from migindicators._ratio import collapse_to_totals
 from migindicators.aggregate import normalise_groupings, sum_by_area
 from migindicators.countries import is_country
 from migindicators.flags import add_flag
@@ -134,6 +135,10 @@ def refugees_per_100k(
         "unknown country code",
         detail=", ".join(sorted(p.loc[unknown_p, "ref_area"].unique())[:10]),
     )
+    # Breakdowns not asked for: use the _T rows where given, else sum (never count twice).
+    dropped = [d for d in _ALLOWED_BY if d not in by_cols]
+    r = collapse_to_totals(r, dropped, keys, ledger, "refugees")
+    p = collapse_to_totals(p, dropped, keys, ledger, "population")
 
     cells = (
         r.groupby(keys, dropna=False, sort=False)
@@ -152,7 +157,8 @@ def refugees_per_100k(
         detail=_key_sample(cells.loc[~has_pop, keys]),
     )
     ledger.exclude("population", p, ~p_keys.isin(cell_keys), "no refugee row for this key")
-    cells = cells.loc[has_pop].merge(p[[*keys, "population"]], on=keys, how="left")
+    p_sums = p.groupby(keys, dropna=False, sort=False)["population"].sum().reset_index()
+    cells = cells.loc[has_pop].merge(p_sums, on=keys, how="left")
 
     if groupings:
         agg = sum_by_area(
