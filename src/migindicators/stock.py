@@ -225,13 +225,12 @@ def _record_unknown(
     n = int(cells.loc[drop, "U_n"].sum())
     if n:
         weighted = float(cells.loc[drop, "U_w"].sum()) if totals.weighted else None
-        ledger.record(
-            "census",
-            reason,
-            n,
-            weighted=weighted,
-            detail=f"excluded from the count and reported (unknown_birthplace='{rule}')",
-        )
+        detail = f"unknown_birthplace='{rule}'"
+        invalid = totals.notes.get("invalid_codes", {})
+        if invalid:
+            listed = ", ".join(f"{code} ({rows} rows)" for code, rows in sorted(invalid.items()))
+            detail += f"; includes codes that are not countries: {listed}"
+        ledger.record("census", reason, n, weighted=weighted, detail=detail)
 
 
 def _adjusted(cells: pd.DataFrame, wcol: str, rule: str) -> tuple[np.ndarray, np.ndarray]:
@@ -328,7 +327,7 @@ def _finish(
             "the full-sample estimate"
         )
     meta.update(extra_metadata or {})
-    return make_result(
+    result = make_result(
         indicator,
         cells,
         ledger,
@@ -338,6 +337,23 @@ def _finish(
         method=method,
         extra_metadata=meta,
     )
+    return _age_order(result)
+
+
+def _age_order(result: Result) -> Result:
+    """Sort age groups by age (Y5T9 before Y10T14), not alphabetically."""
+    data = result.data
+    if "age_group" not in data.columns or not len(data):
+        return result
+    groups = [c for c in result.group_columns if c in data.columns]
+
+    def key(col: pd.Series) -> pd.Series:
+        if col.name != "age_group":
+            return col
+        return col.map(lambda label: parse_age_group(label)[0] if pd.notna(label) else np.inf)
+
+    result.data = data.sort_values(groups, key=key, kind="stable").reset_index(drop=True)
+    return result
 
 
 def _inputs_record(census: Any) -> dict[str, Any]:
@@ -1488,6 +1504,8 @@ def migrant_stock_growth_rate(
         elif method == "linear":
             slope = slope * m2 / m1
         out["se"] = np.where(np.isfinite(out["value"]), np.abs(slope) * rel, np.nan)
+    out["ci_lower"] = out["value"] - _Z * out["se"]
+    out["ci_upper"] = out["value"] + _Z * out["se"]
     out["start_period"] = out["start_period"].astype("int64")
     out["n"] = 2
     result = make_result(
@@ -1509,7 +1527,7 @@ def migrant_stock_growth_rate(
         result.data["flag"], result.data["value"].isna().to_numpy(), "zero_denominator"
     )
     result.data["flag"] = flags.to_numpy()
-    return result
+    return _age_order(result)
 
 
 def _ledger_of(result: Result) -> RowLedger:

@@ -58,7 +58,7 @@ import pandas as pd
 from migindicators.countries import is_country
 from migindicators.errors import InputValidationError, OptionError
 from migindicators.io.ddi import Codebook
-from migindicators.io.mapping import IPUMS_INTERNATIONAL, VariableMapping
+from migindicators.io.mapping import FOREIGN_UNSPECIFIED, IPUMS_INTERNATIONAL, VariableMapping
 from migindicators.io.progress import progress as progress_bar
 from migindicators.io.tabular import available_columns, iter_chunks
 from migindicators.ledger import RowLedger
@@ -484,6 +484,18 @@ class _PassState:
         column = BASES[self.basis][0]
         area_codes, area_cats = _codes(frame["ref_area"])
         place_codes, place_cats = _codes(frame[column])
+        valid = is_country(pd.Series(place_cats, dtype=object)).to_numpy() | (
+            place_cats == FOREIGN_UNSPECIFIED
+        )
+        if not valid.all():
+            # A code that is no country is an unknown place of birth (citizenship): counted
+            # with the unknowns and named in the exclusion detail, never a silent origin.
+            invalid = np.flatnonzero(~valid)
+            rows = np.isin(place_codes, invalid)
+            bad = self.notes.setdefault("invalid_codes", {})
+            for code, count in zip(*np.unique(place_codes[rows], return_counts=True), strict=True):
+                bad[str(place_cats[code])] = bad.get(str(place_cats[code]), 0) + int(count)
+            place_codes = np.where(rows, -1, place_codes)
         lookup = {v: i for i, v in enumerate(place_cats)}
         own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
         own_code = own[area_codes]
@@ -573,6 +585,9 @@ class _PassState:
     # ---- combination ----------------------------------------------------------------
     def merge(self, other: _PassState) -> None:
         self.ledger.merge(other.ledger)
+        bad = self.notes.setdefault("invalid_codes", {})
+        for code, count in other.notes.get("invalid_codes", {}).items():
+            bad[code] = bad.get(code, 0) + count
         self.tables += other.tables
         self.moments += other.moments
         self.psus += other.psus
