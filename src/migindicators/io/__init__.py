@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from migindicators.io.rpw import read_bilateral_remittances, read_rpw, read_rpw_databank
 from migindicators.io.uis import read_uis, uis_students, uis_tertiary_enrolment
+from migindicators.io.unhcr import read_unhcr_population
+from migindicators.io.wdi import read_wdi
 
 __all__: list[str] = []
 __all__ += ["read_bilateral_remittances", "read_rpw", "read_rpw_databank"]
 __all__ += ["read_uis", "uis_students", "uis_tertiary_enrolment"]
+__all__ += ["read_unhcr_population", "read_wdi"]
