@@ -9,7 +9,9 @@ registered for it and why it did not count, so a failure says what is missing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -90,3 +92,26 @@ def test_agenda_point_is_covered(point: int, coverage: _Coverage) -> None:
 def test_demo_jobs_name_registered_indicators() -> None:
     unknown = sorted({j.indicator for j in demo_jobs()} - set(mi.registry.ids()))
     assert not unknown, f"[[demo]] jobs naming indicators not in the registry: {unknown}"
+
+
+def test_coverage_page_lists_only_registered_indicators_at_their_point() -> None:
+    """docs/guide/agenda-coverage.md: one row per point; no stale or misplaced id."""
+    page = Path(__file__).resolve().parents[1] / "docs" / "guide" / "agenda-coverage.md"
+    if not page.is_file():
+        pytest.skip("docs/ not present in this installation")
+    rows = {}
+    for line in page.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\|\s*(\d)\s*\|[^|]*\|([^|]*)\|", line)
+        if match:
+            rows[int(match.group(1))] = re.findall(r"`([a-z0-9_]+)`", match.group(2))
+    assert sorted(rows) == list(AGENDA_POINTS), "the coverage table needs one row per point"
+    problems = []
+    for point, ids in rows.items():
+        for ind in ids:
+            if ind not in mi.registry:
+                problems.append(f"point {point}: {ind!r} is not in the registry")
+            elif point not in mi.registry[ind].agenda_points:
+                problems.append(
+                    f"point {point}: {ind!r} is mapped to {list(mi.registry[ind].agenda_points)}"
+                )
+    assert not problems, "docs/guide/agenda-coverage.md is out of date:\n" + "\n".join(problems)
