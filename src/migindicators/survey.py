@@ -69,6 +69,7 @@ __all__ = [
     "Design",
     "as_design",
     "estimate",
+    "estimate_cells",
     "estimate_difference",
 ]
 
@@ -487,7 +488,14 @@ def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
 
 
 def _compute_frame(
-    prep: _Prepared, parameter: str, y: str, x: str | None, q: float, level: float, deff: bool
+    prep: _Prepared,
+    parameter: str,
+    y: str,
+    x: str | None,
+    q: float,
+    level: float,
+    deff: bool,
+    qrule: str = "math",
 ) -> tuple[pd.DataFrame, list[_Cells]]:
     if parameter == "proportion":
         cats = pd.Index(pd.unique(prep.work[y])).sort_values()
@@ -503,12 +511,44 @@ def _compute_frame(
             all_cells.append(cells)
         return pd.concat(parts, ignore_index=True), all_cells
     if parameter == "quantile":
-        return _quantile_frame(prep, y, q, level), []
+        return _quantile_frame(prep, y, q, level, qrule), []
     _numeric(prep, [y] + ([x] if x else []))
     den = None if parameter == "total" else ("_one" if parameter == "mean" else x)
     cells = _cells(prep, y, den)
     srs = _srs_variance(prep, parameter, y, x, cells) if deff else None
     return _frame(cells, prep, level, False, srs), [cells]
+
+
+def estimate_cells(
+    frame: pd.DataFrame,
+    design: Design,
+    *,
+    parameter: str,
+    y: str,
+    x: str | None = None,
+    by: Sequence[str] = (),
+    ledger: RowLedger,
+    input_name: str,
+    q: float = 0.5,
+    qrule: str = "math",
+    level: float = 0.95,
+    deff: bool = True,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The estimate table of :func:`estimate`, for indicator functions that keep their ledger.
+
+    Rows excluded (missing design variables, *y*, *x*, domain) are recorded in *ledger* under
+    *input_name*. Returns the data frame (no quality rules applied) and the metadata block
+    (design, variance method, df, interval).
+    """
+    _check_parameter(parameter, x)
+    needed = [y] + ([x] if x else [])
+    prep = _prepare(frame, design, needed, list(by), ledger, input_name)
+    if parameter == "quantile":
+        _numeric(prep, [y])
+    data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
+    meta = _metadata(prep, design, level, [], parameter)
+    meta["method"] = _method_text(prep, design, parameter)
+    return data, meta
 
 
 def estimate(
@@ -520,6 +560,7 @@ def estimate(
     x: str | None = None,
     by: str | Sequence[str] | None = None,
     q: float = 0.5,
+    qrule: str = "math",
     level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
     deff: bool = True,
@@ -546,6 +587,10 @@ def estimate(
         Domain columns (subpopulations of the whole design).
     q : float
         Probability of a quantile (0.5: the median).
+    qrule : {"math", "school"}
+        Quantile rule, as R ``svyquantile``: ``"math"`` (default) the smallest value whose
+        weighted CDF reaches *q*; ``"school"`` averages with the next value when the CDF
+        equals *q* exactly (the textbook median).
     level : float
         Confidence level of the t-based interval.
     quality : mapping or sequence, optional
@@ -580,7 +625,7 @@ def estimate(
     prep = _prepare(frame, design, needed, by_cols, ledger, "frame")
     if parameter == "quantile":
         _numeric(prep, [y])
-    data, _ = _compute_frame(prep, parameter, y, x, q, level, deff)
+    data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
     keys = [*by_cols, *([y] if parameter == "proportion" else [])]
     data, applied = apply_rules(data, quality, key_columns=keys)
     return _result(
@@ -800,19 +845,40 @@ def _metadata(
 # Quantiles (Woodruff)
 
 
-def _weighted_quantile(y_sorted: np.ndarray, cumw: np.ndarray, p: float) -> float:
-    """Smallest y whose weighted CDF reaches p (R ``survey`` ``qrule="math"``)."""
+QRULES = ("math", "school")
+
+
+def _weighted_quantile(
+    y_sorted: np.ndarray, cumw: np.ndarray, p: float, qrule: str = "math"
+) -> float:
+    """Weighted quantile as R ``survey``'s ``qrule``.
+
+    ``"math"``: the smallest y whose weighted CDF reaches p (R's default). ``"school"``: the
+    same, except that when the CDF equals p exactly at a value, the mean of that value and the
+    next (the textbook median of an even number of equal-weight values).
+    """
     if not len(y_sorted) or not np.isfinite(p):
         return float("nan")
     p = min(max(p, 0.0), 1.0)
-    target = p * cumw[-1]
-    idx = int(np.searchsorted(cumw, target * (1 - 1e-12), side="left"))
-    return float(y_sorted[min(idx, len(y_sorted) - 1)])
+    total = cumw[-1]
+    target = p * total
+    tol = 1e-12 * total
+    idx = min(int(np.searchsorted(cumw, target - tol, side="left")), len(y_sorted) - 1)
+    value = float(y_sorted[idx])
+    if qrule == "school":
+        nxt = int(np.searchsorted(y_sorted, value, side="right"))  # past the ties of value
+        if nxt < len(y_sorted) and abs(cumw[nxt - 1] - target) <= tol:
+            value = (value + float(y_sorted[nxt])) / 2
+    return value
 
 
-def _quantile_frame(prep: _Prepared, y: str, q: float, level: float) -> pd.DataFrame:
+def _quantile_frame(
+    prep: _Prepared, y: str, q: float, level: float, qrule: str = "math"
+) -> pd.DataFrame:
     if not 0.0 < q < 1.0:
         raise ValueError(f"q={q}: a quantile's probability must be in (0, 1)")
+    if qrule not in QRULES:
+        raise ValueError(f"qrule={qrule!r}: choose one of {QRULES}")
     work = prep.work
     code, keys = group_codes(work, prep.by)
     yv = work[y].to_numpy(dtype=float)
@@ -826,15 +892,15 @@ def _quantile_frame(prep: _Prepared, y: str, q: float, level: float) -> pd.DataF
         ys, ws = sy[bounds[d] : bounds[d + 1]], sw[bounds[d] : bounds[d + 1]]
         cum = np.cumsum(ws)
         parts.append((ys, cum))
-        qhat[d] = _weighted_quantile(ys, cum, q)
+        qhat[d] = _weighted_quantile(ys, cum, q, qrule)
     work["_le"] = (yv <= qhat[code]).astype(float)
     cells = _cells(prep, "_le", "_one")
     align = _align(cells.keys, keys, prep.by)
     with np.errstate(invalid="ignore"):
         se_f = np.sqrt(cells.variance)[align]
     t = t_quantile(0.5 + level / 2.0, prep.df)
-    lo = np.array([_weighted_quantile(*parts[d], q - t * se_f[d]) for d in range(len(keys))])
-    hi = np.array([_weighted_quantile(*parts[d], q + t * se_f[d]) for d in range(len(keys))])
+    lo = np.array([_weighted_quantile(*parts[d], q - t * se_f[d], qrule) for d in range(len(keys))])
+    hi = np.array([_weighted_quantile(*parts[d], q + t * se_f[d], qrule) for d in range(len(keys))])
     out = keys.reset_index(drop=True).copy()
     out["value"] = qhat
     out["se"] = (hi - lo) / (2 * t)
