@@ -393,3 +393,17 @@ def test_every_flow_indicator_runs_through_the_registry_and_accounts_rows():
         assert res.indicator == id_
         assert res.unit == spec.unit
         assert res.metadata["regions"] == ["1", "2", "3"]
+
+
+def test_flow_table_gives_the_checked_square_matrix():
+    from migindicators.flows_matrix import flow_table
+
+    frame = pd.concat(
+        [long_hyp().iloc[1:], pd.DataFrame({"origin": ["A"], "destination": ["A"], "flow": [9.0]})],
+        ignore_index=True,
+    )
+    table, ledger = flow_table(frame)
+    assert list(table.columns) == ["origin", "destination", "flow"]
+    assert len(table) == 6  # the missing pair comes back as a zero flow
+    assert table.loc[(table["origin"] == "A") & (table["destination"] == "B"), "flow"].item() == 0
+    assert ledger.summary()["flows"] == {"given": 6, "excluded": 1, "used": 5}

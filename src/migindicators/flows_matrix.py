@@ -37,6 +37,7 @@ __all__ = [
     "FlowSystem",
     "collapse_breakdowns",
     "flow_systems",
+    "flow_table",
     "to_long",
 ]
 
@@ -358,3 +359,43 @@ def _distances(distances: pd.DataFrame, ledger: RowLedger, index: dict[str, int]
         dist["destination"].map(index).to_numpy(dtype="int64"),
     ] = dist["distance"].to_numpy(dtype="float64")
     return out
+
+
+def flow_table(
+    flows: pd.DataFrame | np.ndarray,
+    *,
+    by: Sequence[str] | str | None = None,
+    regions: Sequence[str] | None = None,
+    codes: str = "any",
+) -> tuple[pd.DataFrame, RowLedger]:
+    """The checked flows as a tidy frame, as the indices see them (for charts and tables).
+
+    The same checks as every flow index (:func:`flow_systems`): square-ness, schema, codes,
+    region set, and the diagonal dropped. One row per group × origin × destination of the
+    system, zero flows included, in the order of ``regions`` (chord diagrams and heat maps
+    need the full square matrix in a stable order).
+
+    Returns
+    -------
+    (frame, ledger)
+        ``frame``: the grouping columns, ``origin``, ``destination``, ``flow`` [person];
+        ``ledger``: the row accounting (e.g. the reported diagonal).
+    """
+    ledger = RowLedger()
+    groups, systems = flow_systems(flows, ledger, by=by, regions=regions, codes=codes)
+    parts = []
+    for system in systems:
+        n = len(system.regions)
+        off = ~np.eye(n, dtype=bool)
+        rows, cols = np.nonzero(off)
+        part = pd.DataFrame(
+            {
+                "origin": np.asarray(system.regions, dtype=object)[rows],
+                "destination": np.asarray(system.regions, dtype=object)[cols],
+                "flow": system.matrix[rows, cols],
+            }
+        )
+        for col in reversed(groups):
+            part.insert(0, col, system.key[col])
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True), ledger
