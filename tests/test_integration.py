@@ -251,3 +251,15 @@ def test_row_order_and_weight_scale_do_not_matter(seed: int, scale: float) -> No
     for col in ("value", "se", "ci_lower", "ci_upper"):
         np.testing.assert_allclose(moved.data[col], base.data[col], rtol=1e-9, atol=1e-12)
     assert list(moved.data["n"]) == list(base.data["n"])
+
+
+def test_country_without_migrants_gets_an_undefined_flagged_gap() -> None:
+    d = mi.datasets.load("lfs_integration_demo", scale=0.2)
+    assert isinstance(d, pd.DataFrame)
+    d.loc[d["ref_area"] == "SWE", "country_of_birth"] = "SWE"
+    res = ig.employment_rate_gap(d)
+    gap = _value(res, "GAP", ref_area="SWE")
+    assert np.isnan(gap["value"])
+    assert "zero_denominator" in gap["flag"]
+    assert not np.isnan(_value(res, "GAP", ref_area="ESP")["value"])
+    assert res.rows_accounted()

@@ -896,18 +896,34 @@ def _gap(
         deff=False,
     ).data
     level_rows = level_rows.loc[level_rows["migratory_status"].isin([MIGRANT, NATIVE])]
-    diff = estimate_difference(
-        work,
-        design,
-        parameter="ratio",
-        y="_y",
-        x="_x",
-        compare="migratory_status",
-        levels=(MIGRANT, NATIVE),
-        by=keys,
-        level=confidence_level,
-        quality=[],
-    ).data
+    both = level_rows.groupby(keys, sort=False)["migratory_status"].nunique()
+    if (both == 2).any():
+        diff = estimate_difference(
+            work,
+            design,
+            parameter="ratio",
+            y="_y",
+            x="_x",
+            compare="migratory_status",
+            levels=(MIGRANT, NATIVE),
+            by=keys,
+            level=confidence_level,
+            quality=[],
+        ).data
+    else:
+        diff = pd.DataFrame(columns=[*keys, "value", "se", "ci_lower", "ci_upper", "flag", "df"])
+    # A cell with only one of the two groups still gets its GAP row: undefined, flagged.
+    lacking = both.index[both < 2].to_frame(index=False)
+    if len(lacking):
+        lacking = lacking.assign(
+            value=np.nan,
+            se=np.nan,
+            ci_lower=np.nan,
+            ci_upper=np.nan,
+            flag="",
+            df=level_rows["df"].iloc[0],
+        )
+        diff = pd.concat([diff, lacking], ignore_index=True) if len(diff) else lacking
     diff = diff.assign(migratory_status=GAP)
 
     counts = work.loc[in_play].groupby([*keys, "migratory_status"], sort=False).size()
