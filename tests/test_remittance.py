@@ -147,8 +147,15 @@ def test_source_disagreement_is_flagged_beyond_tolerance() -> None:
     assert recomputed.data["value"].tolist() == pytest.approx([4.5, 4.5])
     loose = mi.compute("remittance_total_cost", prices=prices, tolerance=0.5)
     assert (loose.data["flag"] == "").all()
+    assert res.metadata["notes"]["services_source_disagreement"] == 1
+    # averages use the source totals without reading fee and rates
     avg = mi.compute("remittance_cost_average", prices=prices)
-    assert avg.metadata["notes"]["services_source_disagreement"] == 1
+    assert avg.data["value"].item() == pytest.approx(4.7)
+    assert "fee_lcu" not in avg.metadata["notes"]["columns_read"]
+    mixed = prices.assign(total_cost=[np.nan, 4.9])
+    filled = mi.compute("remittance_cost_average", prices=mixed)
+    assert filled.data["value"].item() == pytest.approx(4.7)
+    assert filled.metadata["notes"]["services_cost_from_fallback"] == 1
 
 
 def test_fee_in_another_currency_is_excluded_with_its_currencies() -> None:

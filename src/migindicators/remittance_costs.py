@@ -47,6 +47,7 @@ __all__ = [
     "LEVELS",
     "PreparedPrices",
     "prepare_prices",
+    "read_columns",
     "remittance_corridors_above_target",
     "remittance_cost_average",
     "remittance_cost_change",
@@ -82,6 +83,17 @@ BREAKDOWNS = (
 _CORRIDOR = ("sending_area", "receiving_area")
 _COMPONENTS = ("fee_lcu", "amount_lcu", "fx_rate", "interbank_rate")
 _WORLD = "001"
+_COSTS_AND_CURRENCIES = (
+    "total_cost",
+    "fx_margin",
+    "fee_lcu",
+    "amount_lcu",
+    "fx_rate",
+    "interbank_rate",
+    "send_currency",
+    "fee_currency",
+    "amount_usd",
+)
 #: Columns every remittance indicator reads when present.
 _COLUMNS_USED = (
     "time_period",
@@ -90,6 +102,9 @@ _COLUMNS_USED = (
     "amount_usd",
     "transparent",
     "total_cost",
+)
+#: Columns read only to recompute or audit costs.
+_RECOMPUTE_COLUMNS = (
     "fx_margin",
     "fee_lcu",
     "amount_lcu",
@@ -117,16 +132,16 @@ class PreparedPrices:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _drop(
-    ledger: RowLedger, frame: pd.DataFrame, reasons: list[tuple[str, npt.NDArray[np.bool_], str]]
-) -> pd.DataFrame:
-    """Exclude rows by the first matching reason, filtering the frame once (large inputs)."""
-    taken = np.zeros(len(frame), dtype=bool)
+def _exclude(
+    ledger: RowLedger, reasons: list[tuple[str, npt.NDArray[np.bool_], str]]
+) -> npt.NDArray[np.bool_]:
+    """Record rows under the first reason that matches them; return the excluded mask."""
+    taken: npt.NDArray[np.bool_] | None = None
     for reason, mask, detail in reasons:
-        new = mask & ~taken
+        new = mask if taken is None else mask & ~taken
         ledger.record("prices", reason, int(new.sum()), detail=detail)
-        taken |= new
-    return frame.loc[~taken] if taken.any() else frame
+        taken = new if taken is None else taken | new
+    return np.zeros(0, dtype=bool) if taken is None else taken
 
 
 def _column(
@@ -154,11 +169,17 @@ def prepare_prices(
     *,
     amount: int | None,
     cost_source: str,
-    tolerance: float,
+    tolerance: float | None = None,
     columns: Sequence[str] = (),
     drop_non_transparent: bool = True,
+    keep_components: bool = False,
 ) -> PreparedPrices:
     """Validate the price columns used, select the amount, and attach each service's cost.
+
+    The fee, rate and currency columns are read only when they are needed: to recompute
+    costs (``cost_source="recomputed"``, no ``total_cost`` column, or gaps in it), or to
+    audit the source (*tolerance* given). Averages of RPW data therefore read the six
+    columns the published figures depend on, plus the breakdowns.
 
     Parameters
     ----------
@@ -171,17 +192,19 @@ def prepare_prices(
         point); ``None`` keeps all.
     cost_source : {"source", "recomputed"}
         Which total cost to use when both exist; the other is the fallback.
-    tolerance : float
-        Largest accepted difference between the source's and the recomputed total cost or
-        margin [percentage points]; larger ones are counted (and flagged per service).
+    tolerance : float, optional
+        Audit the source: count services whose source and recomputed total cost differ by
+        more than this [percentage points].
     columns : sequence of str
         Extra columns the caller reads (breakdowns, eligibility).
     drop_non_transparent : bool
         Exclude services that do not disclose the exchange rate (RPW rule for averages).
+    keep_components : bool
+        Keep the cost and currency columns in the returned frame (per-service output).
     """
     if cost_source not in ("source", "recomputed"):
         raise ValueError(f"cost_source must be 'source' or 'recomputed', got {cost_source!r}")
-    if not tolerance >= 0:
+    if tolerance is not None and not tolerance >= 0:
         raise ValueError(f"tolerance must be >= 0 percentage points, got {tolerance!r}")
     ledger.given("prices", prices)
     present = set(prices.columns) if isinstance(prices, pd.DataFrame) else set()
@@ -195,6 +218,15 @@ def prepare_prices(
         )
     wanted = [c for c in (*_COLUMNS_USED, *columns) if c in present]
     frame = validate_columns(REMITTANCE_PRICES, prices, wanted, input_name="prices")
+    recompute = cost_source == "recomputed" or tolerance is not None or keep_components
+    if "total_cost" not in frame.columns:
+        recompute = True
+    elif not recompute and has_components:
+        # a NaN anywhere makes the sum NaN: then fill the gaps from fee and rates
+        recompute = bool(np.isnan(np.add.reduce(frame["total_cost"].to_numpy(dtype="float64"))))
+    if recompute:
+        wanted += [c for c in _RECOMPUTE_COLUMNS if c in present and c not in wanted]
+        frame = validate_columns(REMITTANCE_PRICES, prices, wanted, input_name="prices")
 
     reasons: list[tuple[str, npt.NDArray[np.bool_], str]] = []
     if amount is not None:
@@ -218,49 +250,53 @@ def prepare_prices(
         reasons.append(
             ("transparency not recorded", np.asarray(transparent.isna(), dtype=bool), "")
         )
-    reasons.extend(_currency_reasons(frame))
-    frame = _drop(ledger, frame, reasons)
 
-    parts = _component_costs(frame)
-    source_total = (
-        frame["total_cost"].to_numpy(dtype="float64")
-        if "total_cost" in frame
-        else np.full(len(frame), np.nan)
+    # Costs are computed on every row (array arithmetic) so that the frame is filtered once,
+    # whatever the number of exclusion reasons.
+    nan = np.full(len(frame), np.nan)
+    parts = (
+        _component_costs(frame) if recompute else {"fee_percent": nan, "margin": nan, "total": nan}
     )
+    source_total = _column(frame, "total_cost", nan)
     primary, fallback = (
         (source_total, parts["total"])
         if cost_source == "source"
         else (parts["total"], source_total)
     )
     cost = np.where(np.isnan(primary), fallback, primary)
-    with np.errstate(invalid="ignore"):
-        disagree = np.abs(source_total - parts["total"]) > tolerance
-    margin = (
-        frame["fx_margin"].to_numpy(dtype="float64") if "fx_margin" in frame else parts["margin"]
+    uses_fee = keep_components | ~np.isnan(parts["total"]) & (
+        np.isnan(source_total) | (cost_source == "recomputed")
     )
-    margin = np.where(np.isnan(margin), parts["margin"], margin)
-    with np.errstate(invalid="ignore"):
-        negative = margin < 0
-    notes = {
+    for reason, mask, detail in _currency_reasons(frame):
+        reasons.append((reason, mask & uses_fee, detail))
+    reasons.append(
+        (
+            "total cost not available",
+            np.isnan(cost),
+            "no total_cost and no complete fee/amount/rates to recompute it",
+        )
+    )
+    kept = ~_exclude(ledger, reasons)
+    notes: dict[str, Any] = {
         "cost_source": cost_source,
-        "services_cost_from_fallback": int((np.isnan(primary) & ~np.isnan(fallback)).sum()),
-        "services_source_disagreement": int(disagree.sum()),
-        "services_negative_margin": int(negative.sum()),
-        "tolerance_percentage_points": tolerance,
+        "services_cost_from_fallback": int((kept & np.isnan(primary) & ~np.isnan(fallback)).sum()),
+        "columns_read": list(frame.columns),
     }
-    missing_cost = np.isnan(cost)
+    if recompute:
+        with np.errstate(invalid="ignore"):
+            margin = _column(frame, "fx_margin", parts["margin"])
+            negative = np.where(np.isnan(margin), parts["margin"], margin) < 0
+        notes["services_negative_margin"] = int((kept & negative).sum())
+    if tolerance is not None:
+        with np.errstate(invalid="ignore"):
+            disagree = np.abs(source_total - parts["total"]) > tolerance
+        notes["services_source_disagreement"] = int((kept & disagree).sum())
+        notes["tolerance_percentage_points"] = tolerance
     frame = frame.assign(cost=cost)
-    frame = _drop(
-        ledger,
-        frame,
-        [
-            (
-                "total cost not available",
-                missing_cost,
-                "no total_cost and no complete fee/amount/rates to recompute it",
-            )
-        ],
-    )
+    if not keep_components:  # averages need keys and cost only: filter fewer columns
+        frame = frame.drop(columns=[c for c in _COSTS_AND_CURRENCIES if c in frame.columns])
+    if not kept.all():
+        frame = frame.loc[kept]
     return PreparedPrices(frame=frame, notes=notes)
 
 
@@ -322,9 +358,17 @@ def tabulate_costs(frame: pd.DataFrame, keys: Sequence[str], value: str = "cost"
     if float(np.prod(np.asarray(sizes, dtype=float))) >= 2**62:
         raise ValueError(f"too many combinations of {list(keys)} to tabulate; use fewer breakdowns")
     flat = np.ravel_multi_index([c for c, _ in codes_and_labels], sizes)
-    inverse, uniq = pd.factorize(flat)
-    sums = np.bincount(inverse, weights=values, minlength=len(uniq))
-    counts = np.bincount(inverse, minlength=len(uniq))
+    combinations = int(np.prod(np.asarray(sizes, dtype=np.int64)))
+    if combinations <= max(2**20, 2 * len(flat)):
+        # few combinations: count straight into a dense table, no hashing
+        sums = np.bincount(flat, weights=values, minlength=combinations)
+        counts = np.bincount(flat, minlength=combinations)
+        uniq = np.flatnonzero(counts)
+        sums, counts = sums[uniq], counts[uniq]
+    else:
+        inverse, uniq = pd.factorize(flat)
+        sums = np.bincount(inverse, weights=values, minlength=len(uniq))
+        counts = np.bincount(inverse, minlength=len(uniq))
     parts = np.unravel_index(np.asarray(uniq, dtype=np.int64), sizes)
     out = pd.DataFrame(
         {
@@ -425,17 +469,20 @@ def _validate_level(level: str, grouping: str, side: str) -> None:
 
 
 def _corridor_totals(frame: pd.DataFrame, extra_keys: list[str]) -> pd.DataFrame:
-    keys = [*_CORRIDOR, "time_period", *extra_keys]
+    # Region and income columns depend on the corridor only, so as extra keys they carry
+    # through without changing the groups.
     region_cols = [
         c
         for c in ("sending_wb_region", "receiving_wb_region", "sending_income", "receiving_income")
         if c in frame.columns
     ]
-    table = tabulate_costs(frame, keys)
-    if region_cols:
-        lookup = frame[[*_CORRIDOR, *region_cols]].astype(object).drop_duplicates(list(_CORRIDOR))
-        table = table.merge(lookup, on=list(_CORRIDOR), how="left")
-    return table
+    return tabulate_costs(frame, [*_CORRIDOR, *region_cols, "time_period", *extra_keys])
+
+
+def read_columns(prices: pd.DataFrame, prepared: PreparedPrices) -> pd.DataFrame:
+    """The caller's columns this indicator read: what the provenance fingerprint covers."""
+    read = [c for c in prepared.notes["columns_read"] if c in prices.columns]
+    return prices[read]
 
 
 def remittance_cost_average(
@@ -447,7 +494,6 @@ def remittance_cost_average(
     grouping: str = "sdg_region",
     side: str = "receiving",
     cost_source: str = "source",
-    tolerance: float = 0.01,
 ) -> Result:
     """Average total cost of sending remittances, % of the amount sent (SDG 10.c.1).
 
@@ -477,10 +523,9 @@ def remittance_cost_average(
         Whose country places a service in a region (RPW regional averages use receiving).
     cost_source : {"source", "recomputed"}
         Use the source's total cost (default; RPW computes margins from unrounded rates) or
-        the one recomputed from fee and rates; the other fills gaps.
-    tolerance : float
-        Source vs recomputed total cost differences above this are counted in
-        ``metadata["notes"]`` [percentage points].
+        the one recomputed from fee and rates; the other fills gaps. Fee, rates and
+        currencies are read only when recomputing (audit the source's totals with
+        :func:`remittance_total_cost`).
 
     Returns
     -------
@@ -520,7 +565,6 @@ def remittance_cost_average(
         ledger,
         amount=amount,
         cost_source=cost_source,
-        tolerance=tolerance,
         columns=extra_in,
     )
     frame = _with_breakdowns(prepared.frame, by_cols)
@@ -551,9 +595,8 @@ def remittance_cost_average(
             "grouping": grouping,
             "side": side,
             "cost_source": cost_source,
-            "tolerance": tolerance,
         },
-        inputs={"prices": prices},
+        inputs={"prices": read_columns(prices, prepared)},
         method="simple mean of total cost (% of amount sent) over transparent services",
         extra_metadata={"notes": prepared.notes, "targets": TARGETS, "level": level},
     )
@@ -634,6 +677,7 @@ def remittance_total_cost(
         tolerance=tolerance,
         columns=[*ids, *by_cols],
         drop_non_transparent=False,
+        keep_components=True,
     )
     frame = _with_breakdowns(prepared.frame, by_cols)
     parts = _component_costs(frame)
@@ -688,7 +732,7 @@ def remittance_total_cost(
             "cost_source": cost_source,
             "tolerance": tolerance,
         },
-        inputs={"prices": prices},
+        inputs={"prices": read_columns(prices, prepared)},
         method="fee % + FX margin %, margin = 100 (interbank - applied) / interbank",
         extra_metadata={"notes": prepared.notes},
     )
@@ -704,7 +748,6 @@ def remittance_cost_weighted_average(
     grouping: str = "sdg_region",
     side: str = "receiving",
     cost_source: str = "source",
-    tolerance: float = 0.01,
 ) -> Result:
     """Average total cost weighted by bilateral remittance flows ("global weighted average").
 
@@ -728,7 +771,7 @@ def remittance_cost_weighted_average(
         Breakdowns of the corridor averages (any of :data:`BREAKDOWNS`).
     level : {"world", "sending", "receiving", "region"}
         Level of the weighted average (``"corridor"`` is the plain corridor average).
-    amount, grouping, side, cost_source, tolerance
+    amount, grouping, side, cost_source
         As for :func:`remittance_cost_average`.
 
     Returns
@@ -772,7 +815,6 @@ def remittance_cost_weighted_average(
         ledger,
         amount=amount,
         cost_source=cost_source,
-        tolerance=tolerance,
         columns=extra_in,
     )
     ledger.given("flows", flows)
@@ -863,9 +905,8 @@ def remittance_cost_weighted_average(
             "grouping": grouping,
             "side": side,
             "cost_source": cost_source,
-            "tolerance": tolerance,
         },
-        inputs={"prices": prices, "flows": flows},
+        inputs={"prices": read_columns(prices, prepared), "flows": flows},
         method="sum_c w_c * corridor average, w_c = flow_c / sum of flows of corridors "
         "with price data in the cell",
         extra_metadata={"notes": prepared.notes, "targets": TARGETS, "level": level},
@@ -883,7 +924,6 @@ def remittance_corridors_above_target(
     fewer_than_three: str = "mean_available",
     max_speed_days: float = 5.0,
     cost_source: str = "source",
-    tolerance: float = 0.01,
 ) -> Result:
     """Share of corridors whose cost exceeds the SDG 10.c corridor target, and the gap of
     the global average to the global target.
@@ -909,7 +949,7 @@ def remittance_corridors_above_target(
         Thresholds [percent]; "above" means strictly greater.
     fewer_than_three, max_speed_days
         SmaRT options (see :func:`migindicators.remittance_smart.remittance_cost_smart`).
-    cost_source, tolerance
+    cost_source
         As for :func:`remittance_cost_average`.
 
     Returns
@@ -942,7 +982,6 @@ def remittance_corridors_above_target(
             level="corridor",
             amount=amount,
             cost_source=cost_source,
-            tolerance=tolerance,
         )
     else:
         from migindicators.remittance_smart import remittance_cost_smart
@@ -954,7 +993,6 @@ def remittance_corridors_above_target(
             fewer_than_three=fewer_than_three,
             max_speed_days=max_speed_days,
             cost_source=cost_source,
-            tolerance=tolerance,
         )
     world = remittance_cost_average(
         prices,
@@ -962,7 +1000,6 @@ def remittance_corridors_above_target(
         level="world",
         amount=amount,
         cost_source=cost_source,
-        tolerance=tolerance,
     )
     keys = ["time_period", *by_cols]
     corr = corridor_res.data
@@ -1003,9 +1040,12 @@ def remittance_corridors_above_target(
             "fewer_than_three": fewer_than_three,
             "max_speed_days": max_speed_days,
             "cost_source": cost_source,
-            "tolerance": tolerance,
         },
-        inputs={"prices": prices},
+        inputs={
+            "prices": prices[
+                [c for c in world.metadata["notes"]["columns_read"] if c in prices.columns]
+            ]
+        },
         method=f"share of corridors with {measure} > {corridor_target} %; global average "
         f"minus {global_target} %",
         extra_metadata={

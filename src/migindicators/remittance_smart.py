@@ -21,7 +21,7 @@ import pandas as pd
 from migindicators.flags import add_flag
 from migindicators.io.rpw import SPEED_DAYS
 from migindicators.ledger import RowLedger
-from migindicators.remittance_costs import TARGETS, prepare_prices
+from migindicators.remittance_costs import TARGETS, prepare_prices, read_columns
 from migindicators.result import Result, make_result
 
 __all__ = ["remittance_cost_smart"]
@@ -38,7 +38,6 @@ def remittance_cost_smart(
     fewer_than_three: str = "mean_available",
     max_speed_days: float = 5.0,
     cost_source: str = "source",
-    tolerance: float = 0.01,
 ) -> Result:
     """SmaRT: mean total cost of the three cheapest eligible services per corridor.
 
@@ -66,7 +65,7 @@ def remittance_cost_smart(
         Rule for corridors with one or two eligible services.
     max_speed_days : float
         Slowest eligible delivery [day].
-    cost_source, tolerance
+    cost_source
         As for :func:`migindicators.remittance_costs.remittance_cost_average`.
 
     Returns
@@ -94,7 +93,6 @@ def remittance_cost_smart(
         ledger,
         amount=amount,
         cost_source=cost_source,
-        tolerance=tolerance,
         drop_non_transparent=False,
         columns=["speed_days", "speed", "accessible"],
     )
@@ -163,9 +161,8 @@ def remittance_cost_smart(
             "fewer_than_three": fewer_than_three,
             "max_speed_days": max_speed_days,
             "cost_source": cost_source,
-            "tolerance": tolerance,
         },
-        inputs={"prices": prices},
+        inputs={"prices": read_columns(prices, prepared)},
         method="mean of the 3 lowest total costs among eligible services per corridor; "
         "world = simple mean over corridors with a value",
         extra_metadata={"notes": notes, "targets": TARGETS, "level": level},

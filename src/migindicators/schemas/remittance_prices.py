@@ -173,15 +173,21 @@ REMITTANCE_FLOWS = register(
 
 
 def _fast_ok(col: Column, series: pd.Series) -> bool:
-    """Whether *series* already has *col*'s type and passes its rules (no coercion needed)."""
-    if not col.nullable and bool(series.isna().any()):
-        return False
+    """Whether *series* already has *col*'s type and passes its rules (no coercion needed).
+
+    Text rules are checked on the distinct values only (for a categorical, the categories
+    in use); numeric bounds by NaN-ignoring minimum and maximum. No check allocates a
+    temporary the size of the column beyond what numpy's reductions need.
+    """
     if col.dtype == "str":
         if isinstance(series.dtype, pd.CategoricalDtype):
-            codes = series.cat.codes.to_numpy()
-            used = np.unique(codes[codes >= 0])
-            values = pd.Series(series.cat.categories.to_numpy()[used], dtype=object)
+            codes = np.unique(series.cat.codes.to_numpy())
+            if not col.nullable and codes.size and codes[0] < 0:
+                return False
+            values = pd.Series(series.cat.categories.to_numpy()[codes[codes >= 0]], dtype=object)
         elif ptypes.is_string_dtype(series.dtype):
+            if not col.nullable and bool(series.isna().any()):
+                return False
             values = pd.Series(pd.unique(series.dropna()), dtype=object)
         else:
             return False
@@ -198,14 +204,20 @@ def _fast_ok(col: Column, series: pd.Series) -> bool:
         ):
             return False
         arr = series.to_numpy()
-        if not np.isfinite(arr[~np.isnan(arr)]).all():
-            return False
-        finite = arr[~np.isnan(arr)]
-        if finite.size == 0:
+        if arr.size == 0:
             return True
-        if col.ge is not None and finite.min() < col.ge:
+        low, high = np.fmin.reduce(arr), np.fmax.reduce(arr)  # NaN only if all NaN
+        if np.isnan(low):
+            return col.nullable
+        if not col.nullable and np.isnan(np.add.reduce(arr)):
+            return False  # a NaN somewhere (or inf - inf): let pandera say which rows
+        if np.isinf(low) or np.isinf(high):
             return False
-        return not (col.le is not None and finite.max() > col.le)
+        if col.ge is not None and low < col.ge:
+            return False
+        return not (col.le is not None and high > col.le)
+    if not col.nullable and bool(series.isna().any()):
+        return False
     if col.dtype in ("int", "nullable_int"):
         if not ptypes.is_integer_dtype(series.dtype):
             return False
