@@ -407,3 +407,19 @@ def test_flow_table_gives_the_checked_square_matrix():
     assert len(table) == 6  # the missing pair comes back as a zero flow
     assert table.loc[(table["origin"] == "A") & (table["destination"] == "B"), "flow"].item() == 0
     assert ledger.summary()["flows"] == {"given": 6, "excluded": 1, "used": 5}
+
+
+def test_all_rows_excluded_gives_an_empty_result_with_reasons():
+    frame = pd.DataFrame(
+        {
+            "origin": ["R1", "R2"],
+            "destination": ["R2", "R1"],
+            "time_period": 2020,
+            "flow": [1.0, 2.0],
+        }
+    )
+    for func in (flows.migration_gini_total, flows.migration_effectiveness_index):
+        res = func(frame, codes="iso3")
+        assert res.data.empty
+        assert res.exclusions["reason"].tolist() == ["unknown country code"]
+        assert res.rows_accounted()

@@ -94,6 +94,18 @@ def _run(
             part[col] = value
         part["n"] = system.rows
         parts.append(part)
+    if not parts:  # every row excluded: an empty result, the exclusions say why
+        empty = {c: pd.Series(dtype=object) for c in (*groups, *extra_groups)}
+        parts.append(
+            pd.DataFrame(
+                {
+                    **empty,
+                    "value": pd.Series(dtype="float64"),
+                    "_missing": pd.Series(dtype=bool),
+                    "n": pd.Series(dtype="int64"),
+                }
+            )
+        )
     cells = pd.concat(parts, ignore_index=True)
     missing = cells.pop("_missing").astype(bool).to_numpy()
     flag = add_flag(pd.Series("", index=cells.index), missing, "missing_input")
