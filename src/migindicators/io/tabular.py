@@ -138,7 +138,10 @@ def iter_csv(
         pacsv = None
     first = 0
     if pacsv is not None:
-        convert = pacsv.ConvertOptions(include_columns=list(columns) if columns else None)
+        # Empty fields are missing values (as pandas reads them), not empty strings.
+        convert = pacsv.ConvertOptions(
+            include_columns=list(columns) if columns else None, strings_can_be_null=True
+        )
         # block_size bounds the bytes parsed per batch; ~64 bytes per row is a fair guess.
         read = pacsv.ReadOptions(block_size=max(1 << 20, min(chunk_rows * 64, 1 << 30)))
         with pacsv.open_csv(str(path), read_options=read, convert_options=convert) as reader:
