@@ -399,3 +399,28 @@ def test_demo_jobs_run_and_account_for_rows():
         if job.indicator == "outbound_mobility_ratio":
             assert has_flag(res.data["flag"], "above_100_percent").any()
             assert has_flag(res.data["flag"], "partial_reporting").any()
+
+
+def test_outbound_by_destination_region_sums_to_the_total():
+    res = mobility.outbound_mobility_ratio(
+        students(), enrolment(), destination_grouping="m49_region"
+    )
+    data = res.data
+    # GBR and USA are in Europe (150) and the Americas (019)
+    ind = data.loc[data["ref_area"] == "IND"].set_index("destination_region")
+    assert ind.loc["150", "value"] == pytest.approx(100 * 100_000 / 40_000_000)
+    assert ind.loc["019", "value"] == pytest.approx(100 * 200_000 / 40_000_000)
+    total = by_area(mobility.outbound_mobility_ratio(students(), enrolment()))
+    sums = data.groupby("ref_area")["value"].sum()
+    np.testing.assert_allclose(sums.loc[total.index], total["value"])
+    assert (data["hosts_not_reporting"] >= 0).all()
+    assert res.rows_accounted()
+    with pytest.raises(ValueError, match="destination_grouping"):
+        mobility.outbound_mobility_ratio(students(), enrolment(), destination_grouping="world")
+    with pytest.raises(mi.OptionError):
+        mi.compute(
+            "outbound_mobility_ratio",
+            students=students(),
+            enrolment=enrolment(),
+            destination_grouping="continent",
+        )

@@ -424,6 +424,7 @@ def outbound_mobility_ratio(
     *,
     by: Sequence[str] | None = None,
     aggregate: str | Sequence[str] | None = None,
+    destination_grouping: str | None = None,
 ) -> Result:
     """Outbound mobility ratio: students abroad per 100 tertiary students at home (UIS).
 
@@ -439,6 +440,13 @@ def outbound_mobility_ratio(
     ----------
     students, enrolment, by, aggregate
         As for :func:`inbound_mobility_rate`; ``enrolment`` is that of the origin.
+    destination_grouping : {"sdg_region", "m49_region", "m49_sub_region", \
+"m49_intermediate_region"}, optional
+        Split the outbound students by the region of their host (UIS publishes the ratio
+        "by region of destination"): a group column ``destination_region`` (M49 code) is
+        added; the denominator stays the origin's total enrolment, so the regional ratios
+        of an origin sum to its all-regions ratio. Published origin totals (destination
+        ``_T``) cannot be split and are excluded.
 
     Returns
     -------
@@ -459,6 +467,10 @@ def outbound_mobility_ratio(
     en = _denominator(ledger, "enrolment", enrolment, by_cols)
     keys = ["time_period", *by_cols]
     out, missing = _outbound(ledger, st, en, keys)
+    out_keys = keys
+    if destination_grouping is not None:
+        _split_by_destination_region(ledger, out, keys, destination_grouping)
+        out_keys = [*keys, "destination_region"]
     cells = _match(ledger, out.cells, out.used, en, "enrolment", "enrolment", keys, "origin")
     return _finish(
         "outbound_mobility_ratio",
@@ -466,14 +478,60 @@ def outbound_mobility_ratio(
         ledger,
         num="outbound",
         den="enrolment",
-        keys=keys,
+        keys=out_keys,
         groupings=groupings,
-        options={"by": by_cols, "aggregate": groupings},
+        options={
+            "by": by_cols,
+            "aggregate": groupings,
+            "destination_grouping": destination_grouping,
+        },
         inputs={"students": students, "enrolment": enrolment},
         method="100 * outbound (mirror data) / tertiary enrolment (origin); "
         "aggregates 100 * sum(outbound) / sum(enrolment)",
         extra=_missing_metadata(missing, keys),
     )
+
+
+_DESTINATION_GROUPINGS = ("sdg_region", "m49_region", "m49_sub_region", "m49_intermediate_region")
+
+
+def _split_by_destination_region(
+    ledger: RowLedger, out: mirror.Pass, keys: list[str], grouping: str
+) -> None:
+    """Regroup the outbound cells of *out* by the region of the host (in place)."""
+    if grouping not in _DESTINATION_GROUPINGS:
+        raise ValueError(
+            f"destination_grouping={grouping!r}: use one of {list(_DESTINATION_GROUPINGS)}"
+        )
+    membership = members(grouping)
+    region_of = dict(zip(membership["iso3"], membership["area"], strict=True))
+    used = out.used
+    published = used["destination"].eq("_T").to_numpy()
+    used = ledger.exclude(
+        "students",
+        used,
+        published,
+        "destination _T: a published total cannot be split by destination region",
+    )
+    regions = used["destination"].map(region_of)
+    no_region = regions.isna().to_numpy()
+    used = ledger.exclude(
+        "students",
+        used,
+        no_region,
+        f"host outside every {grouping} aggregate",
+        detail=_sample(used.loc[no_region, "destination"]),
+    )
+    used = used.assign(destination_region=regions[~no_region].astype(str))
+    cols = ["ref_area", *keys]
+    cells = (
+        used.groupby([*cols, "destination_region"], dropna=False, sort=True)
+        .agg(outbound=("students", "sum"), n=("students", "size"))
+        .reset_index()
+    )
+    origin_info = out.cells[[*cols, "published_total", "hosts_not_reporting"]]
+    out.cells = cells.merge(origin_info, on=cols, how="left")
+    out.used = used
 
 
 def gross_outbound_enrolment_ratio(
