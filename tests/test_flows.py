@@ -423,3 +423,18 @@ def test_all_rows_excluded_gives_an_empty_result_with_reasons():
         assert res.data.empty
         assert res.exclusions["reason"].tolist() == ["unknown country code"]
         assert res.rows_accounted()
+
+
+def test_flow_demo_jobs_run_and_account_for_rows():
+    data = mi.datasets.load("flow_matrix_demo")
+    jobs = [j for j in mi.datasets.demo_jobs() if j.dataset == "flow_matrix_demo"]
+    assert len({j.indicator for j in jobs}) == 15
+    for job in jobs:
+        kwargs = {arg: data[key] for arg, key in job.inputs.items()}
+        res = mi.compute(
+            job.indicator, **kwargs, **dict(job.options), **({"by": list(job.by)} if job.by else {})
+        )
+        assert res.rows_accounted(), job.indicator
+        assert len(res.data) > 0
+        # the demo's within-region moves are reported, not used
+        assert any("not a move between regions" in r for r in res.exclusions["reason"])
