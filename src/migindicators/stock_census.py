@@ -46,7 +46,6 @@ IPUMS-International, *Variance estimation*, https://international.ipums.org/inte
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,40 +287,30 @@ def _run_dask(ddf: Any, spec: CensusPass, mapping: VariableMapping | None) -> Ce
             "census: the Dask DataFrame has no partitions", input_kind="census"
         )
 
-    def one(part: pd.DataFrame) -> _PassState:
+    def one(part: pd.DataFrame) -> tuple[_PassState, pd.DataFrame]:
+        # Households at the two edges of a partition may continue in the neighbouring
+        # partition: they are sent back (a few rows) and tabulated together at the end,
+        # so every household's cluster total is whole and nothing is counted twice.
         state = _PassState(spec, mapping)
         frame = mapping.apply(part) if mapping is not None else part
+        edges = frame.iloc[:0]
+        if len(frame) and state.needs_carry(frame):
+            hh = frame["household"].to_numpy()
+            at_edge = (hh == hh[0]) | (hh == hh[-1])
+            edges = frame.loc[at_edge]
+            frame = frame.loc[~at_edge]
         if len(frame):
             state.add(frame)
-        state.edges = _edge_households(frame) if "household" in frame.columns else None
-        return state
+        return state, edges
 
-    states = compute(*[delayed(one)(p) for p in parts])  # type: ignore[no-untyped-call]
-    _check_partition_households(states)
+    results = compute(*[delayed(one)(p) for p in parts])  # type: ignore[no-untyped-call]
     merged = _PassState(spec, mapping)
-    for s in states:
-        merged.merge(s)
+    for state, _ in results:
+        merged.merge(state)
+    edge_rows = [e for _, e in results if len(e)]
+    if edge_rows:
+        merged.add(pd.concat(edge_rows, ignore_index=True))
     return merged.finish()
-
-
-def _edge_households(frame: pd.DataFrame) -> tuple[Any, Any] | None:
-    if not len(frame):
-        return None
-    hh = frame["household"].to_numpy()
-    return (frame["ref_area"].iloc[0], hh[0]), (frame["ref_area"].iloc[-1], hh[-1])
-
-
-def _check_partition_households(states: Sequence[_PassState]) -> None:
-    edges = [s.edges for s in states if s.edges is not None and s.moments]
-    for (_, left_last), (right_first, _) in itertools.pairwise(edges):
-        if left_last == right_first:
-            raise InputValidationError(
-                f"census: household {left_last[1]!r} is split across two Dask partitions, so "
-                "its cluster total (Taylor variance) would be wrong; repartition so that each "
-                "household lies in one partition (e.g. set_index('household')), or pass "
-                "variance='none'",
-                input_kind="census",
-            )
 
 
 class _PassState:
@@ -338,7 +327,6 @@ class _PassState:
         self.basis: str | None = None if spec.basis == "auto" else spec.basis
         self.weighted: bool | None = None
         self.variance: str | None = None
-        self.edges: Any = None
         self.keys: list[str] = []
         self.notes: dict[str, Any] = {}
         if spec.basis not in ("auto", *BASES):
