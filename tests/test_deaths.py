@@ -196,3 +196,10 @@ def test_breakdowns_sum_to_world(frame: pd.DataFrame) -> None:
     agg = data.loc[data["aggregate_grouping"] == "world"].set_index("time_period")["value"]
     np.testing.assert_allclose(agg, world)
     assert (data["sex_unknown"] >= 0).all()
+
+
+def test_unknown_code_excluded_with_or_without_country_breakdown() -> None:
+    frame = _incidents(ref_area=["ZZZ", "MEX", None], dead=[1.0, 2.0, 4.0])
+    world = migrant_deaths_and_disappearances(frame).data["value"].sum()
+    by_country = migrant_deaths_and_disappearances(frame, by=["ref_area"]).data
+    assert world == by_country["value"].sum() == 6.0

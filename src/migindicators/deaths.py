@@ -152,7 +152,9 @@ def migrant_deaths_and_disappearances(
         if col not in frame.columns:
             frame[col] = np.nan
 
-    if "ref_area" in by_cols:
+    # Checked whenever the column exists, so that totals with and without the country
+    # breakdown agree (a blank country, at sea, is not an unknown code).
+    if "ref_area" in frame.columns:
         located = frame["ref_area"].notna()
         unknown = located & ~is_country(frame["ref_area"].astype("object").fillna(""))
         codes = sorted(map(str, frame.loc[unknown, "ref_area"].unique()))

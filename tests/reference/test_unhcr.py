@@ -57,3 +57,19 @@ def test_feeds_refugees_per_100k(end_2024: pd.DataFrame) -> None:
     assert "unknown country code" in set(res.exclusions["reason"])
     syr = end_2024.set_index("ref_area").loc["SYR", "refugees"]
     assert res.data["value"].iloc[0] == pytest.approx(1e5 * syr / (24e6 + syr))
+
+
+def test_not_a_unhcr_table(tmp_path: Path) -> None:
+    from migindicators.errors import InputValidationError
+
+    bad = tmp_path / "x.csv"
+    bad.write_text("year,origin,refugees\n2024,SYR,10\n")
+    with pytest.raises(InputValidationError, match="coo_iso"):
+        read_unhcr_population(bad)
+    text = "year,coo_iso,coa_iso,refugees,oip\n2024,SYR,TUR,10,\n2024,SYR,DEU,5,2\n"
+    ok = tmp_path / "ok.csv"
+    ok.write_text(text)
+    out = read_unhcr_population(ok, include_oip=True)
+    assert out[["ref_area", "refugees", "oip", "asylum_countries"]].values.tolist() == [
+        ["SYR", 17.0, 2.0, 2]
+    ]

@@ -120,3 +120,31 @@ def test_missing_excel_engine_names_the_extra(
     monkeypatch.setattr(importlib, "import_module", fake)
     with pytest.raises(ImportError, match=r"migindicators\[excel\]"):
         read_wdi(shared_data / PERCENT)
+
+
+def test_csv_layout_and_bad_files(tmp_path: Path) -> None:
+    from migindicators.errors import InputValidationError
+
+    csv = tmp_path / "API_BX.csv"
+    csv.write_text(
+        '"Data Source","World Development Indicators",\n\n'
+        '"Last Updated Date","2023-05-10",\n\n'
+        '"Country Name","Country Code","Indicator Name","Indicator Code","2020","2021",\n'
+        '"Tajikistan","TJK","Personal remittances, received (% of GDP)",'
+        '"BX.TRF.PWKR.DT.GD.ZS","31.2","33.4",\n'
+        '"Kenya","KEN","Personal remittances, received (% of GDP)",'
+        '"BX.TRF.PWKR.DT.GD.ZS","","3.4",\n'
+    )
+    out = read_wdi(csv)
+    assert out[["ref_area", "time_period", "value"]].values.tolist() == [
+        ["KEN", 2021, 3.4],
+        ["TJK", 2020, 31.2],
+        ["TJK", 2021, 33.4],
+    ]
+    assert len(read_wdi(csv, dropna=False)) == 4
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b\n1,2\n" * 4)
+    with pytest.raises(InputValidationError, match="not a WDI indicator file"):
+        read_wdi(bad)
+    with pytest.raises(InputValidationError, match=".xls, .xlsx or .csv"):
+        read_wdi(tmp_path / "file.json")
