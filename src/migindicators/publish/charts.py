@@ -35,11 +35,14 @@ __all__ = [
     "charts_available",
     "charts_for",
     "flow_heatmap",
+    "input_flow_heatmap",
+    "overview",
     "population_pyramid",
     "remittance_costs",
 ]
 
 _CORRIDOR_PAIRS = (
+    ("sending_area", "receiving_area"),
     ("source", "destination"),
     ("sending", "receiving"),
     ("origin", "destination"),
@@ -47,6 +50,8 @@ _CORRIDOR_PAIRS = (
     ("source_country", "destination_country"),
 )
 _PERIOD_COLUMNS = ("period", "quarter", "time_period")
+# Columns of an input table that hold flow counts (distances and rates are not drawn).
+_FLOW_COUNT_COLUMNS = ("flow", "flows", "migrants", "persons", "count", "value")
 
 
 @dataclass(frozen=True)
@@ -67,33 +72,48 @@ def charts_available() -> bool:
     return True
 
 
-def _pyplot() -> Any:
-    import matplotlib
+class _Figures:
+    """Figures without pyplot: no global state, no GUI backend, cheaper to create."""
 
-    matplotlib.use("Agg", force=True)
-    # SVG text as paths would be bigger; keep text as text and a fixed hash salt so that
-    # the same data gives the same file.
-    matplotlib.rcParams["svg.hashsalt"] = "migindicators"
-    matplotlib.rcParams["svg.fonttype"] = "none"
-    import matplotlib.pyplot as plt
+    @staticmethod
+    def subplots(*args: Any, figsize: tuple[float, float], **kwargs: Any) -> tuple[Any, Any]:
+        import matplotlib
+        from matplotlib.figure import Figure
 
-    return plt
+        # keep text as text, and a fixed hash salt so that the same data gives the same file
+        matplotlib.rcParams["svg.hashsalt"] = "migindicators"
+        matplotlib.rcParams["svg.fonttype"] = "none"
+        fig = Figure(figsize=figsize)
+        return fig, fig.subplots(*args, **kwargs)
+
+
+def _pyplot() -> _Figures:
+    return _Figures()
 
 
 def _to_uri(fig: Any) -> str:
-    plt = _pyplot()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
+    # No bbox_inches="tight": it draws the figure twice; margins are set by _margins instead.
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f"data:image/svg+xml;base64,{encoded}"
 
 
+def _margins(fig: Any, labels: Any = (), *, bottom: float = 0.14, top: float = 0.88) -> None:
+    """Fixed margins wide enough for the longest y label (cheaper than a tight layout)."""
+    longest = max((len(str(label)) for label in labels), default=4)
+    width_inches = float(fig.get_size_inches()[0])
+    left = min(0.5, (0.35 + 0.075 * longest) / width_inches)
+    fig.subplots_adjust(left=max(left, 0.08), right=0.97, bottom=bottom, top=top)
+
+
 def _is_remittance(result: Result) -> bool:
+    # remittance *costs* (10.c.1), not remittance inflows as a share of GDP (17.3.2)
     series = str(result.metadata.get("sdmx_series") or "")
     sdg = str(result.metadata.get("sdg") or "")
+    name = result.indicator
     return result.unit == "percent" and (
-        series.startswith("SI_RMT") or sdg == "10.c.1" or "remit" in result.indicator
+        series.startswith("SI_RMT") or sdg == "10.c.1" or ("remit" in name and "cost" in name)
     )
 
 
@@ -107,8 +127,6 @@ def _corridor_labels(data: pd.DataFrame, groups: list[str]) -> pd.Series | None:
     for left, right in _CORRIDOR_PAIRS:
         if left in groups and right in groups:
             return data[left].astype("string") + " → " + data[right].astype("string")
-    if "ref_area" in groups:
-        return data["ref_area"].astype("string")
     return None
 
 
@@ -144,6 +162,7 @@ def remittance_costs(result: Result) -> list[Chart]:
             ax.legend(loc="lower right", fontsize=8)
             when = f" ({latest})" if latest is not None else ""
             ax.set_title(f"Remittance cost by corridor{when}")
+            _margins(fig, cost.index, bottom=0.6 / fig.get_size_inches()[1])
             charts.append(
                 Chart(
                     f"Remittance cost by corridor{when}",
@@ -176,6 +195,7 @@ def remittance_costs(result: Result) -> list[Chart]:
             ax.tick_params(axis="x", labelrotation=45)
             ax.legend(fontsize=8)
             ax.set_title("Average remittance cost by period")
+            _margins(fig, ["100"], bottom=0.3)
             charts.append(
                 Chart(
                     "Average remittance cost by period",
@@ -199,9 +219,22 @@ def _latest(data: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
 def population_pyramid(result: Result) -> list[Chart]:
     """Migrants and non-migrants by sex and age group, each as % of its own population."""
     groups = group_columns(result)
+    data = result.data
+    if {"sex", "age_group"} <= set(groups) and "migratory_status" not in groups:
+        # counts of migrants and non-migrants side by side in one row (census tabulations)
+        if not {"migrants", "non_migrants"} <= set(data.columns):
+            return []
+        keys = list(groups)
+        data = data[[*keys, "migrants", "non_migrants"]].melt(
+            id_vars=keys, var_name="migratory_status", value_name="value"
+        )
+        data["migratory_status"] = data["migratory_status"].map(
+            {"migrants": "MS_MIGRANT", "non_migrants": "MS_NOMIGRANT"}
+        )
+        groups = [*groups, "migratory_status"]
     if not {"sex", "age_group", "migratory_status"} <= set(groups):
         return []
-    data = _latest(result.data, groups)
+    data = _latest(data, groups)
     data = data[
         data["sex"].isin(["F", "M"])
         & (data["age_group"] != "_T")
@@ -212,7 +245,7 @@ def population_pyramid(result: Result) -> list[Chart]:
     plt = _pyplot()
     ages = sorted(data["age_group"].unique(), key=age_sort_key)
     fig, axes = plt.subplots(1, 2, figsize=(8.5, max(3.0, 0.3 * len(ages) + 1.5)), sharey=True)
-    percent = result.unit == "percent"
+    percent = result.unit == "percent" and "migratory_status" in group_columns(result)
     for ax, (status, title) in zip(
         axes, (("MS_MIGRANT", "Migrants"), ("MS_NOMIGRANT", "Non-migrants")), strict=True
     ):
@@ -239,6 +272,8 @@ def population_pyramid(result: Result) -> list[Chart]:
         when = f", {data['time_period'].iloc[0]}"
     area = f" {data['ref_area'].iloc[0]}" if "ref_area" in groups else ""
     fig.suptitle(f"Population pyramid by migratory status{area}{when}")
+    _margins(fig, [age_label(a) for a in ages], bottom=0.6 / fig.get_size_inches()[1])
+    fig.subplots_adjust(wspace=0.08)
     return [
         Chart(
             f"Population pyramid by migratory status{area}{when}",
@@ -289,6 +324,8 @@ def flow_heatmap(result: Result) -> list[Chart]:
     fig.colorbar(image, ax=ax, label=result.unit or "value")
     when = f" ({data[period].iloc[0]})" if period is not None else ""
     ax.set_title(f"Flows, {origin} × {destination}{when}")
+    longest = max((len(str(c)) for c in matrix.columns), default=3)
+    _margins(fig, matrix.index, bottom=min(0.5, (0.4 + 0.08 * longest) / fig.get_size_inches()[1]))
     return [
         Chart(
             f"Flows, {origin} × {destination}{when}",
@@ -298,8 +335,120 @@ def flow_heatmap(result: Result) -> list[Chart]:
     ]
 
 
+def _trend(result: Result, groups: list[str], *, max_series: int) -> list[Chart]:
+    period = _period_column(groups)
+    if period is None:
+        return []
+    data = result.data
+    others = [c for c in groups if c != period]
+    for column in others[1:]:
+        if (data[column] == "_T").any():
+            data = data[data[column] == "_T"]
+    hue = others[0] if others else None
+    values = data.assign(
+        _hue=data[hue].astype("string") if hue else result.indicator,
+        _period=data[period].astype("string"),
+    )
+    table = values.pivot_table(index="_period", columns="_hue", values="value", aggfunc="mean")
+    table = table.astype(float).dropna(how="all").iloc[:, :max_series]
+    if table.empty:
+        return []
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    for column in table.columns:
+        ax.plot(list(table.index), table[column].to_numpy(), marker="o", label=str(column))
+    ax.set_ylabel(result.unit or "value")
+    if hue is not None:
+        ax.legend(title=hue, fontsize=8)
+    title = f"{result.indicator} by {period}"
+    ax.set_title(title)
+    _margins(fig, ["1000"], bottom=0.15)
+    return [Chart(title, f"Line of the value by {period}", _to_uri(fig))]
+
+
+def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> list[Chart]:
+    """Bars of the latest period's value by reference area, one colour per breakdown value.
+
+    The fallback for results no specific chart suits: other breakdowns are held at their
+    total (``_T``) where the result has one; the first remaining breakdown gives the colours.
+    """
+    groups = group_columns(result)
+    data = result.data
+    if not len(data):
+        return []
+    if "ref_area" not in groups:
+        return _trend(result, groups, max_series=max_series)
+    period = _period_column(groups)
+    if period is not None:
+        data = data[data[period].astype("string") == data[period].astype("string").max()]
+    others = [c for c in groups if c not in {"ref_area", period}]
+    for column in others[1:]:
+        if (data[column] == "_T").any():
+            data = data[data[column] == "_T"]
+    hue = others[0] if others else None
+    values = data.assign(_hue=data[hue].astype("string") if hue else result.indicator)
+    table = values.pivot_table(index="ref_area", columns="_hue", values="value", aggfunc="mean")
+    table = table.astype(float).dropna(how="all")
+    if table.empty:
+        return []
+    table = table.iloc[:, :max_series]
+    table = table.loc[table.mean(axis=1).sort_values(ascending=False).index[:max_areas]]
+    plt = _pyplot()
+    fig, ax = plt.subplots(
+        figsize=(7.5, max(2.5, 0.22 * len(table) * max(1, table.shape[1]) / 2 + 1.2))
+    )
+    height = 0.8 / table.shape[1]
+    y = np.arange(len(table))
+    for i, column in enumerate(table.columns):
+        ax.barh(y + i * height, table[column].to_numpy(), height=height, label=str(column))
+    ax.set_yticks(y + 0.4 - height / 2, [str(a) for a in table.index])
+    ax.invert_yaxis()
+    ax.set_xlabel(result.unit or "value")
+    if hue is not None:
+        ax.legend(title=hue, fontsize=8)
+    when = f" ({data[period].iloc[0]})" if period is not None and len(data) else ""
+    title = f"{result.indicator} by reference area{when}"
+    ax.set_title(title)
+    _margins(fig, table.index, bottom=0.6 / fig.get_size_inches()[1])
+    return [Chart(title, "Horizontal bars of the value per reference area", _to_uri(fig))]
+
+
+def input_flow_heatmap(frame: pd.DataFrame, title: str) -> list[Chart]:
+    """Heat map of an input table of flows (``origin``, ``destination`` and a count column).
+
+    The report draws it once per bundled dataset that has such a table, since the indices
+    computed from a flow matrix summarise it without showing it.
+    """
+    if not {"origin", "destination"} <= set(frame.columns):
+        return []
+    counts = [c for c in _FLOW_COUNT_COLUMNS if c in frame.columns]
+    if not counts or not pd.api.types.is_numeric_dtype(frame[counts[0]]):
+        return []
+    column = counts[0]
+    data = frame
+    for other in ("sex", "age_group"):
+        if other in data.columns and (data[other] == "_T").any():
+            data = data[data[other] == "_T"]
+    columns = ["origin", "destination"]
+    if "time_period" in data.columns:
+        columns.append("time_period")
+    summed = (
+        data[columns]
+        .assign(value=data[column].astype(float))
+        .groupby(columns, as_index=False)["value"]
+        .sum()
+    )
+    fake = Result(
+        data=pd.DataFrame(summed).assign(unit=column, flag=""),
+        metadata={"indicator": title, "unit": column},
+    )
+    found = flow_heatmap(fake)
+    return [Chart(f"{title}: {c.title}", c.alt, c.data_uri) for c in found]
+
+
 def charts_for(result: Result) -> list[Chart]:
-    """Every chart that suits *result* (none when matplotlib is missing)."""
+    """Every chart that suits *result*, else an overview by area (none without matplotlib)."""
     if not charts_available():
         return []
-    return [*remittance_costs(result), *population_pyramid(result), *flow_heatmap(result)]
+    found = [*remittance_costs(result), *population_pyramid(result), *flow_heatmap(result)]
+    return found or overview(result)

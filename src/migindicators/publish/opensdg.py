@@ -124,12 +124,9 @@ def to_open_sdg(result: Result) -> pd.DataFrame:
 
     data = result.data
     groups = [c for c in group_columns(result) if c not in {"ref_area", "time_period"}]
-    out = pd.DataFrame(
-        {
-            "Year": data["time_period"].astype("string").fillna("")
-            if "time_period" in data.columns
-            else ""
-        }
+    out = pd.DataFrame(index=data.index)
+    out["Year"] = (
+        data["time_period"].astype("string").fillna("") if "time_period" in data.columns else ""
     )
     for column in groups:
         name = _DISAGGREGATION_NAMES.get(column, column.replace("_", " ").capitalize())

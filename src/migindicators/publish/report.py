@@ -81,6 +81,7 @@ class ReportSummary:
     outcomes: list[JobOutcome] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -100,8 +101,8 @@ class ReportSummary:
 
     @property
     def ok(self) -> bool:
-        """True when every job computed."""
-        return not self.failed
+        """True when every job computed and every file was written."""
+        return not self.failed and not self.errors
 
 
 # ---------------------------------------------------------------------------- progress
@@ -122,6 +123,10 @@ class _Progress:
                 self._bar = tqdm(
                     total=total, desc="report", unit="job", file=sys.stderr, leave=True
                 )
+
+    def start(self, label: str) -> None:
+        if self.enabled and self._bar is not None:
+            self._bar.set_postfix_str(label[:40])
 
     def step(self, label: str) -> None:
         self.count += 1
@@ -174,14 +179,17 @@ def _run_job(job: DemoJob, cache: dict[str, Any]) -> Result:
     return registry[job.indicator].compute(**kwargs)
 
 
-def _compute(jobs: Sequence[DemoJob], progress: bool) -> list[JobOutcome]:
+def _compute(
+    jobs: Sequence[DemoJob], progress: bool, cache: dict[str, Any] | None = None
+) -> list[JobOutcome]:
     outcomes: list[JobOutcome] = []
-    cache: dict[str, Any] = {}
+    cache = {} if cache is None else cache
     taken: set[str] = set()
     bar = _Progress(len(jobs), progress)
     try:
         for job in jobs:
             outcome = JobOutcome(job=job, key=_job_key(job, taken))
+            bar.start(job.indicator)
             start = time.perf_counter()
             try:
                 outcome.result = _run_job(job, cache)
@@ -199,13 +207,29 @@ def _compute(jobs: Sequence[DemoJob], progress: bool) -> list[JobOutcome]:
 
 
 def _write_files(summary: ReportSummary, formats: Sequence[str]) -> None:
+    """Write each format; a writer that fails is reported and the others go on."""
+    for fmt in ("csv", "sdmx", "excel"):
+        if fmt not in formats:
+            continue
+        try:
+            _write_format(summary, fmt)
+        except Exception as exc:  # one broken writer must not hide the rest of the report
+            summary.errors.append(f"writing the {fmt} files failed: {_error_text(exc)}")
+
+
+def _write_format(summary: ReportSummary, fmt: str) -> None:
     from migindicators.publish.opensdg import write_open_sdg
-    from migindicators.publish.sdmx import skipped_results, write_sdmx_csv, write_sdmx_ml
+    from migindicators.publish.sdmx import (
+        check_sdmx_csv,
+        skipped_results,
+        write_sdmx_csv,
+        write_sdmx_ml,
+    )
 
     out = summary.out_dir
     done = [o for o in summary.outcomes if o.result is not None]
     results = [o.result for o in done if o.result is not None]
-    if "csv" in formats:
+    if fmt == "csv":
         for outcome in done:
             assert outcome.result is not None
             path = out / "csv" / f"{outcome.key}.csv"
@@ -224,8 +248,12 @@ def _write_files(summary: ReportSummary, formats: Sequence[str]) -> None:
                 + ", ".join(sorted(set(written.skipped)))
                 + "."
             )
-    if "sdmx" in formats:
-        summary.files.append(write_sdmx_csv(results, out / "sdmx" / "sdg_sdmx.csv"))
+    if fmt == "sdmx":
+        sdmx_csv = write_sdmx_csv(results, out / "sdmx" / "sdg_sdmx.csv")
+        summary.files.append(sdmx_csv)
+        problems = check_sdmx_csv(pd.read_csv(sdmx_csv, dtype=str, keep_default_na=False))
+        for problem in problems:
+            summary.notes.append(f"SDMX-CSV check: {problem} (fix before sending).")
         skipped = skipped_results(results)
         if skipped:
             summary.notes.append(
@@ -242,7 +270,7 @@ def _write_files(summary: ReportSummary, formats: Sequence[str]) -> None:
             )
         else:
             summary.files.append(write_sdmx_ml(results, out / "sdmx" / "sdg_sdmx.xml"))
-    if "excel" in formats:
+    if fmt == "excel":
         try:
             import openpyxl  # noqa: F401
         except ImportError:
@@ -436,6 +464,9 @@ def _render_html(summary: ReportSummary, generated: str) -> str:
         body.append(
             f'<div class="failed"><b>{len(summary.failed)} job(s) failed</b><ul>{items}</ul></div>'
         )
+    if summary.errors:
+        items = "".join(f"<li>{_esc(e)}</li>" for e in summary.errors)
+        body.append(f'<div class="failed"><b>Some files were not written</b><ul>{items}</ul></div>')
     notes = list(summary.notes)
     if not charts_available():
         notes.insert(
@@ -489,6 +520,34 @@ def _select(
     return chosen
 
 
+def _add_charts(outcomes: Sequence[JobOutcome], loaded: dict[str, Any]) -> None:
+    """Charts of every result, plus each dataset's input flow matrix on its first result."""
+    from migindicators.publish.charts import input_flow_heatmap
+
+    first_of: dict[str, JobOutcome] = {}
+    for outcome in outcomes:
+        if outcome.result is None:
+            continue
+        first_of.setdefault(outcome.job.dataset, outcome)
+        try:
+            outcome.charts = charts_for(outcome.result)
+        except Exception as exc:  # a chart must not sink the report; say so in it
+            outcome.chart_error = _error_text(exc)
+    for dataset, outcome in first_of.items():
+        tables = loaded.get(dataset)
+        items = tables.items() if isinstance(tables, dict) else [("data", tables)]
+        for name, frame in items:
+            if not isinstance(frame, pd.DataFrame):
+                continue
+            try:
+                outcome.charts = [
+                    *input_flow_heatmap(frame, f"Input {dataset}/{name}"),
+                    *outcome.charts,
+                ]
+            except Exception as exc:  # as above: reported, not hidden
+                outcome.chart_error = _error_text(exc)
+
+
 def build_report(
     out_dir: str | Path,
     *,
@@ -522,15 +581,10 @@ def build_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = ReportSummary(out_dir=out)
-    summary.outcomes = _compute(list(_select(jobs, None, None)), progress)
+    loaded: dict[str, Any] = {}
+    summary.outcomes = _compute(list(_select(jobs, None, None)), progress, loaded)
     if "html" in formats and charts_available():
-        for outcome in summary.outcomes:
-            if outcome.result is None:
-                continue
-            try:
-                outcome.charts = charts_for(outcome.result)
-            except Exception as exc:  # a chart must not sink the report; say so in it
-                outcome.chart_error = _error_text(exc)
+        _add_charts(summary.outcomes, loaded)
     _write_files(summary, formats)
     if "html" in formats:
         path = out / "report.html"
@@ -575,6 +629,8 @@ def _iter_lines(summary: ReportSummary) -> Iterator[str]:
     yield (f"report: {done} of {len(summary.outcomes)} job(s) computed in {summary.seconds:.1f} s")
     for outcome in summary.failed:
         yield f"  FAILED {outcome.job.indicator} ({outcome.job.dataset}): {outcome.error}"
+    for error in summary.errors:
+        yield f"  ERROR {error}"
     for note in summary.notes:
         yield f"  note: {note}"
     if summary.html is not None:

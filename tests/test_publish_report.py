@@ -1,0 +1,129 @@
+"""``migindicators report``: exit codes, failures reported, files written, progress, speed."""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+from pathlib import Path
+
+import pytest
+
+from migindicators.datasets import DemoJob, demo_jobs
+from migindicators.publish import report
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    report.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, float]:
+    """The README's main job on the bundled data, run once for the module."""
+    out = tmp_path_factory.mktemp("report")
+    # CPU seconds, not wall time: the test suite runs beside other processes
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    start = usage.ru_utime + usage.ru_stime
+    code = report.run(_args("--out", str(out), "--no-progress"))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return code, out, usage.ru_utime + usage.ru_stime - start
+
+
+def test_main_job_writes_everything(main_job: tuple[int, Path, float]) -> None:
+    code, out, seconds = main_job
+    assert code in (0, 1)  # 1 only if a bundled demo job fails; the page says which
+    assert seconds < 50, f"the main job took {seconds:.0f} CPU s; it must stay well under a minute"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Indicators by point of the eight-point agenda" in page
+    for point in range(1, 9):
+        assert f"<tr><td>{point}</td>" in page
+    assert (out / "sdmx" / "sdg_sdmx.csv").exists()
+    assert list((out / "open-sdg").glob("indicator_*.csv"))
+    assert list((out / "csv").glob("*.csv"))
+    for job in demo_jobs():
+        assert job.indicator in page
+    # self-contained: no external resource, no script
+    assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
+
+
+def test_main_job_formats_with_extras(main_job: tuple[int, Path, float]) -> None:
+    _, out, _ = main_job
+    pytest.importorskip("openpyxl", reason="the excel extra is not installed")
+    assert (out / "excel" / "migindicators.xlsx").exists()
+
+
+def test_failed_job_is_reported_and_others_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = next(j for j in demo_jobs() if j.dataset == "refugees_demo")
+    bad = DemoJob(
+        dataset="refugees_demo",
+        indicator="refugees_per_100k",
+        inputs={"refugees": "no_such_table", "population": "population"},
+        title="A job that cannot run",
+    )
+    monkeypatch.setattr(report, "demo_jobs", lambda: [bad, good])
+    code = report.run(_args("--out", str(tmp_path), "--no-progress"))
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "FAILED refugees_per_100k" in printed and "no_such_table" in printed
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "1 job(s) failed" in page and "no_such_table" in page
+    assert "This job failed." in page
+    assert "SM_POP_REFG_OR" in (tmp_path / "sdmx" / "sdg_sdmx.csv").read_text()
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.run(_args("--out", str(tmp_path), "--formats", "html,pdf")) == 2
+    assert "pdf" in capsys.readouterr().err
+    assert report.run(_args("--out", str(tmp_path), "--dataset", "no_such_dataset")) == 2
+    assert "no demo job" in capsys.readouterr().err
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert report.run(_args("--out", str(a_file), "--dataset", "refugees_demo")) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_selection_and_formats(tmp_path: Path) -> None:
+    code = report.run(
+        _args(
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+            "--dataset",
+            "refugees_demo",
+            "--formats",
+            "sdmx",
+        )
+    )
+    assert code == 0
+    assert not (tmp_path / "report.html").exists()
+    assert (tmp_path / "sdmx" / "sdg_sdmx.csv").exists()
+
+
+def test_progress_lines_without_tqdm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    jobs = [j for j in demo_jobs() if j.dataset == "refugees_demo"][:1]
+    summary = report.build_report(tmp_path, jobs=jobs, progress=True, formats=("csv",))
+    assert summary.ok
+    assert "[1/1] refugees_per_100k" in capsys.readouterr().err
+    summary = report.build_report(tmp_path, jobs=jobs, progress=False, formats=("csv",))
+    assert capsys.readouterr().err == ""
+
+
+def test_unknown_format_in_library_call(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown report format"):
+        report.build_report(tmp_path, jobs=[], formats=("html", "docx"))
+
+
+def test_missing_matplotlib_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    jobs = [j for j in demo_jobs() if j.dataset == "refugees_demo"][:1]
+    report.build_report(tmp_path, jobs=jobs, progress=False, formats=("html",))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Charts need the charts extra" in page
