@@ -110,3 +110,36 @@ def test_reader_errors_are_clear() -> None:
         rpw_to_standard(raw_rows(), amounts=(300,))
     with pytest.raises(FileNotFoundError):
         read_rpw("no_such_file.csv")
+
+
+def test_cli_computes_corridor_averages_from_an_rpw_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from migindicators.cli import main
+
+    raw = raw_rows(**{"cc1 total cost %": "8.36", "cc2 total cost %": "6.56"})
+    path = tmp_path / "rpw.csv"
+    raw.to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    excluded = tmp_path / "excluded.csv"
+    code = main(
+        [
+            "compute",
+            "remittance_cost_average",
+            "--input",
+            f"prices={path}",
+            "--reader",
+            "prices=rpw",
+            "--option",
+            "level=corridor",
+            "--out",
+            str(out),
+            "--exclusions",
+            str(excluded),
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(out)
+    assert table["value"].tolist() == pytest.approx([8.36])
+    assert table["n"].tolist() == [1]
+    assert pd.read_csv(excluded)["reason"].tolist() == ["other price point (not USD 200)"]

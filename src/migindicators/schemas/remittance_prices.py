@@ -172,6 +172,17 @@ REMITTANCE_FLOWS = register(
 )
 
 
+def _labels_ok(col: Column, values: pd.Series) -> bool:
+    """Whether distinct text *values* are strings passing *col*'s ``isin`` and ``pattern``."""
+    if not all(isinstance(v, str) for v in values):
+        return False
+    if col.isin is not None and not bool(values.isin(list(col.isin)).all()):
+        return False
+    if col.pattern is not None:
+        return bool(values.str.fullmatch(f"(?:{col.pattern})").all())
+    return True
+
+
 def _fast_ok(col: Column, series: pd.Series) -> bool:
     """Whether *series* already has *col*'s type and passes its rules (no coercion needed).
 
@@ -181,23 +192,22 @@ def _fast_ok(col: Column, series: pd.Series) -> bool:
     """
     if col.dtype == "str":
         if isinstance(series.dtype, pd.CategoricalDtype):
-            codes = np.unique(series.cat.codes.to_numpy())
-            if not col.nullable and codes.size and codes[0] < 0:
+            codes = series.cat.codes.to_numpy()
+            if not col.nullable and codes.size and codes.min() < 0:
                 return False
-            values = pd.Series(series.cat.categories.to_numpy()[codes[codes >= 0]], dtype=object)
+            values = pd.Series(series.cat.categories.to_numpy(), dtype=object)
+            if not _labels_ok(col, values):
+                # an unused category may be the culprit: check the labels in use only
+                used = np.unique(codes)
+                values = pd.Series(values.to_numpy()[used[used >= 0]], dtype=object)
+            return _labels_ok(col, values)
         elif ptypes.is_string_dtype(series.dtype):
             if not col.nullable and bool(series.isna().any()):
                 return False
             values = pd.Series(pd.unique(series.dropna()), dtype=object)
         else:
             return False
-        if not all(isinstance(v, str) for v in values):
-            return False
-        if col.isin is not None and not bool(values.isin(list(col.isin)).all()):
-            return False
-        if col.pattern is not None:
-            return bool(values.str.fullmatch(f"(?:{col.pattern})").all())
-        return True
+        return _labels_ok(col, values)
     if col.dtype == "float":
         if not ptypes.is_float_dtype(series.dtype) or isinstance(
             series.dtype, pd.api.extensions.ExtensionDtype
