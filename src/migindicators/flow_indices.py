@@ -13,7 +13,8 @@ Bell, M., Blake, M., Boyle, P., Duke-Williams, O., Rees, P., Stillwell, J. and H
 Royal Statistical Society A* 165(3), 435–464. doi:10.1111/1467-985X.00247.
 Abel, G. J., R package ``migest`` (``index_intensity``, ``index_impact``,
 ``index_connectivity``, ``index_distance``).
-Courgeau, D. (1973). Migrations et découpages du territoire. *Population* 28(3), 511–537.
+Courgeau, D. (1973). Migrations et découpages du territoire. *Population* 28(3), 511–537;
+Courgeau, D. (1973). Migrants et migrations. *Population* 28(1), 95–129 (cited by migest).
 """
 
 from __future__ import annotations

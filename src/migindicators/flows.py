@@ -223,6 +223,7 @@ def courgeau_k(
     References
     ----------
     Courgeau, D. (1973). Migrations et découpages du territoire. *Population* 28(3), 511–537;
+    Courgeau, D. (1973). Migrants et migrations. *Population* 28(1), 95–129 (cited by migest);
     Bell et al. (2002); migest ``index_intensity``.
     """
 
