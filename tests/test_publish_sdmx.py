@@ -92,10 +92,12 @@ def test_flags_to_obs_status_and_comment() -> None:
 def test_other_groups_go_to_cust_breakdown_and_quarters_are_sdmx() -> None:
     frame = to_sdmx(remittances())
     assert set(frame["TIME_PERIOD"]) == {"2024-Q1", "2024-Q2"}
-    assert "USA_MEX" in set(frame["CUST_BREAKDOWN"])
-    assert "origin=USA, destination=MEX" in set(frame["CUST_BREAKDOWN_LB"])
-    # no ref_area column: the schema check says so instead of inventing one
-    assert any("REF_AREA" in p for p in check_sdmx_csv(frame))
+    # a corridor's reference area is its receiving country; the sender is a custom breakdown
+    assert set(frame["REF_AREA"]) >= {"484", "566"}
+    assert set(frame["CUST_BREAKDOWN"]) == {"USA", "GBR"}
+    assert "origin=USA" in set(frame["CUST_BREAKDOWN_LB"])
+    # an unknown receiving code is kept as is, and the schema check says so
+    assert any("REF_AREA not M49" in p for p in check_sdmx_csv(frame))
 
 
 def test_results_without_series_are_skipped() -> None:

@@ -14,7 +14,9 @@ DATAFLOW                ``dataflow=`` (default ``IAEG-SDGs:DF_SDG_GLH(1.0)``; us
 FREQ                    ``freq=`` (default ``A``, annual)
 REPORTING_TYPE          ``reporting_type=`` (default ``N``, national data; ``G`` global)
 SERIES                  the registry entry's ``sdmx_series``
-REF_AREA                ``ref_area`` as a UN M49 code (ISO3 converted; M49 kept)
+REF_AREA                ``ref_area`` as a UN M49 code (ISO3 converted; M49 kept); without
+                        it, the receiving country of a corridor (``receiving_area`` or
+                        ``destination``)
 SEX                     ``sex`` (``_T``)
 AGE                     ``age_group`` (``_T``); ``15-19`` style labels become ``Y15T19``
 URBANISATION            ``urbanisation`` (``_T``)
@@ -149,6 +151,9 @@ _CODE_FUNCTIONS: dict[str, Callable[[Any], str]] = {
     "AGE": age_code,
     "COMPOSITE_BREAKDOWN": composite_breakdown_code,
 }
+# Without a ref_area column (remittance corridors), the receiving country is the reference
+# area, as in the SDG series "cost of sending USD 200 to a receiving country".
+_AREA_FALLBACK = ("receiving_area", "destination", "receiving", "destination_country")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_@$-]+")
 
@@ -216,8 +221,13 @@ def _one_result(
     for dim in DIMENSIONS[4:-1]:
         out[dim] = [TOTAL] * n
     groups = group_columns(result)
+    area = "ref_area" if "ref_area" in data.columns else None
+    if area is None:
+        area = next((c for c in _AREA_FALLBACK if c in groups), None)
     extra = [
-        c for c in groups if c not in {"ref_area", "time_period"} and c not in _COLUMN_DIMENSION
+        c
+        for c in groups
+        if c not in {"ref_area", "time_period", area} and c not in _COLUMN_DIMENSION
     ]
     for column in groups:
         target = _COLUMN_DIMENSION.get(column)
@@ -235,8 +245,8 @@ def _one_result(
             ", ".join(f"{c}={v}" for c, v in zip(extra, row, strict=True))
             for row in zip(*[data[c].astype("string").fillna("") for c in extra], strict=True)
         ]
-    if "ref_area" in data.columns:
-        out["REF_AREA"] = list(ref_area_m49(data["ref_area"]).fillna(""))
+    if area is not None:
+        out["REF_AREA"] = list(ref_area_m49(data[area]).fillna(""))
     if "time_period" in data.columns:
         out["TIME_PERIOD"] = [_time_period(v) for v in data["time_period"]]
     out["OBS_VALUE"] = [_number(v) for v in data["value"]]
