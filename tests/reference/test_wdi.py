@@ -34,9 +34,7 @@ def frames(shared_data: Path) -> dict[str, pd.DataFrame]:
     return {
         "received": received,
         "percent": percent,
-        "remittances": received.rename(columns={"value": "remittances"})[
-            ["ref_area", "time_period", "remittances"]
-        ],
+        "remittances": received[["ref_area", "time_period", "remittances"]],
         "gdp": gdp[["ref_area", "time_period", "gdp"]],
     }
 

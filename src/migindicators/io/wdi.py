@@ -28,9 +28,16 @@ import pandas as pd
 
 from migindicators.errors import InputValidationError
 
-__all__ = ["read_wdi"]
+__all__ = ["QUANTITIES", "read_wdi"]
 
 _HEADER_ROW = 3  # 0-based: the header is the fourth row of the sheet
+#: WDI codes whose values are also given under the library's quantity name, so that the
+#: frame is an input of that kind as read (``--reader remittances=wdi`` on the command line).
+QUANTITIES = {
+    "BX.TRF.PWKR.CD.DT": "remittances",
+    "NY.GDP.MKTP.CD": "gdp",
+    "SP.POP.TOTL": "population",
+}
 _ID_COLUMNS = ("Country Name", "Country Code", "Indicator Name", "Indicator Code")
 
 
@@ -59,7 +66,10 @@ def read_wdi(
     pandas.DataFrame
         Columns ``ref_area``, ``country_name``, ``indicator`` (the WDI code, e.g.
         ``BX.TRF.PWKR.CD.DT``), ``time_period`` (int) and ``value`` (float, in the
-        indicator's unit: current US$, percent, …), sorted by area and year.
+        indicator's unit: current US$, percent, …), sorted by area and year. For the
+        indicators in :data:`QUANTITIES` (personal remittances received, GDP, population in
+        current US$ / persons) the values are also in a column named after the quantity
+        (``remittances``, ``gdp``, ``population``), so the frame is ready as that input.
 
     Raises
     ------
@@ -108,6 +118,9 @@ def read_wdi(
             "value": long["value"].to_numpy(dtype="float64"),
         }
     )
+    codes = set(out["indicator"])
+    if len(codes) == 1 and (code := codes.pop()) in QUANTITIES:
+        out[QUANTITIES[code]] = out["value"]
     return out.sort_values(["ref_area", "time_period"], kind="stable").reset_index(drop=True)
 
 
