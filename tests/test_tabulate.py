@@ -128,3 +128,15 @@ def test_row_order_and_split_invariance(rows: list[tuple[str, float, float]]) ->
     t3 = combine([tabulate(p, "g", weights="w", values="y") for p in parts])
     np.testing.assert_array_equal(t1["n"], t3["n"])
     np.testing.assert_allclose(t1[["w", "w*y"]], t3[["w", "w*y"]], rtol=1e-9, atol=1e-9)
+
+
+def test_dask_partitions_combine_exactly(frame: pd.DataFrame) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    keys = ["sex", "age"]
+    ddf = dd.from_pandas(frame[[*keys, "w", "y"]], npartitions=4)
+    parts = ddf.map_partitions(tabulate, keys, weights="w", values="y").compute()
+    table = combine([parts], by=keys)
+    whole = tabulate(frame, keys, weights="w", values="y")
+    pd.testing.assert_frame_equal(table[keys], whole[keys], check_dtype=False)
+    np.testing.assert_array_equal(table["n"], whole["n"])
+    np.testing.assert_allclose(table[["w", "w*y"]], whole[["w", "w*y"]], rtol=1e-12)

@@ -58,6 +58,7 @@ __all__ = ["combine", "group_codes", "tabulate", "tabulate_chunks"]
 # larger ones are first compressed to the observed combinations.
 _DENSE_LIMIT = 1 << 22
 _INT64_SAFE = 1 << 62
+_BLOCK_ROWS = 1 << 16
 
 
 def _as_list(columns: str | Sequence[str] | None) -> list[str]:
@@ -210,36 +211,37 @@ def tabulate(
     codes, keys = group_codes(frame, by_cols)
     ngroups = len(keys)
     out: dict[str, np.ndarray] = {"n": np.bincount(codes, minlength=ngroups).astype(np.int64)}
-
-    def add(name: str, arr: np.ndarray) -> None:
-        sums = np.bincount(codes, weights=arr, minlength=ngroups)
-        # NaN can only reach a sum through a missing value: only then pay for a second pass.
-        if skipna and np.isnan(sums).any():
-            sums = np.bincount(codes, weights=np.where(np.isnan(arr), 0.0, arr), minlength=ngroups)
-        out[name] = sums
-
-    cache: dict[str, np.ndarray] = {}
-
-    def col(name: str) -> np.ndarray:
-        if name not in cache:
-            cache[name] = _column(frame, name)
-        return cache[name]
-
+    specs: list[tuple[str, tuple[str, ...]]] = []
     if weight_cols:
         for w in weight_cols:
-            wa = col(w)
-            add(w, wa)
-            for y in value_cols:
-                add(f"{w}*{y}", wa * col(y))
-            for a, b in products:
-                add(f"{w}*{a}*{b}", wa * col(a) * col(b))
-            if w not in value_cols and all(w not in p for p in products):
-                cache.pop(w, None)  # replicate weights are used once: free them early
+            specs.append((w, (w,)))
+            specs.extend((f"{w}*{y}", (w, y)) for y in value_cols)
+            specs.extend((f"{w}*{a}*{b}", (w, a, b)) for a, b in products)
     else:
-        for y in value_cols:
-            add(y, col(y))
-        for a, b in products:
-            add(f"{a}*{b}", col(a) * col(b))
+        specs.extend((y, (y,)) for y in value_cols)
+        specs.extend((f"{a}*{b}", (a, b)) for a, b in products)
+    arrays = {name: _column(frame, name) for name in {c for _, f in specs for c in f}}
+    sums = {name: np.zeros(ngroups) for name, _ in specs}
+    # Rows are taken in blocks so that the block's codes stay in cache while every column is
+    # added: about twice as fast as one full pass per column on wide replicate-weight frames.
+    # A block is never much smaller than the number of groups (each bincount costs O(groups)).
+    n = len(codes)
+    block = max(_BLOCK_ROWS, 8 * ngroups)
+    for start in range(0, max(n, 1), block):
+        stop = min(start + block, n)
+        part = codes[start:stop]
+        for name, factors in specs:
+            arr = arrays[factors[0]][start:stop]
+            for other in factors[1:]:
+                arr = arr * arrays[other][start:stop]
+            add = np.bincount(part, weights=arr, minlength=ngroups)
+            # NaN reaches a sum only through a missing value: only then pay a second pass.
+            if skipna and np.isnan(add).any():
+                add = np.bincount(
+                    part, weights=np.where(np.isnan(arr), 0.0, arr), minlength=ngroups
+                )
+            sums[name] += add
+    out.update(sums)
     table = pd.concat([keys, pd.DataFrame(out, index=keys.index)], axis=1)
     table.attrs["tabulate_by"] = by_cols
     return table
