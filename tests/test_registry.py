@@ -209,3 +209,10 @@ def test_to_dict_is_json_able() -> None:
 
     for spec in SPECS:
         json.dumps(spec.to_dict())
+
+
+def test_membership_and_get_never_raise() -> None:
+    assert "refugees_per_100k" in mi.registry
+    assert "no_such_indicator" not in mi.registry
+    assert mi.registry.get("no_such_indicator") is None
+    assert mi.registry.get("refugees_per_100k") is mi.registry["refugees_per_100k"]

@@ -336,6 +336,13 @@ class Registry(Mapping[str, IndicatorSpec]):
                 f"no indicator {key!r} in the registry{hint} (see `migindicators list`)"
             ) from None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._specs
+
+    def get(self, key: str, default: IndicatorSpec | None = None) -> IndicatorSpec | None:  # type: ignore[override]
+        """The entry *key*, or *default* when there is none (no error)."""
+        return self._specs.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._specs))
 
