@@ -242,6 +242,8 @@ def population_pyramid(result: Result) -> list[Chart]:
     ]
     if not len(data):
         return []
+    from matplotlib.ticker import FuncFormatter
+
     plt = _pyplot()
     ages = sorted(data["age_group"].unique(), key=age_sort_key)
     fig, axes = plt.subplots(1, 2, figsize=(8.5, max(3.0, 0.3 * len(ages) + 1.5)), sharey=True)
@@ -265,6 +267,7 @@ def population_pyramid(result: Result) -> list[Chart]:
         ax.set_title(title)
         limit = float(np.abs(table.to_numpy()).max() or 1.0) * 1.1
         ax.set_xlim(-limit, limit)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{abs(x):g}"))
         ax.set_xlabel("% of the group" if not percent else "%")
         ax.legend(fontsize=8, loc="lower right")
     when = ""

@@ -379,7 +379,7 @@ def _agenda_section(outcomes: Sequence[JobOutcome]) -> str:
             if good:
                 computed.append(f'<a href="#{_esc(good[0].key)}">{_esc(spec.id)}</a>')
             if not mine:
-                status.append(f"{_esc(spec.id)}: no demo job")
+                status.append(f"{_esc(spec.id)}: not computed in this report")
             elif len(good) < len(mine):
                 status.append(f'<span class="flag">{_esc(spec.id)}: failed</span>')
             else:
