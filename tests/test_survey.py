@@ -325,3 +325,31 @@ def test_weight_scaling_and_row_order(factor: float, seed: int) -> None:
     for other in (scaled, shuffled):
         np.testing.assert_allclose(other["value"], base["value"], rtol=1e-9)
         np.testing.assert_allclose(other["se"], base["se"], rtol=1e-7)
+
+
+def test_bad_arguments(small: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="confidence level"):
+        estimate(small, DESIGN, parameter="mean", y="y", level=95)
+    with pytest.raises(ValueError, match="parameter"):
+        estimate(small, DESIGN, parameter="median", y="y")
+    with pytest.raises(ValueError, match="needs x"):
+        estimate(small, DESIGN, parameter="ratio", y="y")
+    with pytest.raises(ValueError, match="not found"):
+        estimate(small, DESIGN, parameter="mean", y="nope")
+    with pytest.raises(ValueError, match="constant within each stratum"):
+        estimate(
+            small.assign(N=[10, 11, 10, 4, 4]),
+            Design(weight="w", strata="s", psu="p", fpc="N"),
+            parameter="mean",
+            y="y",
+        )
+
+
+def test_school_median() -> None:
+    frame = pd.DataFrame({"y": [0.0, 1.0, 2.0, 2.0], "w": 1.0})
+    math_rule = estimate(frame, Design(weight="w"), parameter="quantile", y="y", quality=[])
+    school = estimate(
+        frame, Design(weight="w"), parameter="quantile", y="y", qrule="school", quality=[]
+    )
+    assert math_rule.data["value"].iloc[0] == 1.0
+    assert school.data["value"].iloc[0] == 1.5

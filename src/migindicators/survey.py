@@ -482,6 +482,11 @@ def _check_parameter(parameter: str, x: str | None) -> None:
         raise ValueError("parameter='ratio' needs x= (the denominator column)")
 
 
+def _check_level(level: float) -> None:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
+
+
 def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
     for col in cols:
         prep.work[col] = pd.to_numeric(prep.work[col], errors="raise").astype(float)
@@ -497,6 +502,7 @@ def _compute_frame(
     deff: bool,
     qrule: str = "math",
 ) -> tuple[pd.DataFrame, list[_Cells]]:
+    _check_level(level)
     if parameter == "proportion":
         cats = pd.Index(pd.unique(prep.work[y])).sort_values()
         parts, all_cells = [], []
@@ -697,6 +703,7 @@ def estimate_difference(
     if parameter not in ("total", "mean", "ratio"):
         raise ValueError("estimate_difference: parameter must be total, mean or ratio")
     _check_parameter(parameter, x)
+    _check_level(level)
     if len(levels) != 2:
         raise ValueError("levels must be a pair (a, b): the result is a - b")
     design = as_design(design)
