@@ -309,7 +309,7 @@ def test_replicate_se() -> None:
     frame = small()
     reps = {f"rep{i}": frame["weight"] * (1 + 0.1 * ((-1) ** (i + np.arange(6)))) for i in (1, 2)}
     frame = frame.assign(**reps)
-    res = migrant_stock(frame, replicate_weights=["rep1", "rep2"], replicate_method="BRR")
+    res = migrant_stock(frame, replicate_weights=["rep1", "rep2"], replicate_method="brr")
     thetas = [
         float((frame[r] * (frame["country_of_birth"].isin(["UGA", "SOM"]))).sum()) for r in reps
     ]
@@ -346,3 +346,23 @@ def test_registry_defaults_match_signatures(indicator: str) -> None:
     defaults = signature_defaults(spec.function)
     defaults.pop("by")
     assert defaults == spec.option_defaults
+
+
+def test_taylor_se_agrees_with_the_survey_core() -> None:
+    """The streamable PSU-moment variance equals migindicators.survey's (R-validated) one."""
+    from migindicators import survey
+
+    frame = _clustered(seed=5).assign(
+        mig=lambda f: (f["country_of_birth"] != "KEN").astype(float), one=1.0
+    )
+    design = survey.Design(
+        weight="weight", strata="strata", psu="household", lonely_psu="certainty"
+    )
+    core_total = survey.estimate(frame, design, parameter="total", y="mig", by=["sex"]).data
+    ours = migrant_stock(frame, by="sex").data
+    np.testing.assert_allclose(ours["value"], core_total["value"], rtol=1e-12)
+    np.testing.assert_allclose(ours["se"], core_total["se"], rtol=1e-9)
+    core_ratio = survey.estimate(frame, design, parameter="ratio", y="mig", x="one").data
+    share = migrant_share_of_population(frame).data
+    np.testing.assert_allclose(share["value"], 100 * core_ratio["value"], rtol=1e-12)
+    np.testing.assert_allclose(share["se"], 100 * core_ratio["se"], rtol=1e-9)

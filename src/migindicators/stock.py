@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.errors import InputValidationError, OptionError
+from migindicators.estimate import DomainEstimates, replicate_variance
 from migindicators.flags import add_flag
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import VariableMapping
@@ -67,9 +68,10 @@ from migindicators.stock_compute import (
     parse_age_group,
     sex_ratio_values,
 )
+from migindicators.survey import Design
 
 __all__ = [
-    "REPLICATE_FACTORS",
+    "REPLICATE_METHODS",
     "migrant_female_share",
     "migrant_median_age",
     "migrant_sex_ratio",
@@ -83,13 +85,8 @@ __all__ = [
 _BASE = ["ref_area", "time_period"]
 _Z = 1.959963984540054  # standard normal 97.5 % quantile: 95 % confidence intervals
 
-#: Replicate-variance factor c(R) in V = c(R) · Σ_r (θ_r − θ)² (peers.md §3.2; R survey).
-REPLICATE_FACTORS: dict[str, Callable[[int], float]] = {
-    "JK1": lambda r: (r - 1) / r,
-    "BRR": lambda r: 1.0 / r,
-    "bootstrap": lambda r: 1.0 / r,
-    "SDR": lambda r: 4.0 / r,
-}
+#: Replicate methods offered (the factors are those of :meth:`migindicators.survey.Design.scheme`).
+REPLICATE_METHODS = ("jk1", "brr", "bootstrap", "sdr")
 _UNKNOWN_RULES = ("exclude", "distribute")
 _REASON = {"birthplace": "unknown place of birth", "citizenship": "unknown citizenship"}
 
@@ -112,9 +109,9 @@ def _check_common(unknown_birthplace: str, replicate_method: str) -> None:
         raise OptionError(
             f"unknown_birthplace must be one of {_UNKNOWN_RULES}, got {unknown_birthplace!r}"
         )
-    if replicate_method not in REPLICATE_FACTORS:
+    if replicate_method not in REPLICATE_METHODS:
         raise OptionError(
-            f"replicate_method must be one of {sorted(REPLICATE_FACTORS)}, got {replicate_method!r}"
+            f"replicate_method must be one of {list(REPLICATE_METHODS)}, got {replicate_method!r}"
         )
 
 
@@ -252,12 +249,18 @@ def _adjusted(cells: pd.DataFrame, wcol: str, rule: str) -> tuple[np.ndarray, np
 def _replicate_se(
     values: Callable[[str], np.ndarray], totals: CensusTotals, method: str
 ) -> np.ndarray:
+    """Replicate SE with the survey core's factors, centred on the full-sample estimate."""
     full = values("w")
     reps = totals.replicate_weights
-    sq = np.zeros_like(full)
-    for rep in reps:
-        sq += (values(rep) - full) ** 2
-    return np.asarray(np.sqrt(REPLICATE_FACTORS[method](len(reps)) * sq))
+    design = Design(weight="w", replicate_weights=tuple(reps), replicate_method=method, mse=True)
+    est = DomainEstimates(
+        theta=full,
+        numerator=full,
+        denominator=np.ones_like(full),
+        reps=np.column_stack([values(rep) for rep in reps]),
+    )
+    variance = replicate_variance(est, design.scheme(len(reps)))
+    return np.asarray(np.sqrt(np.nan_to_num(variance, nan=0.0)))
 
 
 def _taylor_se(
@@ -389,7 +392,7 @@ def migrant_stock(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """International migrant stock: persons living in a country other than their country of birth.
@@ -425,8 +428,9 @@ def migrant_stock(
         when the census is weighted, none for an unweighted (full) count.
     replicate_weights : sequence of str, optional
         Replicate weight columns.
-    replicate_method : {"JK1", "BRR", "bootstrap", "SDR"}
-        Replicate variance factor.
+    replicate_method : {"jk1", "brr", "bootstrap", "sdr"}
+        Replicate variance factor, as :class:`migindicators.survey.Design`: JK1 (R-1)/R,
+        BRR 1/R, bootstrap 1/(R-1), SDR 4/R (IPUMS USA ``REPWTP``).
     progress : bool, optional
         Show a progress bar of rows processed (default: when interactive).
 
@@ -552,7 +556,7 @@ def migrant_share_of_population(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """International migrants as a percentage of the total population.
@@ -835,7 +839,7 @@ def migrant_female_share(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """Female migrants as a percentage of the international migrant stock.
@@ -903,7 +907,7 @@ def migrant_sex_ratio(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """Sex ratio of the migrant stock: male migrants per 100 female migrants.
@@ -970,7 +974,7 @@ def migrant_median_age(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """Median age of international migrants.
@@ -1124,7 +1128,7 @@ def migrant_stock_by_origin(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """International migrant stock by country of origin and destination (origin × destination).
@@ -1247,7 +1251,7 @@ def recent_migrants(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """Recent migrants: international migrants who arrived in the last ``within_years`` years.
@@ -1399,7 +1403,7 @@ def migrant_stock_growth_rate(
     chunk_rows: int = 1_000_000,
     variance: str = "auto",
     replicate_weights: Sequence[str] | None = None,
-    replicate_method: str = "JK1",
+    replicate_method: str = "jk1",
     progress: bool | None = None,
 ) -> Result:
     """Annual rate of change of the migrant stock between consecutive censuses (dates).
