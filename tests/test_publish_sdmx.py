@@ -162,3 +162,10 @@ def test_sdmx_ml_round_trip(tmp_path: Path) -> None:
     np.testing.assert_allclose(got["value"].astype(float), values.astype(float))
     assert list(got["OBS_STATUS"]) == list(want["OBS_STATUS"])
     assert list(got["UNIT_MEASURE"]) == list(want["UNIT_MEASURE"])
+
+
+def test_series_override_for_national_series() -> None:
+    frame = to_sdmx([non_sdg(), refugees()], series={"non_sdg_test": "NAT_SHARE"})
+    assert set(frame["SERIES"]) == {"NAT_SHARE", "SM_POP_REFG_OR"}
+    assert frame.loc[frame["SERIES"] == "NAT_SHARE", "REF_AREA"].tolist() == ["288"]
+    assert skipped_results([non_sdg()], {"non_sdg_test": "NAT_SHARE"}) == []

@@ -43,7 +43,7 @@ import pandas as pd
 from migindicators._version import __version__
 from migindicators.datasets import DemoJob, demo_jobs, load
 from migindicators.publish.charts import Chart, charts_available, charts_for
-from migindicators.publish.codes import group_columns, registry_entry
+from migindicators.publish.codes import group_columns, registry_entry, unit_measure_known
 from migindicators.registry import AGENDA_POINTS, registry
 from migindicators.result import Result
 
@@ -221,6 +221,7 @@ def _write_format(summary: ReportSummary, fmt: str) -> None:
     from migindicators.publish.opensdg import write_open_sdg
     from migindicators.publish.sdmx import (
         check_sdmx_csv,
+        series_of,
         skipped_results,
         write_sdmx_csv,
         write_sdmx_ml,
@@ -254,6 +255,13 @@ def _write_format(summary: ReportSummary, fmt: str) -> None:
         problems = check_sdmx_csv(pd.read_csv(sdmx_csv, dtype=str, keep_default_na=False))
         for problem in problems:
             summary.notes.append(f"SDMX-CSV check: {problem} (fix before sending).")
+        for result in results:
+            if series_of(result) is not None and not unit_measure_known(result.unit):
+                summary.notes.append(
+                    f"SDMX-CSV: the unit {result.unit!r} of {result.indicator} has no SDG "
+                    f"UNIT_MEASURE code; it is written as {result.unit.upper()!r} (agree the "
+                    "code and any conversion with the custodian before sending)."
+                )
         skipped = skipped_results(results)
         if skipped:
             summary.notes.append(

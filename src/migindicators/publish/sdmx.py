@@ -158,8 +158,14 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_@$-]+")
 
 
-def series_of(result: Result) -> str | None:
-    """The SDMX series code of *result*'s indicator (``None`` when it has none)."""
+def series_of(result: Result, overrides: Mapping[str, str] | None = None) -> str | None:
+    """The SDMX series code of *result*'s indicator (``None`` when it has none).
+
+    *overrides* (indicator id → series code) comes first: a national reporting platform can
+    publish indicators that have no global series under its own national series codes.
+    """
+    if overrides and result.indicator in overrides:
+        return overrides[result.indicator]
     series = result.metadata.get("sdmx_series")
     if series:
         return str(series)
@@ -167,9 +173,11 @@ def series_of(result: Result) -> str | None:
     return spec.sdmx_series if spec is not None else None
 
 
-def skipped_results(results: Iterable[Result]) -> list[str]:
+def skipped_results(
+    results: Iterable[Result], series: Mapping[str, str] | None = None
+) -> list[str]:
     """Indicator ids among *results* that have no SDMX series (left out of SDMX output)."""
-    return [r.indicator for r in results if series_of(r) is None]
+    return [r.indicator for r in results if series_of(r, series) is None]
 
 
 def _number(value: Any) -> str:
@@ -274,6 +282,7 @@ def to_sdmx(
     reporting_type: str = "N",
     nature: str = "C",
     source_detail: str = "",
+    series: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """SDMX-CSV rows (as strings) of *results* against the SDG DSD.
 
@@ -289,6 +298,9 @@ def to_sdmx(
         country data, ``CA`` country adjusted, ``E`` estimated, ``M`` modelled).
     source_detail : str
         SOURCE_DETAIL attribute for every observation (e.g. "Population census 2020").
+    series : mapping of str to str, optional
+        Indicator id → SDMX series code, overriding the registry (e.g. national series for
+        indicators outside the global framework).
 
     Returns
     -------
@@ -304,13 +316,13 @@ def to_sdmx(
     items = [results] if isinstance(results, Result) else list(results)
     frames = []
     for result in items:
-        series = series_of(result)
-        if series is None:
+        code = series_of(result, series)
+        if code is None:
             continue
         frames.append(
             _one_result(
                 result,
-                series,
+                code,
                 dataflow=dataflow,
                 freq=freq,
                 reporting_type=reporting_type,
