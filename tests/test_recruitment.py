@@ -201,7 +201,7 @@ def test_domain_not_subset_in_replicate_design() -> None:
     assert res.rows_accounted()
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.floats(0.01, 1000.0))
 def test_weight_scaling_leaves_indicator_unchanged(factor: float) -> None:
     frame = _workers(

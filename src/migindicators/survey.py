@@ -691,6 +691,9 @@ def estimate_difference(
         The value of *compare* in the first and in the second domain; the result is a - b.
     parameter : {"total", "mean", "ratio"}
         What is compared (proportions: use the mean of a 0/1 column).
+    quality : mapping or sequence, optional
+        Quality rules; ``None`` applies ``min_n`` only (a CV is not meaningful for a
+        difference that may be near zero).
     Other parameters are as in :func:`estimate`.
 
     Returns
