@@ -282,3 +282,12 @@ def test_datasets_catalogue_and_seeded_generators() -> None:
 def test_every_demo_job_names_a_registered_indicator() -> None:
     for job in mi.datasets.demo_jobs():
         assert job.indicator in mi.registry, f"{job.dataset}: unknown indicator {job.indicator}"
+
+
+def test_schema_with_duplicated_index_labels_reports_cleanly() -> None:
+    part = pd.DataFrame({"ref_area": ["KEN"], "time_period": [2020], "population": [1.0]})
+    frame = pd.concat([part, part])  # index [0, 0], duplicated key
+    with pytest.raises(mi.InputValidationError, match="unique key"):
+        KIND.validate(frame)
+    ok = pd.concat([part, part.assign(time_period=2021)])
+    assert len(KIND.validate(ok)) == 2

@@ -180,7 +180,10 @@ class InputKind:
                 input_kind=self.name,
             )
         try:
-            validated: pd.DataFrame = self.to_pandera().validate(frame.copy(), lazy=True)
+            # pandera's failure report cannot handle repeated index labels (common after a
+            # pd.concat without ignore_index): fall back to row positions then.
+            candidate = frame.copy() if frame.index.is_unique else frame.reset_index(drop=True)
+            validated: pd.DataFrame = self.to_pandera().validate(candidate, lazy=True)
         except SchemaErrors as exc:
             raise self._error(label, exc.failure_cases) from None
         except SchemaError as exc:  # pragma: no cover - lazy=True collects, kept for safety
