@@ -121,15 +121,28 @@ class PreparedPrices:
 
     Attributes
     ----------
-    frame : pandas.DataFrame
-        The rows kept, with a float column ``cost`` (total cost, percent of amount sent).
+    data : pandas.DataFrame
+        Every validated row (the columns read), excluded rows included, so that large
+        inputs are never copied row-wise.
+    cost : numpy.ndarray
+        Total cost of each row of *data* [percent of amount sent].
+    kept : numpy.ndarray
+        True for rows that enter the computation.
     notes : dict
         Counts for the result metadata (cost taken from the source or recomputed, source
-        disagreements, negative margins).
+        disagreements, negative margins, columns read).
     """
 
-    frame: pd.DataFrame
+    data: pd.DataFrame
+    cost: npt.NDArray[np.float64]
+    kept: npt.NDArray[np.bool_]
     notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The kept rows, with a float column ``cost``."""
+        out = self.data.assign(cost=self.cost)
+        return out if self.kept.all() else out.loc[self.kept]
 
 
 def _exclude(
@@ -292,12 +305,9 @@ def prepare_prices(
             disagree = np.abs(source_total - parts["total"]) > tolerance
         notes["services_source_disagreement"] = int((kept & disagree).sum())
         notes["tolerance_percentage_points"] = tolerance
-    frame = frame.assign(cost=cost)
-    if not keep_components:  # averages need keys and cost only: filter fewer columns
+    if not keep_components:  # averages need keys and cost only
         frame = frame.drop(columns=[c for c in _COSTS_AND_CURRENCIES if c in frame.columns])
-    if not kept.all():
-        frame = frame.loc[kept]
-    return PreparedPrices(frame=frame, notes=notes)
+    return PreparedPrices(data=frame, cost=cost, kept=kept, notes=notes)
 
 
 def _currency_reasons(frame: pd.DataFrame) -> list[tuple[str, npt.NDArray[np.bool_], str]]:
@@ -330,54 +340,71 @@ def _currency_reasons(frame: pd.DataFrame) -> list[tuple[str, npt.NDArray[np.boo
     return out
 
 
-def _codes(series: pd.Series) -> tuple[npt.NDArray[np.int64], np.ndarray]:
-    """Integer codes (missing -> last code) and the labels, object dtype, missing last."""
+def _codes(series: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], np.ndarray]:
+    """Integer codes (missing = -1, kept in their small dtype) and the labels, missing first.
+
+    Code ``c`` stands for ``labels[c + 1]``; ``labels[0]`` is ``None``.
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.int64)
+        codes = series.cat.codes.to_numpy()
         labels = series.cat.categories.to_numpy(dtype=object)
     else:
-        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        codes = np.asarray(raw_codes, dtype=np.int64)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
         labels = np.asarray(uniques, dtype=object)
-    codes = np.where(codes < 0, len(labels), codes)
-    return codes, np.concatenate([labels, np.array([None], dtype=object)])
+    return codes, np.concatenate([np.array([None], dtype=object), labels])
 
 
-def tabulate_costs(frame: pd.DataFrame, keys: Sequence[str], value: str = "cost") -> pd.DataFrame:
+def tabulate_costs(
+    frame: pd.DataFrame,
+    keys: Sequence[str],
+    value: str | npt.NDArray[np.float64] = "cost",
+    *,
+    mask: npt.NDArray[np.bool_] | None = None,
+) -> pd.DataFrame:
     """Sum and count of *value* by *keys* (the additive totals behind every average).
 
-    Groups are formed on integer codes and summed with :func:`numpy.bincount`; missing key
-    values form their own group (RPW "not classified"). The result has the *keys*, ``sum``
-    and ``n`` (rows), one row per non-empty group, in no particular order.
+    Groups are formed on integer codes combined in place and summed with
+    :func:`numpy.bincount`; missing key values form their own group (RPW "not
+    classified"). Rows where *mask* is false go to a discarded bin, so a large input is
+    never filtered or copied row-wise. The result has the *keys*, ``sum`` and ``n`` (rows),
+    one row per non-empty group, in no particular order.
     """
-    values = frame[value].to_numpy(dtype="float64")
+    values = frame[value].to_numpy(dtype="float64") if isinstance(value, str) else value
     if not keys:
-        return pd.DataFrame({"sum": [values.sum()], "n": [len(values)]})
+        kept = values if mask is None else values[mask]
+        return pd.DataFrame({"sum": [kept.sum()], "n": [len(kept)]})
     codes_and_labels = [_codes(frame[k]) for k in keys]
     sizes = [len(labels) for _, labels in codes_and_labels]
     if float(np.prod(np.asarray(sizes, dtype=float))) >= 2**62:
         raise ValueError(f"too many combinations of {list(keys)} to tabulate; use fewer breakdowns")
-    flat = np.ravel_multi_index([c for c, _ in codes_and_labels], sizes)
+    flat = codes_and_labels[0][0].astype(np.int64)
+    flat += 1
+    for (codes, _), size in zip(codes_and_labels[1:], sizes[1:], strict=True):
+        flat *= size
+        flat += codes
+        flat += 1
     combinations = int(np.prod(np.asarray(sizes, dtype=np.int64)))
-    if combinations <= max(2**20, 2 * len(flat)):
-        # few combinations: count straight into a dense table, no hashing
-        sums = np.bincount(flat, weights=values, minlength=combinations)
-        counts = np.bincount(flat, minlength=combinations)
-        uniq = np.flatnonzero(counts)
-        sums, counts = sums[uniq], counts[uniq]
+    dense = combinations <= max(2**20, 2 * len(flat))
+    if dense:  # few combinations: count straight into a dense table, no hashing
+        index, groups, uniq_codes = flat, combinations, None
     else:
-        inverse, uniq = pd.factorize(flat)
-        sums = np.bincount(inverse, weights=values, minlength=len(uniq))
-        counts = np.bincount(inverse, minlength=len(uniq))
-    parts = np.unravel_index(np.asarray(uniq, dtype=np.int64), sizes)
+        index, uniq_codes = pd.factorize(flat)
+        groups = len(uniq_codes)
+    if mask is not None:
+        index[~mask] = groups  # one extra bin collects the excluded rows (and their NaNs)
+    sums = np.bincount(index, weights=values, minlength=groups + 1)[:groups]
+    counts = np.bincount(index, minlength=groups + 1)[:groups]
+    present = np.flatnonzero(counts)
+    group_codes = present if uniq_codes is None else np.asarray(uniq_codes, np.int64)[present]
+    parts = np.unravel_index(group_codes, sizes)
     out = pd.DataFrame(
         {
             k: labels[part]
             for k, (_, labels), part in zip(keys, codes_and_labels, parts, strict=True)
         }
     )
-    out["sum"] = sums
-    out["n"] = counts.astype("int64")
+    out["sum"] = sums[present]
+    out["n"] = counts[present].astype(np.int64)
     return out
 
 
@@ -468,7 +495,9 @@ def _validate_level(level: str, grouping: str, side: str) -> None:
         raise ValueError(f"side must be 'receiving' or 'sending', got {side!r}")
 
 
-def _corridor_totals(frame: pd.DataFrame, extra_keys: list[str]) -> pd.DataFrame:
+def _corridor_totals(prepared: PreparedPrices, by_cols: list[str]) -> pd.DataFrame:
+    """Sum and count of costs per corridor, quarter and breakdown, over the kept rows."""
+    frame = _with_breakdowns(prepared.data, by_cols)
     # Region and income columns depend on the corridor only, so as extra keys they carry
     # through without changing the groups.
     region_cols = [
@@ -476,7 +505,8 @@ def _corridor_totals(frame: pd.DataFrame, extra_keys: list[str]) -> pd.DataFrame
         for c in ("sending_wb_region", "receiving_wb_region", "sending_income", "receiving_income")
         if c in frame.columns
     ]
-    return tabulate_costs(frame, [*_CORRIDOR, *region_cols, "time_period", *extra_keys])
+    keys = [*_CORRIDOR, *region_cols, "time_period", *by_cols]
+    return tabulate_costs(frame, keys, prepared.cost, mask=prepared.kept)
 
 
 def read_columns(prices: pd.DataFrame, prepared: PreparedPrices) -> pd.DataFrame:
@@ -567,8 +597,7 @@ def remittance_cost_average(
         cost_source=cost_source,
         columns=extra_in,
     )
-    frame = _with_breakdowns(prepared.frame, by_cols)
-    corridors = _corridor_totals(frame, by_cols)
+    corridors = _corridor_totals(prepared, by_cols)
     table, area_cols = _level_table(
         corridors, ledger, level=level, grouping=grouping, side=side, keys=by_cols
     )
@@ -831,8 +860,7 @@ def remittance_cost_weighted_average(
     )
     nonpositive = ~(f["flow"] > 0)
     f = ledger.exclude("flows", f, nonpositive, "flow zero or missing")
-    frame = _with_breakdowns(prepared.frame, by_cols)
-    corridors = _corridor_totals(frame, by_cols)
+    corridors = _corridor_totals(prepared, by_cols)
     pair = corridors[list(_CORRIDOR)].astype(str)
     flow_map = f.assign(
         sending_area=f["sending_area"].astype(str), receiving_area=f["receiving_area"].astype(str)
