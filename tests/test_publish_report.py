@@ -111,7 +111,8 @@ def test_progress_lines_without_tqdm(
     jobs = [j for j in demo_jobs() if j.dataset == "refugees_demo"][:1]
     summary = report.build_report(tmp_path, jobs=jobs, progress=True, formats=("csv",))
     assert summary.ok
-    assert "[1/1] refugees_per_100k" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "[1/2] refugees_per_100k (ok)" in err and "[2/2] csv files written" in err
     summary = report.build_report(tmp_path, jobs=jobs, progress=False, formats=("csv",))
     assert capsys.readouterr().err == ""
 

@@ -121,7 +121,7 @@ class _Progress:
                 self._bar = None
             else:
                 self._bar = tqdm(
-                    total=total, desc="report", unit="job", file=sys.stderr, leave=True
+                    total=total, desc="report", unit="step", file=sys.stderr, leave=True
                 )
 
     def start(self, label: str) -> None:
@@ -180,41 +180,42 @@ def _run_job(job: DemoJob, cache: dict[str, Any]) -> Result:
 
 
 def _compute(
-    jobs: Sequence[DemoJob], progress: bool, cache: dict[str, Any] | None = None
+    jobs: Sequence[DemoJob], bar: _Progress, cache: dict[str, Any] | None = None
 ) -> list[JobOutcome]:
     outcomes: list[JobOutcome] = []
     cache = {} if cache is None else cache
     taken: set[str] = set()
-    bar = _Progress(len(jobs), progress)
-    try:
-        for job in jobs:
-            outcome = JobOutcome(job=job, key=_job_key(job, taken))
-            bar.start(job.indicator)
-            start = time.perf_counter()
-            try:
-                outcome.result = _run_job(job, cache)
-            except Exception as exc:  # a failing job is reported, the others go on
-                outcome.error = _error_text(exc)
-            outcome.seconds = time.perf_counter() - start
-            outcomes.append(outcome)
-            bar.step(f"{job.indicator} ({'ok' if outcome.ok else 'FAILED'})")
-    finally:
-        bar.close()
+    for job in jobs:
+        outcome = JobOutcome(job=job, key=_job_key(job, taken))
+        bar.start(job.indicator)
+        start = time.perf_counter()
+        try:
+            outcome.result = _run_job(job, cache)
+        except Exception as exc:  # a failing job is reported, the others go on
+            outcome.error = _error_text(exc)
+        outcome.seconds = time.perf_counter() - start
+        outcomes.append(outcome)
+        bar.step(f"{job.indicator} ({'ok' if outcome.ok else 'FAILED'})")
     return outcomes
 
 
 # ------------------------------------------------------------------------------ files
 
 
-def _write_files(summary: ReportSummary, formats: Sequence[str]) -> None:
+_FILE_FORMATS = ("csv", "sdmx", "excel")
+
+
+def _write_files(summary: ReportSummary, formats: Sequence[str], bar: _Progress) -> None:
     """Write each format; a writer that fails is reported and the others go on."""
-    for fmt in ("csv", "sdmx", "excel"):
+    for fmt in _FILE_FORMATS:
         if fmt not in formats:
             continue
+        bar.start(f"writing {fmt}")
         try:
             _write_format(summary, fmt)
         except Exception as exc:  # one broken writer must not hide the rest of the report
             summary.errors.append(f"writing the {fmt} files failed: {_error_text(exc)}")
+        bar.step(f"{fmt} files written")
 
 
 def _write_format(summary: ReportSummary, fmt: str) -> None:
@@ -528,19 +529,23 @@ def _select(
     return chosen
 
 
-def _add_charts(outcomes: Sequence[JobOutcome], loaded: dict[str, Any]) -> None:
+def _add_charts(
+    outcomes: Sequence[JobOutcome], loaded: dict[str, Any], bar: _Progress | None = None
+) -> None:
     """Charts of every result, plus each dataset's input flow matrix on its first result."""
     from migindicators.publish.charts import input_flow_heatmap
 
+    bar = bar or _Progress(0, False)
     first_of: dict[str, JobOutcome] = {}
     for outcome in outcomes:
-        if outcome.result is None:
-            continue
-        first_of.setdefault(outcome.job.dataset, outcome)
-        try:
-            outcome.charts = charts_for(outcome.result)
-        except Exception as exc:  # a chart must not sink the report; say so in it
-            outcome.chart_error = _error_text(exc)
+        bar.start(f"charts {outcome.job.indicator}")
+        if outcome.result is not None:
+            first_of.setdefault(outcome.job.dataset, outcome)
+            try:
+                outcome.charts = charts_for(outcome.result)
+            except Exception as exc:  # a chart must not sink the report; say so in it
+                outcome.chart_error = _error_text(exc)
+        bar.step(f"charts {outcome.job.indicator}")
     for dataset, outcome in first_of.items():
         tables = loaded.get(dataset)
         items = tables.items() if isinstance(tables, dict) else [("data", tables)]
@@ -590,15 +595,24 @@ def build_report(
     out.mkdir(parents=True, exist_ok=True)
     summary = ReportSummary(out_dir=out)
     loaded: dict[str, Any] = {}
-    summary.outcomes = _compute(list(_select(jobs, None, None)), progress, loaded)
-    if "html" in formats and charts_available():
-        _add_charts(summary.outcomes, loaded)
-    _write_files(summary, formats)
-    if "html" in formats:
-        path = out / "report.html"
-        generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        path.write_text(_render_html(summary, generated), encoding="utf-8")
-        summary.files.insert(0, path)
+    chosen = list(_select(jobs, None, None))
+    charts = "html" in formats and charts_available()
+    steps = len(chosen) * (2 if charts else 1) + sum(f in formats for f in (*_FILE_FORMATS, "html"))
+    bar = _Progress(steps, progress)
+    try:
+        summary.outcomes = _compute(chosen, bar, loaded)
+        if charts:
+            _add_charts(summary.outcomes, loaded, bar)
+        _write_files(summary, formats, bar)
+        if "html" in formats:
+            bar.start("writing report.html")
+            path = out / "report.html"
+            generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            path.write_text(_render_html(summary, generated), encoding="utf-8")
+            summary.files.insert(0, path)
+            bar.step("report.html written")
+    finally:
+        bar.close()
     summary.seconds = time.perf_counter() - start
     return summary
 
