@@ -354,3 +354,31 @@ def test_change_quarter_on_quarter_and_year_on_year() -> None:
     assert by_q.loc["2023-Q4", "flag"] == "missing_input"
     yoy = mi.compute("remittance_cost_change", result=avg, lag="year", kind="relative")
     assert yoy.data.set_index("time_period").loc["2024-Q1", "value"] == pytest.approx(-100 / 3)
+
+
+def test_region_levels_sides_and_countries_outside_the_grouping() -> None:
+    frame = prices_frame(
+        {
+            ("USA", "MEX", "2024-Q1"): [4.0, 6.0],
+            ("DEU", "TUR", "2024-Q1"): [8.0],
+            ("USA", "ZZZ", "2024-Q1"): [9.0],
+        }
+    )
+    res = mi.compute("remittance_cost_average", prices=frame, level="region", grouping="m49_region")
+    by_area = res.data.set_index("ref_area")["value"]
+    assert by_area["019"] == pytest.approx(5.0)  # Americas: the two USA>MEX services
+    assert res.rows_accounted()
+    assert (
+        res.exclusions.set_index("reason").loc["receiving country in no m49_region area", "detail"]
+        == "ZZZ"
+    )
+    sending = mi.compute(
+        "remittance_cost_average",
+        prices=frame,
+        level="region",
+        grouping="m49_region",
+        side="sending",
+    )
+    assert sending.data.set_index("ref_area")["value"]["019"] == pytest.approx(19 / 3)
+    with pytest.raises(mi.OptionError, match="grouping"):
+        mi.compute("remittance_cost_average", prices=frame, level="region", grouping="continent")
