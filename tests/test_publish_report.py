@@ -128,3 +128,40 @@ def test_missing_matplotlib_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     report.build_report(tmp_path, jobs=jobs, progress=False, formats=("html",))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Charts need the charts extra" in page
+
+
+def _one_job() -> list[DemoJob]:
+    return [j for j in demo_jobs() if j.dataset == "refugees_demo"][:1]
+
+
+def test_agenda_point_without_indicator_is_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = report.registry.by_agenda_point
+    monkeypatch.setattr(report.registry, "by_agenda_point", lambda p: [] if p == 5 else original(p))
+    report.build_report(tmp_path, jobs=_one_job(), progress=False, formats=("html",))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<tr><td>5</td><td>Improve public perceptions of migrants</td>" in page
+    assert "no indicator yet" in page
+
+
+def test_failing_chart_and_writer_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import migindicators.publish.sdmx as sdmx_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "charts_for", broken)
+    monkeypatch.setattr(sdmx_module, "write_sdmx_csv", broken)
+    monkeypatch.setattr(report, "demo_jobs", _one_job)
+    code = report.run(_args("--out", str(tmp_path), "--no-progress"))
+    assert code == 1
+    assert "ERROR writing the sdmx files failed: RuntimeError: disk on fire" in (
+        capsys.readouterr().out
+    )
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Charts failed: RuntimeError: disk on fire" in page
+    assert "Some files were not written" in page
+    assert (tmp_path / "open-sdg" / "indicator_10-7-4.csv").exists()
