@@ -261,39 +261,49 @@ def _prepare(
         raise ValueError(
             f"{input_name}: column(s) {absent} not found; the frame has {list(frame.columns)[:20]}"
         )
-    work = frame[wanted].copy()
+    # A frame of views of the needed columns: no copy of a wide replicate-weight block, and
+    # (copy-on-write) the caller's frame is never mutated.
+    work = pd.DataFrame({c: frame[c] for c in wanted}, copy=False)
     if design.weight is not None:
-        w = pd.to_numeric(work[design.weight], errors="coerce")
-        if (w < 0).any():
+        wv = pd.to_numeric(work[design.weight], errors="coerce").to_numpy(dtype=float)
+        if (wv < 0).any():
             raise ValueError(f"{input_name}: negative weights in {design.weight!r}")
-        work = ledger.exclude(
-            input_name, work, w.isna().to_numpy(), f"missing weight ({design.weight})"
-        )
-        work["_w"] = pd.to_numeric(work[design.weight], errors="coerce").astype(float)
     else:
-        work["_w"] = 1.0
-    for col in [c for c in (design.strata, design.psu, design.fpc) if c] + reps:
-        work = ledger.exclude(
-            input_name,
-            work,
-            work[col].isna().to_numpy(),
-            f"missing design variable ({col})",
-            weight="_w",
-        )
-    for col in needed:
-        work = ledger.exclude(
-            input_name, work, work[col].isna().to_numpy(), f"missing {col}", weight="_w"
-        )
-    for col in by:
-        work = ledger.exclude(
-            input_name, work, work[col].isna().to_numpy(), f"missing domain ({col})", weight="_w"
-        )
+        wv = np.ones(len(work))
+    keep = np.ones(len(work), dtype=bool)
+    checks: list[tuple[str, str]] = []
+    if design.weight is not None:
+        checks.append((design.weight, f"missing weight ({design.weight})"))
+    checks += [
+        (c, f"missing design variable ({c})")
+        for c in (design.strata, design.psu, design.fpc)
+        if c is not None
+    ]
+    checks += [(c, f"missing design variable ({c})") for c in reps]
+    checks += [(c, f"missing {c}") for c in needed]
+    checks += [(c, f"missing domain ({c})") for c in by]
+    for col, reason in checks:
+        values = wv if col == design.weight else work[col]
+        new = np.asarray(pd.isna(values), dtype=bool) & keep
+        if new.any():
+            weighted_sum = None if col == design.weight else float(wv[new].sum())
+            ledger.record(input_name, reason, int(new.sum()), weighted=weighted_sum)
+            keep &= ~new
+    if not keep.all():
+        work = work.loc[keep]
+        wv = wv[keep]
+    work = work.assign(_w=wv)
     if len(work) == 0:
         raise ValueError(f"{input_name}: no rows left to estimate from (see the exclusions)")
     weighted = design.weight is not None
     if design.is_replicate:
-        for col in reps:
-            work[col] = pd.to_numeric(work[col], errors="raise").astype(float)
+        converted = {
+            col: pd.to_numeric(work[col], errors="raise").astype(float)
+            for col in reps
+            if work[col].dtype != np.float64
+        }
+        if converted:
+            work = work.assign(**converted)
         scheme = design.scheme(len(reps))
         df = float(design.replicate_df if design.replicate_df is not None else len(reps) - 1)
         return _Prepared(work, by, reps, None, scheme, df, weighted)
