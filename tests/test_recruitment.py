@@ -215,3 +215,20 @@ def test_weight_scaling_leaves_indicator_unchanged(factor: float) -> None:
     ).data
     np.testing.assert_allclose(scaled["value"], base["value"], rtol=1e-9)
     np.testing.assert_allclose(scaled["se"], base["se"], rtol=1e-7)
+
+
+def test_missing_design_variable_counted() -> None:
+    lfs = mi.datasets.load("lfs_migration_module")
+    survey = lfs["survey"].copy()
+    survey.loc[:4, "weight"] = np.nan
+    survey.loc[10:12, "psu"] = np.nan
+    res = mi.compute(
+        "recruitment_cost_indicator",
+        survey=survey,
+        exchange_rates=lfs["exchange_rates"],
+        design=DESIGN,
+    )
+    reasons = dict(zip(res.exclusions["reason"], res.exclusions["rows"], strict=True))
+    assert reasons["missing design variable (weight)"] == 5
+    assert reasons["missing design variable (psu)"] == 3
+    assert res.rows_accounted()

@@ -182,18 +182,24 @@ def _workers(
         )
     # Rows the design cannot place are dropped (nothing else can be done with them).
     weight = design.weight
+    keep = np.ones(len(frame), dtype=bool)
     for col in [c for c in (design.weight, design.strata, design.psu, design.fpc) if c] + (
         design.replicate_columns(frame)
     ):
         if col not in frame.columns:
             raise ValueError(f"design column {col!r} is not in the survey frame")
-        frame = ledger.exclude(
-            "survey",
-            frame,
-            frame[col].isna().to_numpy(),
-            f"missing design variable ({col})",
-            weight=weight,
-        )
+        new = frame[col].isna().to_numpy() & keep
+        if new.any():
+            lost = frame.loc[new, weight].sum() if weight and col != weight else None
+            ledger.record(
+                "survey",
+                f"missing design variable ({col})",
+                int(new.sum()),
+                weighted=None if lost is None else float(lost),
+            )
+            keep &= ~new
+    if not keep.all():
+        frame = frame.loc[keep]
     w = frame[weight].to_numpy(dtype=float) if weight else np.ones(len(frame))
     # An item left missing makes the total unknown (never silently understated).
     item_values = frame[items].to_numpy(dtype=float)
