@@ -161,7 +161,7 @@ def test_demo_and_disaggregation_consistency() -> None:
     assert (wide["P50"] <= wide["P75"]).all()
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_row_order_does_not_matter(seed: int) -> None:
     d = _demo(reports=150)
