@@ -46,6 +46,7 @@ from migindicators.flags import add_flag
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import VariableMapping
 from migindicators.ledger import RowLedger
+from migindicators.provenance import fingerprint
 from migindicators.result import Result, make_result
 from migindicators.schemas.census import MIGRANT_STOCK_TABLE
 from migindicators.schemas.population import POPULATION
@@ -340,7 +341,7 @@ def _finish(
         method=method,
         extra_metadata=meta,
     )
-    return _age_order(result)
+    return _age_order(_fix_inputs(result, dict(inputs)))
 
 
 def _age_order(result: Result) -> Result:
@@ -359,12 +360,51 @@ def _age_order(result: Result) -> Result:
     return result
 
 
+#: Frames up to this many rows are fingerprinted in full; larger ones by a systematic sample.
+FULL_FINGERPRINT_ROWS = 1_000_000
+
+
 def _inputs_record(census: Any) -> dict[str, Any]:
-    if isinstance(census, pd.DataFrame):
+    """Inputs for the provenance block; a large frame is described, not hashed in full.
+
+    Hashing every value of a 10^8-row frame would cost more than the tabulation itself, so
+    frames above :data:`FULL_FINGERPRINT_ROWS` rows get the fingerprint of a systematic
+    sample of about 100 000 rows (and their row count); files are named with size and
+    modification time.
+    """
+    if isinstance(census, pd.DataFrame) and len(census) <= FULL_FINGERPRINT_ROWS:
         return {"census": census}
+    return {"census": _Described(_describe(census))}
+
+
+class _Described(str):
+    """A pre-computed input description (provenance prints the value, not the type)."""
+
+
+def _describe(census: Any) -> str:
+    if isinstance(census, pd.DataFrame):
+        step = max(1, len(census) // 100_000)
+        sample = census.iloc[::step]
+        return f"{fingerprint(sample)} ({len(census)} rows; fingerprint of every {step}-th row)"
     if isinstance(census, (str, Path)):
-        return {"census": str(census)}
-    return {"census": type(census).__name__}
+        path = Path(census)
+        if path.exists():
+            stat = path.stat()
+            stamp = pd.Timestamp(stat.st_mtime, unit="s").isoformat(timespec="seconds")
+            return f"{path.name} ({stat.st_size} bytes, modified {stamp})"
+        return str(path)
+    if type(census).__module__.startswith("dask"):
+        return f"Dask DataFrame ({census.npartitions} partitions)"
+    return f"{type(census).__name__} of DataFrames"
+
+
+def _fix_inputs(result: Result, inputs: dict[str, Any]) -> Result:
+    """Replace provenance's type name by the description of described inputs."""
+    described = result.metadata.get("inputs", {})
+    for name, value in inputs.items():
+        if isinstance(value, _Described):
+            described[name] = str(value)
+    return result
 
 
 def _common_options(**kwargs: Any) -> dict[str, Any]:
@@ -1531,7 +1571,7 @@ def migrant_stock_growth_rate(
         result.data["flag"], result.data["value"].isna().to_numpy(), "zero_denominator"
     )
     result.data["flag"] = flags.to_numpy()
-    return _age_order(result)
+    return _age_order(_fix_inputs(result, dict(inputs)))
 
 
 def _ledger_of(result: Result) -> RowLedger:

@@ -62,7 +62,7 @@ from migindicators.io.progress import progress as progress_bar
 from migindicators.io.tabular import available_columns, iter_chunks
 from migindicators.ledger import RowLedger
 from migindicators.schemas.census import validate_census
-from migindicators.stock_compute import age_group_edges, assign_age_groups
+from migindicators.stock_compute import age_group_edges, age_group_labels
 from migindicators.tabulate import combine, tabulate
 
 __all__ = [
@@ -392,53 +392,90 @@ class _PassState:
         if self.variance is None:
             self._configure(raw)
         spec = self.spec
-        ledger = self.ledger
         weight = "weight" if self.weighted else None
-        ledger.given(INPUT, raw, weight=weight)
+        self.ledger.given(INPUT, raw, weight=weight)
         frame = validate_census(raw, input_name=INPUT)
         frame = self._exclude(frame)
         if not len(frame):
             return
-        prepared = self._prepare(frame)
-        weights = [W, *spec.replicate_weights]
-        by_keys = list(self.keys)
-        constant = {}
-        for key in ("ref_area", "time_period"):
-            col = prepared[key]
-            first = col.iloc[0]
-            if _all_equal(col, first):
-                constant[key] = first
-                by_keys.remove(key)
-        table = tabulate(prepared, by_keys, weights=weights)
-        for key, value in constant.items():
-            table.insert(0, key, value)
-        table = table[[*self.keys, "n", *weights]]
-        table.attrs["tabulate_by"] = list(self.keys)
-        self.tables.append(table)
+        derived = self._derive(frame)
+        self.tables.append(self._tabulate_codes(frame, derived))
         if len(self.tables) >= 32:
             self.tables = [combine(self.tables, self.keys)]
         if self.variance == "taylor" and spec.estimand is not None:
-            self._add_moments(prepared, spec.estimand)
+            self._add_moments(self._prepare(frame, derived), spec.estimand)
+
+    def _tabulate_codes(self, frame: pd.DataFrame, derived: _Derived) -> pd.DataFrame:
+        """One pass of the kernel over a single dense cell code.
+
+        Every key is already a small integer code (categorical codes, derived age group and
+        status), so the cell code is their mixed-radix combination; the kernel then hashes
+        one integer column instead of factorising each key column, and the labels are
+        attached to the (small) table afterwards.
+        """
+        weights = [W, *self.spec.replicate_weights]
+        parts: list[tuple[str, np.ndarray, np.ndarray]] = []
+        constants: dict[str, Any] = {}
+        size = 1
+        for key in self.keys:
+            codes, labels = derived.keys[key]
+            if len(labels) == 1 or (codes.min() == codes.max()):
+                constants[key] = labels[int(codes[0])]
+                continue
+            parts.append((key, codes, labels))
+            size *= len(labels)
+        cell: np.ndarray = np.zeros(len(frame), dtype=np.int32 if size < 2**31 else np.int64)
+        for _, codes, labels in parts:
+            cell *= len(labels)
+            cell += codes
+        varying = [(key, labels) for key, _, labels in parts]
+        # A categorical key lets the kernel use the codes as they are (no hashing of rows).
+        key_column = pd.Categorical.from_codes(
+            cell, categories=pd.RangeIndex(max(size, 1)), validate=False
+        )
+        data = {"_cell": key_column, W: derived.weight}
+        for rep in self.spec.replicate_weights:
+            data[rep] = frame[rep].to_numpy(dtype="float64")
+        table = tabulate(pd.DataFrame(data, copy=False), ["_cell"], weights=weights)
+        rest = table["_cell"].to_numpy(dtype=np.int64)
+        decoded: dict[str, Any] = {}
+        for key, labels in reversed(varying):
+            decoded[key] = np.asarray(labels, dtype=object)[rest % len(labels)]
+            rest = rest // len(labels)
+        out = pd.DataFrame(
+            {key: decoded[key] if key in decoded else constants[key] for key in self.keys},
+            index=table.index,
+        )
+        for col in ["n", *weights]:
+            out[col] = table[col].to_numpy()
+        out.attrs["tabulate_by"] = list(self.keys)
+        return out
 
     def _exclude(self, frame: pd.DataFrame) -> pd.DataFrame:
         ledger, spec = self.ledger, self.spec
         weight = "weight" if self.weighted else None
-        areas = pd.unique(frame["ref_area"].dropna())
-        known = set(np.asarray(areas, dtype=object)[is_country(pd.Series(areas)).to_numpy()])
-        bad = ~frame["ref_area"].isin(known).to_numpy()
-        if bad.any():
-            codes = sorted({str(a) for a in areas if a not in known})
-            frame = ledger.exclude(
-                INPUT,
-                frame,
-                bad,
-                "unknown country code (ref_area)",
-                weight=weight,
-                detail=", ".join(codes[:10]),
-            )
+        area = frame["ref_area"]
+        if isinstance(area.dtype, pd.CategoricalDtype):
+            areas = np.asarray(area.cat.categories, dtype=object)
+        else:
+            areas = np.asarray(pd.unique(area.dropna()), dtype=object)
+        known_mask = is_country(pd.Series(areas, dtype=object)).to_numpy()
+        if not known_mask.all() or area.hasnans:
+            known = set(areas[known_mask])
+            bad = ~area.isin(known).to_numpy()
+            if bad.any():
+                codes = sorted({str(a) for a in areas[~known_mask] if a in set(area[bad])})
+                frame = ledger.exclude(
+                    INPUT,
+                    frame,
+                    bad,
+                    "unknown country code (ref_area)",
+                    weight=weight,
+                    detail=", ".join(codes[:10]),
+                )
         if self.weighted:
-            frame = ledger.exclude(
-                INPUT, frame, frame["weight"].isna().to_numpy(), "missing weight"
+            frame = _exclude_if(
+                ledger, frame, frame["weight"].isna().to_numpy(), "missing weight", None
             )
         for col in spec.by:
             if col in ("migratory_status", "origin"):
@@ -455,18 +492,19 @@ class _PassState:
             else:
                 missing = frame[col].isna().to_numpy()
                 reason = "unknown sex" if col == "sex" else f"missing {col}"
-            frame = ledger.exclude(INPUT, frame, missing, reason, weight=weight)
+            frame = _exclude_if(ledger, frame, missing, reason, weight)
         if spec.single_age:
             if "age" not in frame.columns:
                 raise InputValidationError(
                     "census: single years of age need an 'age' column", input_kind="census"
                 )
-            frame = ledger.exclude(
-                INPUT, frame, frame["age"].isna().to_numpy(), "unknown age", weight=weight
+            frame = _exclude_if(
+                ledger, frame, frame["age"].isna().to_numpy(), "unknown age", weight
             )
         return frame
 
-    def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _derive(self, frame: pd.DataFrame) -> _Derived:
+        """Integer codes and labels of every key, the migratory status, and the weights."""
         spec = self.spec
         assert self.basis is not None
         column = BASES[self.basis][0]
@@ -486,48 +524,59 @@ class _PassState:
             place_codes = np.where(rows, -1, place_codes)
         lookup = {v: i for i, v in enumerate(place_cats)}
         own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
-        own_code = own[area_codes]
-        unknown = place_codes < 0
-        native = place_codes == own_code
-        status = np.where(unknown, 2, np.where(native, 1, 0)).astype(np.int8)
-        out: dict[str, Any] = {
-            "ref_area": frame["ref_area"],
-            "time_period": frame["time_period"],
-            "migratory_status": pd.Categorical.from_codes(
-                status, categories=pd.Index(list(STATUS_CODES))
-            ),
+        native = place_codes == own[0] if len(own) == 1 else place_codes == own[area_codes]
+        status = np.full(len(frame), 1, dtype=np.int8)
+        status[~native] = 0
+        status[place_codes < 0] = 2
+        keys: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            "ref_area": (area_codes, area_cats),
+            "migratory_status": (status, np.asarray(STATUS_CODES, dtype=object)),
         }
+        keys["time_period"] = _codes(frame["time_period"])
         for col in spec.by:
             if col in ("migratory_status", "origin"):
                 continue
             if col == "age_group" and "age" in frame.columns:
-                out[col] = assign_age_groups(
-                    frame["age"].to_numpy(dtype="float64", na_value=np.nan),
-                    age_group_edges(spec.age_width, spec.age_top),
-                )
+                edges = age_group_edges(spec.age_width, spec.age_top)
+                age = frame["age"].to_numpy(dtype="float32").astype(np.int16)
+                group = np.minimum(age // spec.age_width, len(edges) - 1)
+                keys[col] = (group, np.asarray(age_group_labels(edges), dtype=object))
             else:
-                out[col] = frame[col]
+                keys[col] = _codes(frame[col])
         if spec.origin or "origin" in spec.by:
-            cats = [*map(str, place_cats), NOT_APPLICABLE]
-            origin_codes = np.where(status == 0, place_codes, len(place_cats))
-            out["origin"] = pd.Categorical.from_codes(
-                origin_codes.astype(np.int32), categories=pd.Index(cats), validate=False
-            )
+            labels = np.asarray([*map(str, place_cats), NOT_APPLICABLE], dtype=object)
+            keys["origin"] = (np.where(status == 0, place_codes, len(place_cats)), labels)
         if spec.single_age:
-            out["age"] = np.floor(frame["age"].to_numpy(dtype="float64", na_value=np.nan))
+            age = np.floor(frame["age"].to_numpy(dtype="float64"))
+            keys["age"] = (age.astype(np.int64), np.arange(int(age.max()) + 1, dtype=float))
         if spec.arrival:
             if "year_of_arrival" in frame.columns:
                 arrival = frame["year_of_arrival"].to_numpy(dtype="float64", na_value=np.nan)
             else:
                 arrival = np.full(len(frame), np.nan)
             # Arrival matters for migrants only; non-migrants are tabulated as NaN.
-            out["year_of_arrival"] = np.where(status == 0, arrival, np.nan)
-        out[W] = frame["weight"].to_numpy(dtype="float64") if self.weighted else np.ones(len(frame))
-        for rep in spec.replicate_weights:
-            out[rep] = frame[rep].to_numpy(dtype="float64")
-        for col in ("household", "strata", "sex"):
+            arrival = np.where(status == 0, arrival, np.nan)
+            codes, uniques = pd.factorize(arrival, use_na_sentinel=False)
+            keys["year_of_arrival"] = (codes.astype(np.int64), np.asarray(uniques, dtype=float))
+        weight = frame["weight"].to_numpy(dtype="float64") if self.weighted else np.ones(len(frame))
+        return _Derived(keys=keys, status=status, weight=weight)
+
+    def _prepare(self, frame: pd.DataFrame, derived: _Derived) -> pd.DataFrame:
+        """A frame of the derived columns, for the estimand masks of the Taylor moments."""
+        out: dict[str, Any] = {}
+        for key, (codes, labels) in derived.keys.items():
+            if key in ("ref_area", "time_period"):
+                out[key] = frame[key].to_numpy()
+            elif key == "migratory_status":
+                out[key] = pd.Categorical.from_codes(codes, categories=pd.Index(list(labels)))
+            else:
+                out[key] = np.asarray(labels, dtype=object)[codes]
+        out[W] = derived.weight
+        for col in ("household", "strata", "sex", "year_of_arrival"):
             if col in frame.columns and col not in out:
-                out[col] = frame[col]
+                out[col] = frame[col].to_numpy()
+        if "year_of_arrival" in out and not isinstance(out["year_of_arrival"], np.ndarray):
+            out["year_of_arrival"] = np.asarray(out["year_of_arrival"], dtype=float)
         return pd.DataFrame(out, index=frame.index)
 
     def _add_moments(self, frame: pd.DataFrame, est: Estimand) -> None:
@@ -624,6 +673,24 @@ class _PassState:
         )
 
 
+@dataclass
+class _Derived:
+    """Per chunk: key → (codes, labels), migratory status codes, full-sample weights."""
+
+    keys: dict[str, tuple[np.ndarray, np.ndarray]]
+    status: np.ndarray
+    weight: np.ndarray
+
+
+def _exclude_if(
+    ledger: RowLedger, frame: pd.DataFrame, mask: np.ndarray, reason: str, weight: str | None
+) -> pd.DataFrame:
+    """``ledger.exclude`` only when some row is excluded (it always copies the frame)."""
+    if not mask.any():
+        return frame
+    return ledger.exclude(INPUT, frame, mask, reason, weight=weight)
+
+
 def _all_equal(col: pd.Series, first: Any) -> bool:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
@@ -637,10 +704,10 @@ def _all_equal(col: pd.Series, first: Any) -> bool:
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (−1 for missing) and the distinct values of *series*."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return (
-            series.cat.codes.to_numpy().astype(np.int64, copy=False),
-            np.asarray(series.cat.categories, dtype=object),
-        )
+        return series.cat.codes.to_numpy(), np.asarray(series.cat.categories, dtype=object)
+    values = series.to_numpy()
+    if values.dtype.kind in "iu" and len(values) and values.min() == values.max():
+        return np.zeros(len(values), dtype=np.int8), np.asarray([values[0]], dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 

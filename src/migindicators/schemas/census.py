@@ -228,7 +228,11 @@ def _check_numeric(
                 )
             )
         series = coerced
-    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    values = series.to_numpy()
+    if values.dtype.kind not in "iuf":
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+    if len(values) and _within(values, col.ge, col.le):
+        return series  # the common case: two reductions, no row masks
     with np.errstate(invalid="ignore"):
         if col.ge is not None:
             bad = values < col.ge
@@ -239,6 +243,7 @@ def _check_numeric(
             if bad.any():
                 failures.append((col.name, f"'<= {col.le:g}'", bad, series))
     if col.dtype == "int" and not pd.api.types.is_integer_dtype(series):
+        values = values.astype("float64")
         whole = np.isnan(values) | (values == np.round(values))
         if not whole.all():
             failures.append((col.name, "'coerce_dtype(int64)' (not whole numbers)", ~whole, series))
@@ -247,11 +252,31 @@ def _check_numeric(
     return series
 
 
+def _all_valid(col: Column, values: np.ndarray) -> bool:
+    if col.pattern is not None:
+        regex = re.compile(f"(?:{col.pattern})")
+        if not all(regex.fullmatch(str(v)) for v in values):
+            return False
+    return col.isin is None or all(v in set(col.isin) for v in values)
+
+
+def _within(values: np.ndarray, ge: float | None, le: float | None) -> bool:
+    """Whether every non-missing value lies in [ge, le] (NaN-aware min and max)."""
+    with np.errstate(invalid="ignore"):
+        low = np.nanmin(values) if values.dtype.kind == "f" else values.min()
+        high = np.nanmax(values) if values.dtype.kind == "f" else values.max()
+    if np.isnan(low):
+        return True  # every value missing: the null check decides
+    return (ge is None or low >= ge) and (le is None or high <= le)
+
+
 def _distinct(series: pd.Series) -> np.ndarray:
     if isinstance(series.dtype, pd.CategoricalDtype):
-        used = np.unique(series.cat.codes.to_numpy())
         cats = series.cat.categories.to_numpy(dtype=object)
-        return cats[used[used >= 0]]
+        counts = np.bincount(
+            series.cat.codes.to_numpy().astype(np.int64) + 1, minlength=len(cats) + 1
+        )
+        return np.asarray(cats[np.flatnonzero(counts[1:])])
     values = pd.unique(series.dropna())
     return np.asarray(values, dtype=object)
 
@@ -261,6 +286,10 @@ def _check_codes(
 ) -> None:
     if col.pattern is None and col.isin is None:
         return
+    if isinstance(series.dtype, pd.CategoricalDtype) and _all_valid(
+        col, np.asarray(series.cat.categories, dtype=object)
+    ):
+        return  # every category passes, so every row does: no pass over the rows
     distinct = [v for v in _distinct(series) if not (isinstance(v, float) and np.isnan(v))]
     if col.pattern is not None:
         regex = re.compile(f"(?:{col.pattern})")

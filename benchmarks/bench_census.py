@@ -1,0 +1,246 @@
+"""Census migrant stock at national scale: the library's validated tabulation against DuckDB SQL.
+
+Job: international migrant stock by sex x 5-year age group x origin (country of birth) from
+person records with weights — :func:`migindicators.stock.migrant_stock_by_origin` with
+``by=["sex", "age_group"]`` (validation, exclusions, derived age groups and migratory status,
+the additive tabulation kernel) against the same aggregation written directly in DuckDB SQL
+(DuckDB is a benchmark-only dependency). Standard errors are off (``variance="none"``) so that
+both sides do the same work.
+
+Two cases, sizes from the environment:
+
+* ``MIGI_BENCH_CENSUS_ROWS`` (default 20 000 000): a pandas frame in memory (code columns
+  categorical, as a Parquet reader gives them); DuckDB scans the same frame. Target 1.5x.
+* ``MIGI_BENCH_CENSUS_PARQUET_ROWS`` (default 200 000 000): one Parquet file in
+  ``benchmarks/.data`` (generated seeded on first use, not committed), read by the library's
+  chunked path and by DuckDB's ``read_parquet``; each runs in a fresh subprocess that reports
+  its wall time and peak resident memory. Targets: 2x DuckDB, peak RSS < 3 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from harness import Case
+
+ROWS = int(os.environ.get("MIGI_BENCH_CENSUS_ROWS", "20000000"))
+PARQUET_ROWS = int(os.environ.get("MIGI_BENCH_CENSUS_PARQUET_ROWS", "200000000"))
+DATA = Path(__file__).parent / ".data"
+CHUNK = 2_000_000
+THREADS = 2
+ORIGINS = np.array(
+    [
+        "SOM",
+        "SSD",
+        "ETH",
+        "UGA",
+        "TZA",
+        "RWA",
+        "BDI",
+        "COD",
+        "ERI",
+        "SDN",
+        "IND",
+        "CHN",
+        "USA",
+        "GBR",
+        "DEU",
+        "PAK",
+        "NGA",
+        "ZAF",
+        "YEM",
+        "XXX",
+    ]
+)
+CODES = np.array(["KEN", *ORIGINS])
+SQL = """
+SELECT sex,
+       least(floor(age / 5), 15)::INTEGER AS age_group,
+       country_of_birth AS origin,
+       sum(weight) AS w,
+       count(*) AS n
+FROM {source}
+WHERE country_of_birth IS NOT NULL AND country_of_birth <> ref_area
+  AND sex IS NOT NULL AND age IS NOT NULL AND weight IS NOT NULL
+GROUP BY ALL
+"""
+
+
+def generate(rows: int, seed: int, first_household: int = 0) -> pd.DataFrame:
+    """Seeded IPUMS-like person records (standard columns; categorical codes)."""
+    rng = np.random.default_rng(seed)
+    households = rows // 3 + 10  # mean size 4: enough households to cover the rows
+    size = rng.integers(1, 8, households)
+    cum = np.cumsum(size)
+    households = int(np.searchsorted(cum, rows)) + 1
+    hh = np.repeat(np.arange(households, dtype=np.int64), size[:households])[:rows]
+    migrant_hh = rng.random(households) < 0.05
+    origin_hh = rng.integers(1, len(CODES), households)
+    migrant = migrant_hh[hh] & (rng.random(rows) < 0.7)
+    birth_code = np.where(migrant, origin_hh[hh], 0).astype(np.int8)
+    birth_code[rng.random(rows) < 0.01] = -1  # unknown place of birth
+    frame = pd.DataFrame(
+        {
+            "ref_area": pd.Categorical.from_codes(np.zeros(rows, np.int8), categories=["KEN"]),
+            "time_period": np.full(rows, 2019, dtype=np.int16),
+            "household": hh + first_household,
+            "strata": rng.integers(0, 500, households).astype(np.int32)[hh],
+            "weight": rng.uniform(5.0, 15.0, households)[hh],
+            "sex": pd.Categorical.from_codes(
+                rng.integers(0, 2, rows).astype(np.int8), categories=["F", "M"]
+            ),
+            "age": np.minimum(rng.gamma(2.0, 14.0, rows), 99).astype(np.float32).round(),
+            "country_of_birth": pd.Categorical.from_codes(birth_code, categories=list(CODES)),
+        }
+    )
+    return frame
+
+
+def library(source: Any) -> pd.DataFrame:
+    from migindicators.stock import migrant_stock_by_origin
+
+    res = migrant_stock_by_origin(
+        source, by=["sex", "age_group"], variance="none", chunk_rows=CHUNK, progress=False
+    )
+    assert res.rows_accounted()
+    return res.data
+
+
+def duckdb_query(source: Any) -> pd.DataFrame:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {THREADS}")
+    if isinstance(source, pd.DataFrame):
+        con.register("census", source)
+        out = con.execute(SQL.format(source="census")).df()
+    else:
+        out = con.execute(SQL.format(source=f"read_parquet('{source}')")).df()
+    con.close()
+    return out
+
+
+def check(lib: pd.DataFrame, duck: pd.DataFrame) -> None:
+    lib_total = lib["value"].sum()
+    duck_total = duck["w"].sum()
+    assert abs(lib_total - duck_total) <= 1e-9 * duck_total, (lib_total, duck_total)
+    nonzero = lib.loc[lib["value"] > 0]
+    assert len(nonzero) == len(duck), (len(nonzero), len(duck))
+
+
+# --- in memory ------------------------------------------------------------------------
+def _setup_memory() -> pd.DataFrame:
+    return generate(ROWS, seed=20261122)
+
+
+# --- Parquet streaming, measured in subprocesses --------------------------------------
+def parquet_path() -> Path:
+    return DATA / f"census_{PARQUET_ROWS}.parquet"
+
+
+def _setup_parquet() -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = parquet_path()
+    if path.exists() and pq.ParquetFile(path).metadata.num_rows == PARQUET_ROWS:
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    writer = None
+    done, seed, household = 0, 0, 0
+    while done < PARQUET_ROWS:
+        rows = min(5_000_000, PARQUET_ROWS - done)
+        frame = generate(rows, seed=20261122 + seed, first_household=household)
+        household = int(frame["household"].iloc[-1]) + 1
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema, compression="snappy")
+        writer.write_table(table, row_group_size=1_000_000)
+        done += rows
+        seed += 1
+    assert writer is not None
+    writer.close()
+    tmp.rename(path)
+    return path
+
+
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {bench!r})
+import bench_census as b
+start = time.perf_counter()
+out = getattr(b, {func!r})({path!r})
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out.to_parquet({result!r})
+print(json.dumps({{"seconds": seconds, "peak_rss_mb": peak}}))
+"""
+
+
+def in_subprocess(func: str, path: Path) -> pd.DataFrame:
+    result = DATA / f"result_{func}.parquet"
+    code = _CHILD.format(
+        bench=str(Path(__file__).parent), func=func, path=str(path), result=str(result)
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(
+        f"   {func:13s} in a subprocess: {report['seconds']:8.2f}s, peak RSS "
+        f"{report['peak_rss_mb']:8.0f} MiB",
+        flush=True,
+    )
+    RSS[func] = report["peak_rss_mb"]
+    return pd.read_parquet(result)
+
+
+RSS: dict[str, float] = {}
+
+
+CASES = [
+    Case(
+        name=f"census stock by sex x age group x origin, {ROWS:,} rows in memory",
+        setup=_setup_memory,
+        run=library,
+        baseline=duckdb_query,
+        target_ratio=1.5,
+        repeat=3,
+        check=check,
+        notes="validated tabulation vs DuckDB SQL on the same frame",
+    ),
+    Case(
+        name=f"census stock streaming {PARQUET_ROWS:,}-row Parquet",
+        setup=_setup_parquet,
+        run=lambda path: in_subprocess("library", path),
+        baseline=lambda path: in_subprocess("duckdb_query", path),
+        target_ratio=2.0,
+        repeat=1,
+        check=check,
+        notes="subprocesses; peak RSS target < 3 GB (printed above)",
+    ),
+]
+
+
+if __name__ == "__main__":  # python benchmarks/bench_census.py: both cases, with RSS
+    for case in CASES:
+        data = case.setup()
+        t0 = time.perf_counter()
+        base = case.baseline(data)
+        t1 = time.perf_counter()
+        lib = case.run(data)
+        t2 = time.perf_counter()
+        if case.check is not None:
+            case.check(lib, base)
+        print(
+            f"{case.name}: library {t2 - t1:.2f}s, DuckDB {t1 - t0:.2f}s, ratio "
+            f"{(t2 - t1) / (t1 - t0):.2f} (target {case.target_ratio}) {RSS or ''}",
+            flush=True,
+        )
