@@ -262,4 +262,8 @@ def test_country_without_migrants_gets_an_undefined_flagged_gap() -> None:
     assert np.isnan(gap["value"])
     assert "zero_denominator" in gap["flag"]
     assert not np.isnan(_value(res, "GAP", ref_area="ESP")["value"])
+    migrant = _value(res, "MS_MIGRANT", ref_area="SWE")
+    assert migrant["n"] == 0
+    assert np.isnan(migrant["value"])
+    assert "zero_denominator" in migrant["flag"]
     assert res.rows_accounted()

@@ -930,6 +930,7 @@ def _gap(
     cells = pd.concat([level_rows, diff], ignore_index=True)
     if "age_group" in by_cols:  # persons outside the age range form no cell of their own
         cells = cells.loc[cells["age_group"] != _NOT_APPLICABLE]
+    cells = _complete(cells, keys)
     cells = _attach_counts(cells, counts, keys)
     for col in ("value", "se", "ci_lower", "ci_upper"):
         cells[col] = 100.0 * cells[col]
@@ -1028,6 +1029,19 @@ def _quality(
     for record in applied_gap:
         record["rows"] = "GAP"
     return pd.concat([rates, gaps]).sort_index(), [*applied, *applied_gap]
+
+
+def _complete(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Three rows in every cell: a group absent from a country's sample gets an empty row."""
+    grid = (
+        cells[keys]
+        .drop_duplicates()
+        .merge(pd.DataFrame({"migratory_status": [MIGRANT, NATIVE, GAP]}), how="cross")
+    )
+    out = grid.merge(cells, on=[*keys, "migratory_status"], how="left")
+    out["flag"] = out["flag"].fillna("")
+    out["df"] = out["df"].fillna(cells["df"].iloc[0] if len(cells) else np.nan)
+    return out
 
 
 def _attach_counts(cells: pd.DataFrame, counts: pd.Series, keys: list[str]) -> pd.DataFrame:
