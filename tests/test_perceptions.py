@@ -215,12 +215,27 @@ def test_demo_disaggregation_consistency() -> None:
         assert group["n"].sum() == t["n"]
         assert group["value"].min() <= t["value"] <= group["value"].max()
     assert ((total.data["ci_lower"] >= 0) & (total.data["ci_upper"] <= 100)).all()
+    views = migrant_views_share(d["survey"], item="immigrants_good", values=["agree"], quality=[])
+    views_sex = migrant_views_share(
+        d["survey"], item="immigrants_good", values=["agree"], by=["sex"], quality=[]
+    )
+    for area, group in views_sex.data.groupby("ref_area"):
+        t = _cell(views, str(area))
+        assert group["n"].sum() == t["n"]
+        assert group["value"].min() <= t["value"] <= group["value"].max()
+    assert views.rows_accounted()
     pnmi = potential_net_migration_index(d["survey"], d["adult_population"])
     # The out part of the index is the desire-to-migrate share.
     merged = pnmi.data.merge(total.data, on=["ref_area", "time_period"], suffixes=("", "_d"))
     np.testing.assert_allclose(merged["desire_to_migrate_share"], merged["value_d"])
     # Potential migrants balance: all named moves into surveyed countries are counted once.
     assert pnmi.data["se"].gt(0).all()
+
+
+def _views(survey: pd.DataFrame) -> mi.Result:
+    return migrant_views_share(
+        survey, item="immigrants_good", values=["agree"], by=["sex"], quality=[]
+    )
 
 
 @settings(max_examples=3, deadline=None)
@@ -233,6 +248,9 @@ def test_row_order_and_weight_scale_do_not_matter(seed: int, scale: float) -> No
     other["weight"] = other["weight"] * scale
     share = desire_to_migrate_share(other, quality=[])
     pnmi = potential_net_migration_index(other, d["adult_population"])
+    base_views = _views(d["survey"])
+    views = _views(other)
     for col in ("value", "se", "ci_lower", "ci_upper"):
         np.testing.assert_allclose(share.data[col], base_share.data[col], rtol=1e-9)
         np.testing.assert_allclose(pnmi.data[col], base_pnmi.data[col], rtol=1e-9)
+        np.testing.assert_allclose(views.data[col], base_views.data[col], rtol=1e-9)
