@@ -32,7 +32,7 @@ FLAGS: dict[str, str] = {
     "estimated": "value is a model or survey estimate",
     "lonely_psu": "a stratum with a single PSU was handled by the lonely-PSU rule",
     "partial_reporting": "compiled from partner reports (mirror data) that some partners did "
-                         "not send: the count is a lower bound",
+    "not send: the count is a lower bound",
 }
 
 
