@@ -393,3 +393,21 @@ def test_chunked_tables_give_the_in_memory_estimate() -> None:
     variance, _ = taylor_variance(est, strata)
     np.testing.assert_allclose(est.theta, res["value"], rtol=1e-12)
     np.testing.assert_allclose(np.sqrt(variance), res["se"], rtol=1e-10)
+
+
+def test_missing_domain_rows_stay_in_the_design(small: pd.DataFrame) -> None:
+    # The row with no domain value keeps PSU B2 in the design: the domain SE is the one of
+    # the full design, not of a subset; the row is counted as excluded.
+    for fill in ("x", 1.0):
+        d = pd.Series([fill, fill, fill, fill, None], dtype=object if fill == "x" else float)
+        frame = small.assign(d=d)
+        res = estimate(frame, DESIGN, parameter="total", y="y", by="d", quality=[])
+        assert len(res.data) == 1
+        # Domain PSU totals A: 8, 5; B: 6, 0 -> v = 2*(1.5^2*2) + 2*(3^2*2) = 45
+        assert res.data["value"].iloc[0] == pytest.approx(19.0)
+        assert res.data["se"].iloc[0] == pytest.approx(math.sqrt(45.0))
+        assert (
+            res.exclusions.loc[res.exclusions["reason"] == "missing domain (d)", "rows"].sum() == 1
+        )
+        assert res.rows_accounted()
+        assert res.data["n"].iloc[0] == 4

@@ -73,6 +73,8 @@ __all__ = [
     "estimate_difference",
 ]
 
+#: Placeholder of a missing domain value: such rows stay in the design, their cell is dropped.
+MISSING_DOMAIN = "<missing domain>"  # numeric domain columns use +inf
 PARAMETERS = ("total", "mean", "ratio", "proportion", "quantile")
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 #: Replicate method → variance scale given R replicates (R ``survey``'s ``svrepdesign``).
@@ -281,7 +283,6 @@ def _prepare(
     ]
     checks += [(c, f"missing design variable ({c})") for c in reps]
     checks += [(c, f"missing {c}") for c in needed]
-    checks += [(c, f"missing domain ({c})") for c in by]
     for col, reason in checks:
         values = wv if col == design.weight else work[col]
         new = np.asarray(pd.isna(values), dtype=bool) & keep
@@ -289,6 +290,30 @@ def _prepare(
             weighted_sum = None if col == design.weight else float(wv[new].sum())
             ledger.record(input_name, reason, int(new.sum()), weighted=weighted_sum)
             keep &= ~new
+    # A row with a missing domain value stays in the design (as R's svyby keeps it): its
+    # domain is not reported, and the row is counted as excluded from the estimates.
+    outside = np.zeros(len(work), dtype=bool)
+    filled: dict[str, pd.Series] = {}
+    for col in by:
+        missing = np.asarray(work[col].isna(), dtype=bool)
+        new = missing & keep & ~outside
+        if new.any():
+            ledger.record(
+                input_name, f"missing domain ({col})", int(new.sum()), weighted=float(wv[new].sum())
+            )
+        if missing.any():
+            # A placeholder of the column's kind, so that domain keys still sort.
+            numeric = pd.api.types.is_numeric_dtype(work[col]) and not isinstance(
+                work[col].dtype, pd.CategoricalDtype
+            )
+            filled[col] = (
+                work[col].astype(float).fillna(np.inf)
+                if numeric
+                else work[col].astype(object).where(~missing, MISSING_DOMAIN)
+            )
+        outside |= missing
+    if filled:
+        work = work.assign(**filled)
     if not keep.all():
         work = work.loc[keep]
         wv = wv[keep]
@@ -502,6 +527,21 @@ def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
         prep.work[col] = pd.to_numeric(prep.work[col], errors="raise").astype(float)
 
 
+def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    if not by or not len(data):
+        return data
+    hit = np.zeros(len(data), dtype=bool)
+    for col in by:
+        values = data[col]
+        if pd.api.types.is_numeric_dtype(values) and not isinstance(
+            values.dtype, pd.CategoricalDtype
+        ):
+            hit |= np.asarray(np.isinf(values.astype(float)), dtype=bool)
+        else:
+            hit |= np.asarray(values.astype(object) == MISSING_DOMAIN, dtype=bool)
+    return data.loc[~hit].reset_index(drop=True) if hit.any() else data
+
+
 def _compute_frame(
     prep: _Prepared,
     parameter: str,
@@ -562,6 +602,7 @@ def estimate_cells(
     if parameter == "quantile":
         _numeric(prep, [y])
     data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
+    data = _drop_missing_domains(data, prep.by)
     meta = _metadata(prep, design, level, [], parameter)
     meta["method"] = _method_text(prep, design, parameter)
     return data, meta
@@ -642,6 +683,7 @@ def estimate(
     if parameter == "quantile":
         _numeric(prep, [y])
     data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
+    data = _drop_missing_domains(data, prep.by)
     keys = [*by_cols, *([y] if parameter == "proportion" else [])]
     data, applied = apply_rules(data, quality, key_columns=keys)
     return _result(
@@ -762,6 +804,7 @@ def estimate_difference(
     data = _frame(out_cells, prep, level, False, None).drop(columns=["deff", "cv"])
     data["estimate_a"] = cells.est.theta[pa]
     data["estimate_b"] = cells.est.theta[mi_]
+    data = _drop_missing_domains(data, by_cols)
     data, applied = apply_rules(
         data, quality if quality is not None else ["min_n"], key_columns=by_cols
     )
