@@ -27,8 +27,9 @@ Conventions (R ``survey``, checked against golden figures in ``tests/reference``
   fractions when every value is <= 1; ``f_h = 1 - n_h / N_h``.
 - Domains are subpopulations of the whole design: rows outside a domain keep their PSU (score
   0), never a subset of the design.
-- Rows with a missing ``y`` (or ``x``), weight, design variable or domain are left out first
-  and counted in ``Result.exclusions``; degrees of freedom are counted on the rows analysed.
+- Rows with a missing ``y`` (or ``x``), weight or design variable are left out first and
+  counted in ``Result.exclusions``; degrees of freedom are counted on the rows analysed. Rows
+  with a missing domain value stay in the design (as ``svyby``), unreported and counted.
 - Intervals are Student-t with the design degrees of freedom: PSUs minus strata (Taylor),
   replicates minus one (replicate designs; R uses the rank of the replicate weights minus one,
   equal to it for full-rank designs; override with ``replicate_df``). Proportions use the logit
