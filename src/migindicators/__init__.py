@@ -8,9 +8,25 @@ Secretary-General's eight-point agenda on migration and development.
 >>> import migindicators as mi
 >>> sorted(s.id for s in mi.registry.by_sdg("10.7.4"))
 ['refugees_per_100k']
+
+Indicators are computed with :func:`compute` (``mi.compute("refugees_per_100k", ...)``) or by
+calling their functions in the family modules (``migindicators.refugees``,
+``migindicators.remittance``, ``migindicators.stock``, …) directly; both return a
+:class:`Result`. Sub-packages: :mod:`~migindicators.io` (readers), :mod:`~migindicators.survey`
+(designs and estimators), :mod:`~migindicators.publish` (SDMX, Open SDG, Excel, report).
 """
 
-from migindicators import countries, datasets, flags, quality, schemas, survey, tabulate
+from migindicators import (
+    countries,
+    datasets,
+    flags,
+    io,
+    publish,
+    quality,
+    schemas,
+    survey,
+    tabulate,
+)
 from migindicators._version import __version__
 from migindicators.errors import (
     InputValidationError,
@@ -38,6 +54,8 @@ __all__ = [
     "countries",
     "datasets",
     "flags",
+    "io",
+    "publish",
     "quality",
     "registry",
     "schemas",
