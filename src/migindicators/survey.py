@@ -747,6 +747,7 @@ def estimate_difference(
     quality : mapping or sequence, optional
         Quality rules; ``None`` applies ``min_n`` only (a CV is not meaningful for a
         difference that may be near zero).
+
     Other parameters are as in :func:`estimate`.
 
     Returns
