@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 from golden.publish_inputs import flows, migrant_stock, refugees, remittances
 
+import migindicators as mi
+from migindicators import datasets
 from migindicators.publish import charts
 
 pytest.importorskip("matplotlib", reason="the charts extra (matplotlib) is not installed")
@@ -19,8 +23,14 @@ def _svg(chart: charts.Chart) -> str:
     return base64.b64decode(chart.data_uri[len(prefix) :]).decode("utf-8")
 
 
+def _with_targets(res: charts.Result, amount: float = 200.0) -> charts.Result:
+    res.metadata["targets"] = {"global_average": 3.0, "corridor": 5.0}
+    res.data = res.data.assign(amount_usd=amount)
+    return res
+
+
 def test_remittance_chart_has_target_lines_and_trend() -> None:
-    found = charts.remittance_costs(remittances())
+    found = charts.remittance_costs(_with_targets(remittances()))
     assert [c.title for c in found] == [
         "Remittance cost by corridor (2024Q2)",
         "Average remittance cost by period",
@@ -28,6 +38,67 @@ def test_remittance_chart_has_target_lines_and_trend() -> None:
     text = _svg(found[0])
     assert "<svg" in text and "3 % target" in text and "5 % corridor ceiling" in text
     assert "USA → MEX" in text
+    assert "sending 200 USD" in text
+
+
+def test_remittance_lines_and_amount_come_from_the_result() -> None:
+    res = _with_targets(remittances(), amount=500.0)
+    res.metadata["targets"] = {"global_average": 2.5, "corridor": 4.0}
+    text = _svg(charts.remittance_costs(res)[0])
+    assert "sending 500 USD" in text and "200 USD" not in text
+    assert "2.5 % target" in text and "4 % corridor ceiling" in text
+    assert "3 % target" not in text
+    # without targets in the metadata, no line is drawn rather than a made-up one
+    bare = remittances()
+    text = _svg(charts.remittance_costs(bare)[0])
+    assert "target" not in text and "ceiling" not in text
+
+
+def _demo_prices() -> pd.DataFrame:
+    prices = datasets.load("rpw_demo")["prices"]
+    assert isinstance(prices, pd.DataFrame)
+    return prices
+
+
+def test_remittance_chart_only_for_cost_averages() -> None:
+    prices = _demo_prices()
+    average = mi.compute("remittance_cost_average", prices=prices, level="corridor")
+    assert len(charts.remittance_costs(average)) == 2
+    smart = mi.compute("remittance_cost_smart", prices=prices, level="corridor")
+    assert len(charts.remittance_costs(smart)) == 2
+    above = mi.compute("remittance_corridors_above_target", prices=prices)
+    assert charts.remittance_costs(above) == []
+    change = mi.compute("remittance_cost_change", result=average, lag="quarter")
+    assert charts.remittance_costs(change) == []
+    # those get the generic charts instead, without the cost lines
+    for res in (above, change):
+        for chart in charts.charts_for(res):
+            assert "corridor ceiling" not in _svg(chart)
+
+
+def test_trend_is_the_average_per_service() -> None:
+    prices = _demo_prices()
+    corridor = mi.compute("remittance_cost_average", prices=prices, level="corridor")
+    world = mi.compute("remittance_cost_average", prices=prices, level="world")
+    expected = world.data.set_index(world.data["time_period"].astype("string"))["value"]
+    for res in (corridor, world):
+        trend = charts.cost_trend(res)
+        assert len(trend) == len(expected)
+        np.testing.assert_allclose(trend.to_numpy(), expected.loc[trend.index].to_numpy())
+    # not the unweighted mean of the corridor cells (the demo corridors differ in size)
+    cells = corridor.data.groupby(corridor.data["time_period"].astype("string"))["value"].mean()
+    assert not np.allclose(cells.loc[expected.index].to_numpy(), expected.to_numpy())
+    # by a breakdown: the world rows of every firm type combine into one average per period
+    by_type = mi.compute("remittance_cost_average", prices=prices, level="world", by="firm_type")
+    np.testing.assert_allclose(
+        charts.cost_trend(by_type).loc[expected.index].to_numpy(), expected.to_numpy()
+    )
+    # SmaRT: the world SmaRT is the mean over corridors, the trend of corridor rows too
+    smart = mi.compute("remittance_cost_smart", prices=prices, level="corridor")
+    smart_world = mi.compute("remittance_cost_smart", prices=prices, level="world")
+    np.testing.assert_allclose(
+        charts.cost_trend(smart).to_numpy(), smart_world.data["value"].to_numpy()
+    )
 
 
 def test_pyramid_for_migratory_status_by_sex_and_age() -> None:

@@ -3,9 +3,10 @@
 Which chart suits a result is decided from its columns and registry entry, so new
 indicators get charts without changes here:
 
-* **Remittance costs** (SDG 10.c.1: series ``SI_RMT_COST*`` or an id with ``remit``, unit
-  percent): cost by corridor in the latest period against the 3 % target and the 5 %
-  corridor ceiling, and the trend of the average cost by period.
+* **Remittance costs** (SDG 10.c.1 averages only: ``remittance_cost_average``,
+  ``remittance_cost_smart`` or series ``SI_RMT_COST``/``_BC``/``_SC``, unit percent): cost
+  by corridor in the latest period against the result's ``metadata["targets"]`` (3 % global
+  target, 5 % corridor ceiling), and the average cost per service by period.
 * **Population pyramid** (grouping columns ``sex``, ``age_group`` and
   ``migratory_status``): migrants beside non-migrants, males left and females right, each
   as a share of its own population so the two shapes compare.
@@ -31,9 +32,11 @@ from migindicators.publish.codes import age_label, age_sort_key, group_columns
 from migindicators.result import Result
 
 __all__ = [
+    "REMITTANCE_COST_AVERAGES",
     "Chart",
     "charts_available",
     "charts_for",
+    "cost_trend",
     "flow_heatmap",
     "input_flow_heatmap",
     "overview",
@@ -107,13 +110,17 @@ def _margins(fig: Any, labels: Any = (), *, bottom: float = 0.14, top: float = 0
     fig.subplots_adjust(left=max(left, 0.08), right=0.97, bottom=bottom, top=top)
 
 
-def _is_remittance(result: Result) -> bool:
-    # remittance *costs* (10.c.1), not remittance inflows as a share of GDP (17.3.2)
+#: Indicators whose values are average remittance costs [% of the amount sent], the only
+#: ones drawn against the SDG 10.c lines (counts of corridors above the line or changes
+#: between quarters are not costs).
+REMITTANCE_COST_AVERAGES = ("remittance_cost_average", "remittance_cost_smart")
+_COST_AVERAGE_SERIES = ("SI_RMT_COST", "SI_RMT_COST_BC", "SI_RMT_COST_SC")
+
+
+def _is_remittance_cost_average(result: Result) -> bool:
     series = str(result.metadata.get("sdmx_series") or "")
-    sdg = str(result.metadata.get("sdg") or "")
-    name = result.indicator
     return result.unit == "percent" and (
-        series.startswith("SI_RMT") or sdg == "10.c.1" or ("remit" in name and "cost" in name)
+        result.indicator in REMITTANCE_COST_AVERAGES or series in _COST_AVERAGE_SERIES
     )
 
 
@@ -130,16 +137,103 @@ def _corridor_labels(data: pd.DataFrame, groups: list[str]) -> pd.Series | None:
     return None
 
 
+def _targets(result: Result) -> tuple[float | None, float | None]:
+    """The global-average target and the corridor ceiling from ``metadata["targets"]``."""
+    targets = result.metadata.get("targets")
+    if not isinstance(targets, dict):
+        return None, None
+    found = []
+    for key in ("global_average", "corridor"):
+        value = targets.get(key)
+        found.append(float(value) if isinstance(value, (int, float)) else None)
+    return found[0], found[1]
+
+
+def _amount_label(result: Result) -> str:
+    """``"200 USD"`` from the ``amount_usd`` column (or the ``amount`` option)."""
+    amounts: list[float] = []
+    if "amount_usd" in result.data.columns:
+        amounts = sorted({float(a) for a in result.data["amount_usd"].dropna()})
+    if not amounts:
+        option = result.metadata.get("options", {}).get("amount")
+        amounts = [float(option)] if isinstance(option, (int, float)) else []
+    if not amounts:
+        return "the amount"
+    return " and ".join(f"{a:g}" for a in amounts) + " USD"
+
+
+def cost_trend(result: Result) -> pd.Series:
+    """Average cost per service by period [percent], the series the trend chart draws.
+
+    World rows (``ref_area`` ``001``) are taken when the result has them, else all rows.
+    Where the result carries ``cost_sum`` and ``n`` (simple averages over services), the
+    period's value is :math:`\\sum cost\\_sum / \\sum n` over the rows, i.e. the mean over
+    every service of the period, exactly as the world average is defined; an unweighted
+    mean of the cells would give a corridor with three services the weight of one with
+    thirty. Without them (SmaRT), it is the mean of the defined row values, which is how
+    the global SmaRT is defined (a simple mean over corridors).
+    """
+    data = result.data
+    period = _period_column(group_columns(result))
+    if period is None or not len(data):
+        return pd.Series(dtype="float64")
+    if "ref_area" in data.columns:
+        world = data["ref_area"].astype("string") == "001"
+        if bool(world.any()):
+            data = data[world.fillna(False).to_numpy(dtype=bool)]
+    periods = data[period].astype("string")
+    if {"cost_sum", "n"} <= set(data.columns):
+        sums = (
+            pd.DataFrame(
+                {
+                    "period": periods,
+                    "cost_sum": data["cost_sum"].astype(float),
+                    "n": data["n"].astype(float),
+                }
+            )
+            .groupby("period")[["cost_sum", "n"]]
+            .sum()
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = sums["cost_sum"] / sums["n"].where(sums["n"] > 0)
+    else:
+        trend = (
+            pd.DataFrame({"period": periods, "value": data["value"].astype(float)})
+            .groupby("period")["value"]
+            .mean()
+        )
+    return trend.astype(float).dropna()
+
+
 def remittance_costs(result: Result) -> list[Chart]:
-    """Cost by corridor (latest period) against the 3 % and 5 % lines; average by period."""
-    if not _is_remittance(result) or not len(result.data):
+    """Cost by corridor (latest period) against the target lines; average cost by period.
+
+    Only for average remittance costs (:data:`REMITTANCE_COST_AVERAGES`, or a result whose
+    series is ``SI_RMT_COST``, ``_BC`` or ``_SC``). The lines are the result's
+    ``metadata["targets"]`` (``global_average``, ``corridor``); the axis names the amount
+    sent (``amount_usd``).
+    """
+    if not _is_remittance_cost_average(result) or not len(result.data):
         return []
     plt = _pyplot()
     data = result.data
     groups = group_columns(result)
     labels = _corridor_labels(data, groups)
     period = _period_column(groups)
+    target, ceiling = _targets(result)
+    amount = _amount_label(result)
     charts: list[Chart] = []
+
+    def lines(ax: Any, draw: Any) -> str:
+        said = []
+        if target is not None:
+            draw(target, color="#2b8a3e", linestyle="--", label=f"{target:g} % target (SDG 10.c)")
+            said.append(f"{target:g} %")
+        if ceiling is not None:
+            draw(ceiling, color="#c92a2a", linestyle=":", label=f"{ceiling:g} % corridor ceiling")
+            said.append(f"{ceiling:g} %")
+        return f" with lines at {' and '.join(said)}" if said else ""
+
     if labels is not None:
         frame = pd.DataFrame({"corridor": labels, "value": data["value"].astype(float)})
         if period is not None:
@@ -152,57 +246,51 @@ def remittance_costs(result: Result) -> list[Chart]:
         if len(cost):
             cost = cost.iloc[-40:]
             fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.28 * len(cost) + 1.2)))
+            low = target if target is not None else -np.inf
+            high = ceiling if ceiling is not None else np.inf
             colours = [
-                "#2b8a3e" if v <= 3 else "#e8a400" if v <= 5 else "#c92a2a" for v in cost.to_numpy()
+                "#2b8a3e" if v <= low else "#e8a400" if v <= high else "#c92a2a"
+                for v in cost.to_numpy()
             ]
             ax.barh(list(cost.index), cost.to_numpy(), color=colours)
-            ax.axvline(3, color="#2b8a3e", linestyle="--", label="3 % target (SDG 10.c)")
-            ax.axvline(5, color="#c92a2a", linestyle=":", label="5 % corridor ceiling")
-            ax.set_xlabel("average total cost of sending 200 USD (%)")
-            ax.legend(loc="lower right", fontsize=8)
+            said = lines(ax, ax.axvline)
+            ax.set_xlabel(f"average total cost of sending {amount} (%)")
+            if said:
+                ax.legend(loc="lower right", fontsize=8)
             when = f" ({latest})" if latest is not None else ""
             ax.set_title(f"Remittance cost by corridor{when}")
             _margins(fig, cost.index, bottom=0.6 / fig.get_size_inches()[1])
             charts.append(
                 Chart(
                     f"Remittance cost by corridor{when}",
-                    "Horizontal bars of the cost per corridor with vertical lines at 3 % and 5 %",
+                    f"Horizontal bars of the cost per corridor{said}",
                     _to_uri(fig),
                 )
             )
-    if period is not None:
-        trend = (
-            pd.DataFrame(
-                {"period": data[period].astype("string"), "value": data["value"].astype(float)}
-            )
-            .groupby("period")["value"]
-            .mean()
-            .dropna()
+    trend = cost_trend(result)
+    if len(trend) >= 2:
+        fig, ax = plt.subplots(figsize=(7.5, 3.2))
+        ax.plot(
+            list(trend.index),
+            trend.to_numpy(),
+            marker="o",
+            color="#1864ab",
+            label="average over services",
         )
-        if len(trend) >= 2:
-            fig, ax = plt.subplots(figsize=(7.5, 3.2))
-            ax.plot(
-                list(trend.index),
-                trend.to_numpy(),
-                marker="o",
-                color="#1864ab",
-                label="average of the cells",
+        said = lines(ax, ax.axhline)
+        ax.set_ylabel(f"% of {amount}")
+        ax.set_ylim(bottom=0)
+        ax.tick_params(axis="x", labelrotation=45)
+        ax.legend(fontsize=8)
+        ax.set_title("Average remittance cost by period")
+        _margins(fig, ["100"], bottom=0.3)
+        charts.append(
+            Chart(
+                "Average remittance cost by period",
+                f"Line of the average cost per service by period{said}",
+                _to_uri(fig),
             )
-            ax.axhline(3, color="#2b8a3e", linestyle="--", label="3 %")
-            ax.axhline(5, color="#c92a2a", linestyle=":", label="5 %")
-            ax.set_ylabel("%")
-            ax.set_ylim(bottom=0)
-            ax.tick_params(axis="x", labelrotation=45)
-            ax.legend(fontsize=8)
-            ax.set_title("Average remittance cost by period")
-            _margins(fig, ["100"], bottom=0.3)
-            charts.append(
-                Chart(
-                    "Average remittance cost by period",
-                    "Line of the average cost per period with lines at 3 % and 5 %",
-                    _to_uri(fig),
-                )
-            )
+        )
     return charts
 
 
