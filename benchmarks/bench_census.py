@@ -119,6 +119,7 @@ def duckdb_query(source: Any) -> pd.DataFrame:
 
     con = duckdb.connect()
     con.execute(f"SET threads = {THREADS}")
+    con.execute("SET enable_progress_bar = false")
     if isinstance(source, pd.DataFrame):
         con.register("census", source)
         out = con.execute(SQL.format(source="census")).df()
@@ -182,6 +183,7 @@ out = getattr(b, {func!r})({path!r})
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out.to_parquet({result!r})
+print()
 print(json.dumps({{"seconds": seconds, "peak_rss_mb": peak}}))
 """
 
@@ -192,7 +194,8 @@ def in_subprocess(func: str, path: Path) -> pd.DataFrame:
         bench=str(Path(__file__).parent), func=func, path=str(path), result=str(result)
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    line = [x for x in proc.stdout.splitlines() if x.startswith('{"seconds"')][-1]
+    report = json.loads(line)
     print(
         f"   {func:13s} in a subprocess: {report['seconds']:8.2f}s, peak RSS "
         f"{report['peak_rss_mb']:8.0f} MiB",
@@ -229,8 +232,11 @@ CASES = [
 ]
 
 
-if __name__ == "__main__":  # python benchmarks/bench_census.py: both cases, with RSS
+if __name__ == "__main__":  # python benchmarks/bench_census.py [memory|parquet]
+    wanted = sys.argv[1:]
     for case in CASES:
+        if wanted and not any(w in case.name for w in wanted):
+            continue
         data = case.setup()
         t0 = time.perf_counter()
         base = case.baseline(data)

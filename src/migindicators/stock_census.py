@@ -176,12 +176,12 @@ def _is_dask(obj: object) -> bool:
 
 
 def _needed(spec: CensusPass) -> list[str]:
+    design = [] if spec.variance == "none" else ["household", "strata"]
     cols = [
         "ref_area",
         "time_period",
         "weight",
-        "household",
-        "strata",
+        *design,
         "country_of_birth",
         "citizenship",
         *spec.replicate_weights,

@@ -108,14 +108,20 @@ def iter_parquet(
     """
     _pyarrow()
     import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
 
-    dataset = pads.dataset(str(path), format="parquet")
+    cols = list(columns) if columns is not None else None
+    if Path(path).is_dir():
+        # A dataset of files: no read-ahead beyond one batch, so memory stays bounded.
+        batches = pads.dataset(str(path), format="parquet").to_batches(
+            columns=cols, batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1
+        )
+    else:
+        # One file: row group after row group (pyarrow's dataset scanner reads far ahead,
+        # which costs gigabytes on a 10^8-row file).
+        batches = pq.ParquetFile(str(path)).iter_batches(batch_size=chunk_rows, columns=cols)
     first = 0
-    for batch in dataset.to_batches(
-        columns=list(columns) if columns is not None else None,
-        batch_size=chunk_rows,
-        use_threads=True,
-    ):
+    for batch in batches:
         if batch.num_rows == 0:
             continue
         frame = _to_pandas(batch, categorical)
