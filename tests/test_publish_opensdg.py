@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
-from golden.publish_inputs import migrant_stock, non_sdg, refugees, small_results
+from golden.publish_inputs import migrant_stock, non_sdg, refugees, remittances, small_results
 
 from migindicators.publish import open_sdg_filename, to_open_sdg, write_open_sdg
 
@@ -68,3 +68,25 @@ def test_result_method(tmp_path: Path) -> None:
     assert refugees().to_open_sdg(tmp_path).name == "indicator_10-7-4.csv"
     assert refugees().to_open_sdg(tmp_path / "x.csv") == tmp_path / "x.csv"
     assert non_sdg().to_open_sdg(tmp_path) is None
+
+
+def test_quarters_give_a_year_and_a_quarter_column() -> None:
+    out = to_open_sdg(remittances())
+    assert set(out["Year"]) == {"2024"}
+    assert sorted(set(out["Quarter"])) == ["Q1", "Q2"]
+    assert list(out.columns[:2]) == ["Year", "Quarter"]
+    dashed = remittances()
+    dashed.data = dashed.data.assign(time_period=["2024-Q1", "2024-Q2", "2023-Q4", "2024-Q2"])
+    out = to_open_sdg(dashed)
+    assert sorted(zip(out["Year"], out["Quarter"], strict=True))[0] == ("2023", "Q4")
+    # annual results have no Quarter column; in a shared file their Quarter is blank
+    assert "Quarter" not in to_open_sdg(refugees()).columns
+
+
+def test_months_of_earnings_published_as_percent() -> None:
+    res = refugees()
+    res.metadata["unit"] = "month_of_earnings"
+    out = to_open_sdg(res)
+    assert set(out["Units"]) == {"Percentage (%)"}
+    world_f = out[(out["GeoCode"] == "001") & (out["Sex"] == "Female")]
+    assert list(world_f["Value"]) == ["123450"]

@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 from golden.publish_inputs import migrant_stock, non_sdg, refugees, remittances, small_results
 
-from migindicators.publish import check_sdmx_csv, to_sdmx, write_sdmx_csv
+import migindicators as mi
+from migindicators import datasets, publish
+from migindicators.countries import to_m49
+from migindicators.publish import check_sdmx_csv, codes, to_sdmx, write_sdmx_csv
 from migindicators.publish.sdmx import (
     DIMENSIONS,
     MANDATORY_ATTRIBUTES,
@@ -169,3 +172,100 @@ def test_series_override_for_national_series() -> None:
     assert set(frame["SERIES"]) == {"NAT_SHARE", "SM_POP_REFG_OR"}
     assert frame.loc[frame["SERIES"] == "NAT_SHARE", "REF_AREA"].tolist() == ["288"]
     assert skipped_results([non_sdg()], {"non_sdg_test": "NAT_SHARE"}) == []
+
+
+# --------------------------------------------------------------- series per level, areas
+
+
+def _prices() -> pd.DataFrame:
+    prices = datasets.load("rpw_demo")["prices"]
+    assert isinstance(prices, pd.DataFrame)
+    return prices
+
+
+def test_remittance_series_per_level_and_corridor_areas() -> None:
+    prices = _prices()
+    corridor = mi.compute("remittance_cost_average", prices=prices, level="corridor")
+    out = publish.to_sdmx(corridor)
+    assert set(out["SERIES"]) == {"SI_RMT_COST_BC"}
+    # the SDG database: REF_AREA the sending country, CUST_BREAKDOWN "C" + the receiving one
+    row = corridor.data.iloc[0]
+    first = out[
+        (out["REF_AREA"] == str(to_m49(pd.Series([row["sending_area"]]))[0]))
+        & (out["CUST_BREAKDOWN"] == "C" + str(to_m49(pd.Series([row["receiving_area"]]))[0]))
+    ]
+    assert len(first) == int(
+        (
+            (corridor.data["sending_area"] == row["sending_area"])
+            & (corridor.data["receiving_area"] == row["receiving_area"])
+        ).sum()
+    )
+    assert out["REF_AREA"].str.fullmatch(r"\d{3}").all()
+    assert out["CUST_BREAKDOWN"].str.fullmatch(r"C\d{3}").all()
+    assert not publish.sdmx.check_sdmx_csv(out)
+    smart = mi.compute("remittance_cost_smart", prices=prices, level="corridor")
+    out = publish.to_sdmx(smart)
+    assert set(out["SERIES"]) == {"SI_RMT_COST_SC"}
+    assert out["CUST_BREAKDOWN"].str.fullmatch(r"C\d{3}").all()
+    for level, series, area in (
+        ("world", "SI_RMT_COST", {"001"}),
+        ("receiving", "SI_RMT_COST", None),
+        ("sending", "SI_RMT_COST_SND", None),
+        ("region", "SI_RMT_COST", None),
+    ):
+        res = mi.compute("remittance_cost_average", prices=prices, level=level)
+        assert res.metadata["sdmx_series"] == series
+        out = publish.to_sdmx(res)
+        assert set(out["SERIES"]) == {series}
+        assert out["REF_AREA"].str.fullmatch(r"\d{3}").all(), level
+        assert set(out["CUST_BREAKDOWN"]) == {"_T"}  # amount and grouping are no breakdowns
+        if area is not None:
+            assert set(out["REF_AREA"]) == area
+    # no SDG series: USD 500, World Bank regions, the global SmaRT
+    for res in (
+        mi.compute("remittance_cost_average", prices=prices, level="world", amount=500),
+        mi.compute("remittance_cost_smart", prices=prices, level="world"),
+    ):
+        assert publish.sdmx.series_of(res) is None
+        assert publish.to_sdmx(res).empty
+
+
+def test_month_of_earnings_published_as_percent() -> None:
+    res = refugees()
+    res.metadata["unit"] = "month_of_earnings"
+    res.data = res.data.assign(unit="month_of_earnings", ci_lower=0.5, ci_upper=2.0)
+    out = publish.to_sdmx(res)
+    assert set(out["UNIT_MEASURE"]) == {"PT"}
+    world_f = out[(out["REF_AREA"] == "001") & (out["SEX"] == "F")].iloc[0]
+    assert world_f["OBS_VALUE"] == "123450"  # 1234.5 months = 123450 % of monthly earnings
+    assert (world_f["LOWER_BOUND"], world_f["UPPER_BOUND"]) == ("50", "200")
+    assert codes.published_unit("month_of_earnings") == ("percent", 100.0)
+    assert codes.unit_measure("month_of_earnings") == "PT"
+    assert codes.unit_measure_known("month_of_earnings")
+
+
+def test_deaths_regions_to_m49_and_rows_without_area_reported() -> None:
+    incidents = datasets.load("deaths_demo")["incidents"]
+    by_region = mi.compute("migrant_deaths_and_disappearances", incidents=incidents, by=["region"])
+    out = publish.to_sdmx(by_region)
+    labels = dict(zip(out["CUST_BREAKDOWN"], out["REF_AREA"], strict=False))
+    assert labels["AMERICAS"] == "019" and labels["NORTHERN_AFRICA"] == "015"
+    assert (out["REF_AREA"] != "").all()
+    by_country = mi.compute(
+        "migrant_deaths_and_disappearances",
+        incidents=incidents,
+        by=["ref_area", "region"],
+    )
+    out = publish.to_sdmx(by_country)
+    assert (out["REF_AREA"] != "").all() and len(out) < len(by_country.data)
+    messages = publish.sdmx.unplaced_rows(by_country)
+    assert len(messages) == 1 and "'Mediterranean' has no M49 code" in messages[0]
+    at_sea = mi.compute(
+        "migrant_deaths_and_disappearances",
+        incidents=incidents,
+        by=["ref_area"],
+        aggregate=["world", "sdg_region"],
+    )
+    assert not publish.sdmx.check_sdmx_csv(publish.to_sdmx(at_sea))
+    (message,) = publish.sdmx.unplaced_rows(at_sea)
+    assert "2 row(s) not written" in message

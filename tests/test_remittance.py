@@ -229,7 +229,7 @@ def test_exclusions_by_reason_and_tidy_result(two_corridors: pd.DataFrame) -> No
         "amount_usd",
     ]
     assert {"value", "unit", "n", "flag"} <= set(res.data.columns)
-    assert res.metadata["sdmx_series"] == "SI_RMT_COST"
+    assert res.metadata["sdmx_series"] == "SI_RMT_COST_BC"  # one corridor per observation
     assert res.metadata["agenda_points"] == [2, 6]
     assert res.metadata["targets"] == {"global_average": 3.0, "corridor": 5.0}
     usd500 = mi.compute("remittance_cost_average", prices=two_corridors, amount=500)

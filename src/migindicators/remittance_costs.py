@@ -564,7 +564,10 @@ def remittance_cost_average(
         (corridors in the cell) and ``cost_sum``. Exclusions by reason: other price point,
         non-transparent services, transparency not recorded, unknown or mismatched
         currency, total cost not available, country outside the region grouping.
-        ``metadata["targets"]`` holds the SDG thresholds (3 % global, 5 % corridor).
+        ``metadata["targets"]`` holds the SDG thresholds (3 % global, 5 % corridor);
+        ``metadata["sdmx_series"]`` the series of the level (:data:`SDMX_SERIES`:
+        corridor ``SI_RMT_COST_BC``, sending ``SI_RMT_COST_SND``, others ``SI_RMT_COST``;
+        none for USD 500 or World Bank regions and income groups).
 
     References
     ----------
@@ -627,12 +630,45 @@ def remittance_cost_average(
         },
         inputs={"prices": read_columns(prices, prepared)},
         method="simple mean of total cost (% of amount sent) over transparent services",
-        extra_metadata={"notes": prepared.notes, "targets": TARGETS, "level": level},
+        extra_metadata={
+            "notes": prepared.notes,
+            "targets": TARGETS,
+            "level": level,
+            "sdmx_series": sdmx_series_for(
+                "remittance_cost_average",
+                level,
+                amount,
+                grouping if level == "region" else "",
+            ),
+        },
     )
 
 
 #: SDG target 10.c thresholds [percent], recorded in every result for charts and reports.
 TARGETS = {"global_average": 3.0, "corridor": 5.0}
+
+#: SDG global database series of the averages, by level. The series are defined for the
+#: USD 200 price point; other amounts, the global SmaRT and regions without M49 codes
+#: (World Bank regions, income groups) have none. ``SI_RMT_COST`` is the average cost of
+#: sending to a receiving country (also its regional and world aggregates),
+#: ``SI_RMT_COST_SND`` from a sending country; ``SI_RMT_COST_BC`` and ``SI_RMT_COST_SC``
+#: are one corridor each (REF_AREA the sending country, CUST_BREAKDOWN ``C`` + the
+#: receiving country: see :mod:`migindicators.publish.sdmx`).
+SDMX_SERIES: dict[tuple[str, str], str] = {
+    ("remittance_cost_average", "corridor"): "SI_RMT_COST_BC",
+    ("remittance_cost_average", "sending"): "SI_RMT_COST_SND",
+    ("remittance_cost_average", "receiving"): "SI_RMT_COST",
+    ("remittance_cost_average", "region"): "SI_RMT_COST",
+    ("remittance_cost_average", "world"): "SI_RMT_COST",
+    ("remittance_cost_smart", "corridor"): "SI_RMT_COST_SC",
+}
+
+
+def sdmx_series_for(indicator: str, level: str, amount: int, grouping: str = "") -> str | None:
+    """The SDMX series of a remittance average at *level* (``None`` when it has none)."""
+    if amount != 200 or grouping in ("wb_region", "income_group"):
+        return None
+    return SDMX_SERIES.get((indicator, level))
 
 
 def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

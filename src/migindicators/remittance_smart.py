@@ -21,7 +21,12 @@ import pandas as pd
 from migindicators.flags import add_flag
 from migindicators.io.rpw import SPEED_DAYS
 from migindicators.ledger import RowLedger
-from migindicators.remittance_costs import TARGETS, prepare_prices, read_columns
+from migindicators.remittance_costs import (
+    TARGETS,
+    prepare_prices,
+    read_columns,
+    sdmx_series_for,
+)
 from migindicators.result import Result, make_result
 
 __all__ = ["remittance_cost_smart"]
@@ -165,7 +170,13 @@ def remittance_cost_smart(
         inputs={"prices": read_columns(prices, prepared)},
         method="mean of the 3 lowest total costs among eligible services per corridor; "
         "world = simple mean over corridors with a value",
-        extra_metadata={"notes": notes, "targets": TARGETS, "level": level},
+        extra_metadata={
+            "notes": notes,
+            "targets": TARGETS,
+            "level": level,
+            # corridor SmaRT is SI_RMT_COST_SC; the global SmaRT has no SDG series
+            "sdmx_series": sdmx_series_for("remittance_cost_smart", level, amount),
+        },
     )
 
 

@@ -12,7 +12,9 @@ This module is the one place where these choices are written down:
   dimension): ``MS_MIGRANT``, ``MS_NOMIGRANT``, ``MS_EUMIGRANT``, ``MS_NONEUMIGRANT``.
 * ``UNIT_MEASURE`` (CL_UNIT_MEASURE): see :data:`UNIT_MEASURE`; an ISO 4217 currency code
   passes through; a library unit with no SDG code is written upper-cased and reported by
-  :func:`unit_measure_known`.
+  :func:`unit_measure_known`. A library unit that the SDG series states in another unit is
+  converted (:data:`UNIT_CONVERSIONS`, :func:`published_unit`): ``month_of_earnings``
+  (SDG 10.7.1) is published as ``PT`` with the value × 100.
 * ``OBS_STATUS`` (SDMX CL_OBS_STATUS): from the library's cell flags, see :data:`FLAG_OBS_STATUS`.
 * ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.countries.to_m49`.
 
@@ -43,11 +45,13 @@ __all__ = [
     "MIGRATORY_STATUS",
     "OBS_STATUS_PRIORITY",
     "SEX",
+    "UNIT_CONVERSIONS",
     "UNIT_MEASURE",
     "age_code",
     "composite_breakdown_code",
     "group_columns",
     "obs_status",
+    "published_unit",
     "ref_area_m49",
     "registry_entry",
     "sex_code",
@@ -94,6 +98,17 @@ UNIT_MEASURE: dict[str, str] = {
     "dimensionless": "NUMBER",
     "count": "NUMBER",
     "": "NUMBER",
+}
+
+#: Library unit → (the unit the SDG series publishes, factor applied to values).
+#:
+#: ``month_of_earnings``: SDG 10.7.1 (series ``SL_EMP_RCOST``, UNIT_MEASURE ``PT``) is the
+#: recruitment cost as a proportion of monthly earnings in per cent, so one month of
+#: earnings is 100 % of monthly earnings: PT = months × 100 (ILO/World Bank, SDG indicator
+#: metadata 10.7.1, https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-01.pdf).
+#: The SDMX-CSV and Open SDG writers apply the factor to values, bounds and the unit.
+UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {
+    "month_of_earnings": ("percent", 100.0),
 }
 
 #: Library flag → SDMX OBS_STATUS. Flags not listed here (and cells without a flag) are
@@ -182,9 +197,25 @@ def age_sort_key(code: object) -> tuple[int, str]:
     return 10_000, text
 
 
-def unit_measure(unit: str) -> str:
-    """CL_UNIT_MEASURE code of a library unit string (currencies pass through)."""
+def published_unit(unit: str) -> tuple[str, float]:
+    """The unit a library unit is published in, and the factor its values are multiplied by.
+
+    >>> published_unit("month_of_earnings")
+    ('percent', 100.0)
+    >>> published_unit("percent")
+    ('percent', 1.0)
+    """
     text = unit.strip()
+    return UNIT_CONVERSIONS.get(text, (text, 1.0))
+
+
+def unit_measure(unit: str) -> str:
+    """CL_UNIT_MEASURE code of a library unit string (currencies pass through).
+
+    Units in :data:`UNIT_CONVERSIONS` give the code of the unit they are published in
+    (``month_of_earnings`` → ``PT``); the writers multiply the values by the factor.
+    """
+    text = published_unit(unit)[0]
     if text in UNIT_MEASURE:
         return UNIT_MEASURE[text]
     if is_currency(text):
@@ -194,7 +225,7 @@ def unit_measure(unit: str) -> str:
 
 def unit_measure_known(unit: str) -> bool:
     """Whether :func:`unit_measure` has a real SDG code for *unit* (not just upper-casing)."""
-    text = unit.strip()
+    text = published_unit(unit)[0]
     return text in UNIT_MEASURE or is_currency(text)
 
 

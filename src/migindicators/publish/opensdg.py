@@ -4,13 +4,21 @@ Layout of a file (``indicator_10-7-4.csv`` for SDG 10.7.4)::
 
     Year,Sex,Age,Migratory status,...,Units,Series,GeoCode,Value
 
-* ``Year``: ``time_period``.
+* ``Year``: the year of ``time_period``. Open SDG's ``Year`` is a year (its charts and
+  tables put years on the axis), so a quarterly period such as ``2024-Q1`` (remittance
+  costs) is written as ``Year`` ``2024`` with the quarter kept in a ``Quarter``
+  disaggregation column (``Q1``); rows of an annual result leave ``Quarter`` blank. The
+  quarterly values are not averaged into an annual one: that would be a different
+  statistic (the SDG annual figure of 10.c.1 is published by the World Bank, not derived
+  here).
 * Disaggregation columns: one per grouping column other than ``ref_area`` and
   ``time_period``, with readable names and values (``sex`` → ``Sex`` with ``Female``/``Male``,
   ``age_group`` → ``Age`` with ``15-19``/``65+``, ``migratory_status`` → ``Migratory status``
   with ``Migrants``/``Non-migrants``). Totals (``_T``) are written as blank cells, which is
   how Open SDG recognises the headline series.
-* ``Units``: the result's unit in words; ``Series``: the SDMX series code of the registry
+* ``Units``: the result's unit in words (a unit the SDG series states otherwise is
+  converted as in SDMX, ``codes.UNIT_CONVERSIONS``: months of earnings become a percentage
+  of monthly earnings, values × 100); ``Series``: the SDMX series code of the registry
   entry (Open SDG shows it as the series selector; the SDG global database uses the same
   codes); ``GeoCode``: ``ref_area`` as given (ISO3 for countries, M49 for aggregates);
   ``Value``: the value (blank when NaN).
@@ -28,6 +36,7 @@ Series, GeoCode, Value), https://open-sdg.readthedocs.io/en/latest/data-format/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +49,7 @@ from migindicators.publish.codes import (
     age_code,
     age_label,
     group_columns,
+    published_unit,
     registry_entry,
     sex_code,
 )
@@ -112,10 +122,26 @@ def _label(column: str, value: Any) -> str:
     return "" if text == "_T" else text
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, factor: float = 1.0) -> str:
     if value is None or value is pd.NA or not np.isfinite(float(value)):
         return ""
-    return str(np.format_float_positional(float(value), unique=True, trim="-"))
+    return str(np.format_float_positional(float(value) * factor, unique=True, trim="-"))
+
+
+_QUARTERLY = re.compile(r"^\s*(\d{4})-?Q([1-4])\s*$")
+
+
+def _year_and_quarter(periods: pd.Series) -> tuple[pd.Series, pd.Series | None]:
+    """``Year`` (the year) and, when any period is a quarter, ``Quarter`` (``Q1``…)."""
+    text = periods.astype("string").fillna("").str.strip()
+    text = text.str.replace(r"^(\d{4})\.0$", r"\1", regex=True)
+    parts = text.str.extract(_QUARTERLY)
+    quarterly = parts[0].notna()
+    if not bool(quarterly.any()):
+        return text, None
+    year = text.where(~quarterly, parts[0])
+    quarter = ("Q" + parts[1]).where(quarterly, "")
+    return year.astype("string"), quarter.astype("string")
 
 
 def to_open_sdg(result: Result) -> pd.DataFrame:
@@ -125,19 +151,21 @@ def to_open_sdg(result: Result) -> pd.DataFrame:
     data = result.data
     groups = [c for c in group_columns(result) if c not in {"ref_area", "time_period"}]
     out = pd.DataFrame(index=data.index)
-    out["Year"] = (
-        data["time_period"].astype("string").fillna("") if "time_period" in data.columns else ""
-    )
+    out["Year"] = ""
+    if "time_period" in data.columns:
+        out["Year"], quarter = _year_and_quarter(data["time_period"])
+        if quarter is not None:
+            out["Quarter"] = quarter
     for column in groups:
         name = _DISAGGREGATION_NAMES.get(column, column.replace("_", " ").capitalize())
         out[name] = [_label(column, v) for v in data[column]]
-    unit = result.unit
+    unit, factor = published_unit(result.unit)
     out["Units"] = _UNIT_LABELS.get(unit, unit)
     out["Series"] = series_of(result) or result.indicator
     out["GeoCode"] = (
         data["ref_area"].astype("string").fillna("") if "ref_area" in data.columns else ""
     )
-    out["Value"] = [_value(v) for v in data["value"]]
+    out["Value"] = [_value(v, factor) for v in data["value"]]
     out = out.astype("string").fillna("")
     keys = [c for c in out.columns if c != "Value"]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)

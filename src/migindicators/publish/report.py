@@ -224,6 +224,7 @@ def _write_format(summary: ReportSummary, fmt: str) -> None:
         check_sdmx_csv,
         series_of,
         skipped_results,
+        unplaced_rows,
         write_sdmx_csv,
         write_sdmx_ml,
     )
@@ -256,6 +257,8 @@ def _write_format(summary: ReportSummary, fmt: str) -> None:
         problems = check_sdmx_csv(pd.read_csv(sdmx_csv, dtype=str, keep_default_na=False))
         for problem in problems:
             summary.notes.append(f"SDMX-CSV check: {problem} (fix before sending).")
+        for message in unplaced_rows(results):
+            summary.notes.append(f"SDMX-CSV: {message}.")
         for result in results:
             if series_of(result) is not None and not unit_measure_known(result.unit):
                 summary.notes.append(

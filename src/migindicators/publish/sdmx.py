@@ -16,7 +16,10 @@ REPORTING_TYPE          ``reporting_type=`` (default ``N``, national data; ``G``
 SERIES                  the registry entry's ``sdmx_series``
 REF_AREA                ``ref_area`` as a UN M49 code (ISO3 converted; M49 kept); without
                         it, the receiving country of a corridor (``receiving_area`` or
-                        ``destination``)
+                        ``destination``), else ``sending_area``; corridor series: the
+                        sending country (see *Corridors*); a ``region`` name or code is
+                        mapped to its M49 aggregate (see *Regions*). Rows left without an
+                        area are not written (see :func:`unplaced_rows`)
 SEX                     ``sex`` (``_T``)
 AGE                     ``age_group`` (``_T``); ``15-19`` style labels become ``Y15T19``
 URBANISATION            ``urbanisation`` (``_T``)
@@ -25,22 +28,49 @@ EDUCATION_LEV           ``education_lev`` (``_T``)
 OCCUPATION              ``occupation`` (``_T``)
 CUST_BREAKDOWN          ``cust_breakdown``; otherwise every other grouping column
                         (``corridor``, ``origin``, ``destination``, …) joined with ``_``;
-                        ``_T`` when there is none
+                        ``_T`` when there is none; corridor series: ``C`` + the receiving
+                        country's M49 code. Columns the series definition fixes
+                        (``amount_usd``) or that only name the grouping of an aggregate
+                        (``region_grouping``, ``aggregate_grouping``) are not breakdowns
 COMPOSITE_BREAKDOWN     ``migratory_status`` (``MS_MIGRANT``/``MS_NOMIGRANT``) or
                         ``composite_breakdown`` (``_T``)
 DISABILITY_STATUS       ``disability_status`` (``_T``)
 ACTIVITY, PRODUCT       ``activity``, ``product`` (``_T``)
 TIME_PERIOD             ``time_period`` (a year; ``2024Q1`` becomes ``2024-Q1``)
-OBS_VALUE               ``value`` (blank when NaN; shortest round-trip decimal)
+OBS_VALUE               ``value`` (blank when NaN; shortest round-trip decimal), times the
+                        factor of ``codes.UNIT_CONVERSIONS`` (months of earnings × 100)
 OBS_STATUS              the cell's flags through ``codes.FLAG_OBS_STATUS``
 UNIT_MULT               ``0`` (values are never scaled)
-UNIT_MEASURE            the result's unit through ``codes.unit_measure``
+UNIT_MEASURE            the result's unit through ``codes.unit_measure`` (``PT`` for
+                        ``month_of_earnings``)
 NATURE                  ``nature=`` (default ``C``, country data)
 COMMENT_OBS             the cell's library flags, e.g. ``flags: low_n;incomplete_coverage``
 UPPER_BOUND/LOWER_BOUND ``ci_upper``/``ci_lower`` (blank when unknown)
 SOURCE_DETAIL           ``source_detail=`` (default blank)
 CUST_BREAKDOWN_LB       a label of CUST_BREAKDOWN, e.g. ``origin=MEX, destination=USA``
 ======================  =================================================================
+
+Corridors
+---------
+The SDG database identifies a remittance corridor (series ``SI_RMT_COST_BC`` and
+``SI_RMT_COST_SC``) by ``REF_AREA`` = the *sending* country and ``CUST_BREAKDOWN`` = ``C``
+followed by the M49 code of the receiving country (e.g. ``REF_AREA=840``,
+``CUST_BREAKDOWN=C484`` for United States → Mexico); there is no COUNTERPART_AREA dimension
+in the SDG DSD. Source: the SDG global database's harmonized dataflow
+``IAEG-SDGs:DF_SDG_GLH`` as decoded in sanand0/journalists ``data/un/v3/analyze_un_data.py``
+(``sender_code = REF_AREA``, ``receiver_code = CUST_BREAKDOWN`` without its leading ``C``).
+Country-level series give the area the series names: ``SI_RMT_COST`` the receiving
+country, ``SI_RMT_COST_SND`` the sending country.
+
+Regions
+-------
+A ``region`` grouping column (the deaths family's region of incident) holds names or codes;
+names of :func:`migindicators.countries.region_table` (case-insensitive) map to their M49
+aggregate code, which becomes REF_AREA of the rows with no country (blank ``ref_area``) or
+of world-total rows (``001``). Regions without an M49 code (Missing Migrants Project regions
+such as "Mediterranean") cannot be placed: such rows without another area are left out and
+reported by :func:`unplaced_rows` (the report lists them in its notes) instead of being
+written with a blank REF_AREA.
 
 The other conditional attributes of the DSD (BASE_PER, TIME_DETAIL, TIME_COVERAGE,
 COMMENT_TS, GEO_INFO_URL, GEO_INFO_TYPE, DATA_LAST_UPDATE) are left out: SDMX-CSV allows
@@ -58,18 +88,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from migindicators.countries import region_table
 from migindicators.publish.codes import (
     TOTAL,
     age_code,
     composite_breakdown_code,
     group_columns,
     obs_status,
+    published_unit,
     ref_area_m49,
     registry_entry,
     sex_code,
@@ -88,6 +121,7 @@ __all__ = [
     "series_of",
     "skipped_results",
     "to_sdmx",
+    "unplaced_rows",
     "write_sdmx_csv",
     "write_sdmx_ml",
 ]
@@ -153,7 +187,26 @@ _CODE_FUNCTIONS: dict[str, Callable[[Any], str]] = {
 }
 # Without a ref_area column (remittance corridors), the receiving country is the reference
 # area, as in the SDG series "cost of sending USD 200 to a receiving country".
-_AREA_FALLBACK = ("receiving_area", "destination", "receiving", "destination_country")
+_AREA_FALLBACK = (
+    "receiving_area",
+    "destination",
+    "receiving",
+    "destination_country",
+    "sending_area",
+)
+#: Series of one remittance corridor per observation (see the module notes, *Corridors*).
+CORRIDOR_SERIES = ("SI_RMT_COST_BC", "SI_RMT_COST_SC")
+_CORRIDOR_COLUMNS = ("sending_area", "receiving_area")
+# Grouping columns that are not breakdowns: fixed by the series definition (the SI_RMT_COST
+# series are for USD 200) or naming the grouping an aggregate code belongs to.
+_NOT_BREAKDOWN = frozenset({"amount_usd", "region_grouping", "aggregate_grouping"})
+_DEFAULTS: dict[str, str] = {
+    "dataflow": DEFAULT_DATAFLOW,
+    "freq": "A",
+    "reporting_type": "N",
+    "nature": "C",
+    "source_detail": "",
+}
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_@$-]+")
 
@@ -166,9 +219,10 @@ def series_of(result: Result, overrides: Mapping[str, str] | None = None) -> str
     """
     if overrides and result.indicator in overrides:
         return overrides[result.indicator]
-    series = result.metadata.get("sdmx_series")
-    if series:
-        return str(series)
+    if "sdmx_series" in result.metadata:
+        # set by the indicator function, per level: None or "none" means "no series"
+        series = result.metadata["sdmx_series"]
+        return str(series) if series and str(series) != "none" else None
     spec = registry_entry(result.indicator)
     return spec.sdmx_series if spec is not None else None
 
@@ -180,10 +234,10 @@ def skipped_results(
     return [r.indicator for r in results if series_of(r, series) is None]
 
 
-def _number(value: Any) -> str:
+def _number(value: Any, factor: float = 1.0) -> str:
     if value is None or value is pd.NA:
         return ""
-    number = float(value)
+    number = float(value) * factor
     if not np.isfinite(number):
         return ""
     return str(np.format_float_positional(number, unique=True, trim="-"))
@@ -209,6 +263,58 @@ def _code(value: Any) -> str:
     return _NOT_CODE.sub("_", text).upper() if text else TOTAL
 
 
+@cache
+def _region_codes() -> dict[str, str]:
+    """Region name (lower case) or M49 code → M49 aggregate code."""
+    table = region_table()
+    out = {
+        str(n).strip().lower(): str(c) for n, c in zip(table["name"], table["code"], strict=True)
+    }
+    out.update({str(c): str(c) for c in table["code"]})
+    return out
+
+
+def _region_area(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value).strip()
+    return _region_codes().get(text.lower(), _region_codes().get(text.zfill(3), ""))
+
+
+def _areas(
+    result: Result, series: str, groups: list[str]
+) -> tuple[list[str], list[str] | None, list[str], list[str]]:
+    """REF_AREA per row, the corridor CUST_BREAKDOWN prefix, the columns used, problems."""
+    data = result.data
+    n = len(data)
+    used: list[str] = []
+    corridor: list[str] | None = None
+    if series in CORRIDOR_SERIES and set(_CORRIDOR_COLUMNS) <= set(groups):
+        sending, receiving = _CORRIDOR_COLUMNS
+        area = list(ref_area_m49(data[sending]).fillna(""))
+        corridor = [f"C{c}" if c else "" for c in ref_area_m49(data[receiving]).fillna("")]
+        used = [sending, receiving]
+    else:
+        column = "ref_area" if "ref_area" in data.columns else None
+        if column is None:
+            column = next((c for c in _AREA_FALLBACK if c in groups), None)
+        area = list(ref_area_m49(data[column]).fillna("")) if column else [""] * n
+        if column:
+            used = [column]
+    problems: list[str] = []
+    if "region" in groups:
+        regions = [_region_area(v) for v in data["region"]]
+        unmapped: set[str] = set()
+        for i, (code, value) in enumerate(zip(regions, data["region"], strict=True)):
+            if code and area[i] in ("", "001"):
+                area[i] = code
+            elif not code and not area[i] and isinstance(value, str) and value.strip():
+                unmapped.add(value.strip())
+        for name in sorted(unmapped):
+            problems.append(f"region {name!r} has no M49 code")
+    return area, corridor, used, problems
+
+
 def _one_result(
     result: Result,
     series: str,
@@ -218,7 +324,7 @@ def _one_result(
     reporting_type: str,
     nature: str,
     source_detail: str,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
     data = result.data
     n = len(data)
     out: dict[str, Any] = {col: [""] * n for col in SDMX_CSV_COLUMNS}
@@ -229,13 +335,13 @@ def _one_result(
     for dim in DIMENSIONS[4:-1]:
         out[dim] = [TOTAL] * n
     groups = group_columns(result)
-    area = "ref_area" if "ref_area" in data.columns else None
-    if area is None:
-        area = next((c for c in _AREA_FALLBACK if c in groups), None)
+    area, corridor, used, problems = _areas(result, series, groups)
     extra = [
         c
         for c in groups
-        if c not in {"ref_area", "time_period", area} and c not in _COLUMN_DIMENSION
+        if c not in {"ref_area", "time_period", *used}
+        and c not in _COLUMN_DIMENSION
+        and c not in _NOT_BREAKDOWN
     ]
     for column in groups:
         target = _COLUMN_DIMENSION.get(column)
@@ -243,35 +349,71 @@ def _one_result(
             continue
         func: Callable[[Any], str] = _CODE_FUNCTIONS.get(target, _code)
         out[target] = [func(v) for v in data[column]]
-    if extra:
-        parts = [[_code(v) for v in data[c]] for c in extra]
+    parts = [[_code(v) for v in data[c]] for c in extra]
+    labels = [list(data[c].astype("string").fillna("")) for c in extra]
+    names = list(extra)
+    if corridor is not None:
+        parts.insert(0, corridor)
+        labels.insert(0, list(data[_CORRIDOR_COLUMNS[1]].astype("string").fillna("")))
+        names.insert(0, _CORRIDOR_COLUMNS[1])
+    if parts:
         custom = ["_".join(p for p in row) for row in zip(*parts, strict=True)]
         if "cust_breakdown" in groups:
             custom = [f"{a}_{b}" for a, b in zip(out["CUST_BREAKDOWN"], custom, strict=True)]
         out["CUST_BREAKDOWN"] = custom
         out["CUST_BREAKDOWN_LB"] = [
-            ", ".join(f"{c}={v}" for c, v in zip(extra, row, strict=True))
-            for row in zip(*[data[c].astype("string").fillna("") for c in extra], strict=True)
+            ", ".join(f"{c}={v}" for c, v in zip(names, row, strict=True))
+            for row in zip(*labels, strict=True)
         ]
-    if area is not None:
-        out["REF_AREA"] = list(ref_area_m49(data[area]).fillna(""))
+    out["REF_AREA"] = area
     if "time_period" in data.columns:
         out["TIME_PERIOD"] = [_time_period(v) for v in data["time_period"]]
-    out["OBS_VALUE"] = [_number(v) for v in data["value"]]
+    units = (
+        [str(u) if isinstance(u, str) else result.unit for u in data["unit"]]
+        if "unit" in data.columns
+        else [result.unit] * n
+    )
+    factors = [published_unit(u)[1] for u in units]
+    out["OBS_VALUE"] = [_number(v, f) for v, f in zip(data["value"], factors, strict=True)]
     flags = data["flag"] if "flag" in data.columns else pd.Series([""] * n)
     out["OBS_STATUS"] = [obs_status(f) for f in flags]
     out["COMMENT_OBS"] = [f"flags: {f}" if isinstance(f, str) and f else "" for f in flags]
     out["UNIT_MULT"] = ["0"] * n
-    units = data["unit"] if "unit" in data.columns else pd.Series([result.unit] * n)
-    out["UNIT_MEASURE"] = [
-        unit_measure(str(u) if isinstance(u, str) else result.unit) for u in units
-    ]
+    out["UNIT_MEASURE"] = [unit_measure(u) for u in units]
     out["NATURE"] = [nature] * n
     for attr, column in (("UPPER_BOUND", "ci_upper"), ("LOWER_BOUND", "ci_lower")):
         if column in data.columns:
-            out[attr] = [_number(v) for v in data[column]]
+            out[attr] = [_number(v, f) for v, f in zip(data[column], factors, strict=True)]
     out["SOURCE_DETAIL"] = [source_detail] * n
-    return pd.DataFrame(out, columns=list(SDMX_CSV_COLUMNS), dtype="object")
+    frame = pd.DataFrame(out, columns=list(SDMX_CSV_COLUMNS), dtype="object")
+    blank = frame["REF_AREA"] == ""
+    if bool(blank.any()):
+        why = "; ".join(problems) if problems else "no reference area (e.g. no country recorded)"
+        problems = [
+            f"{result.indicator} ({series}): {int(blank.sum())} row(s) not written, "
+            f"no M49 reference area: {why}"
+        ]
+        frame = frame[~blank]
+    else:
+        problems = []
+    return frame, problems
+
+
+def unplaced_rows(
+    results: Result | Iterable[Result], series: Mapping[str, str] | None = None
+) -> list[str]:
+    """Why rows of *results* were left out of :func:`to_sdmx` (no M49 reference area).
+
+    One message per result, e.g. ``"migrant_deaths_and_disappearances (SM_DTH_MIGR): 2
+    row(s) not written, no M49 reference area: region 'Mediterranean' has no M49 code"``.
+    """
+    items = [results] if isinstance(results, Result) else list(results)
+    messages: list[str] = []
+    for result in items:
+        code = series_of(result, series)
+        if code is not None:
+            messages.extend(_one_result(result, code, **_DEFAULTS)[1])
+    return messages
 
 
 def to_sdmx(
@@ -319,17 +461,16 @@ def to_sdmx(
         code = series_of(result, series)
         if code is None:
             continue
-        frames.append(
-            _one_result(
-                result,
-                code,
-                dataflow=dataflow,
-                freq=freq,
-                reporting_type=reporting_type,
-                nature=nature,
-                source_detail=source_detail,
-            )
+        frame, _ = _one_result(
+            result,
+            code,
+            dataflow=dataflow,
+            freq=freq,
+            reporting_type=reporting_type,
+            nature=nature,
+            source_detail=source_detail,
         )
+        frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=list(SDMX_CSV_COLUMNS), dtype="object")
     out = pd.concat(frames, ignore_index=True)
