@@ -132,3 +132,21 @@ def test_progress_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not progress_enabled(True)
     monkeypatch.delenv("MIGINDICATORS_PROGRESS")
     assert len(list(progress(items, enabled=True, total_rows=3))) == 2
+
+
+def test_prefetch_keeps_order_raises_and_stops() -> None:
+    from migindicators.io.tabular import prefetch
+
+    assert list(prefetch(iter(range(10)))) == list(range(10))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        raise ValueError("bad record 7")
+
+    gen = prefetch(failing())
+    assert next(gen) == 1
+    with pytest.raises(ValueError, match="bad record 7"):
+        next(gen)
+    endless = prefetch(iter(range(10**9)))
+    assert next(endless) == 0
+    endless.close()  # the reader thread stops instead of reading on

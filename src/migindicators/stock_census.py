@@ -59,7 +59,7 @@ from migindicators.errors import InputValidationError, OptionError
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import FOREIGN_UNSPECIFIED, IPUMS_INTERNATIONAL, VariableMapping
 from migindicators.io.progress import progress as progress_bar
-from migindicators.io.tabular import available_columns, iter_chunks
+from migindicators.io.tabular import available_columns, iter_chunks, prefetch
 from migindicators.ledger import RowLedger
 from migindicators.schemas.census import validate_census
 from migindicators.stock_compute import age_group_edges, age_group_labels
@@ -211,12 +211,14 @@ def _source_chunks(
             cols = mapping.source_for(needed, have)
         else:
             cols = [c for c in needed if c in have]
-        yield from iter_chunks(
-            census,
-            columns=cols,
-            chunk_rows=spec.chunk_rows,
-            ddi=spec.ddi,
-            categorical=_categorical_sources(mapping),
+        yield from prefetch(
+            iter_chunks(
+                census,
+                columns=cols,
+                chunk_rows=spec.chunk_rows,
+                ddi=spec.ddi,
+                categorical=_categorical_sources(mapping),
+            )
         )
         return
     if isinstance(census, Iterable):

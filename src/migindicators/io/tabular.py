@@ -10,9 +10,11 @@ memory of a tabulation is bounded by ``chunk_rows`` × the needed columns, not b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from queue import Empty, Full, Queue
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -20,7 +22,60 @@ from migindicators.io.ddi import Codebook, read_ddi
 from migindicators.io.fixed_width import iter_fixed_width
 from migindicators.io.stata import STATA_SUFFIXES, iter_stata
 
-__all__ = ["available_columns", "file_format", "iter_chunks", "iter_csv", "iter_parquet"]
+T = TypeVar("T")
+
+__all__ = [
+    "available_columns",
+    "file_format",
+    "iter_chunks",
+    "iter_csv",
+    "iter_parquet",
+    "prefetch",
+]
+
+
+def prefetch(chunks: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """Read the next chunk in a background thread while the caller works on the current one.
+
+    File decoding (Arrow, gzip) releases the GIL, so reading overlaps with tabulation on a
+    second core. At most *depth* chunks wait in the queue: memory grows by *depth* chunks.
+    Errors in the reader are raised in the caller; closing the generator stops the reader.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(("done", None))
+        except BaseException as exc:  # re-raised in the consumer thread
+            queue.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="migindicators-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = queue.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                queue.get_nowait()
+            except Empty:
+                thread.join(timeout=0.1)
 
 
 def file_format(path: str | Path) -> str:
