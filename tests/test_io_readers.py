@@ -150,3 +150,29 @@ def test_prefetch_keeps_order_raises_and_stops() -> None:
     endless = prefetch(iter(range(10**9)))
     assert next(endless) == 0
     endless.close()  # the reader thread stops instead of reading on
+
+
+def test_iter_census_yields_validated_standard_chunks(tmp_path: Path) -> None:
+    from migindicators.errors import InputValidationError
+    from migindicators.io.tabular import iter_census
+
+    raw = pd.DataFrame(
+        {
+            "COUNTRY": 404,
+            "YEAR": 2019,
+            "SERIAL": [1, 1, 2],
+            "PERWT": [10.0, 10.0, 9.0],
+            "SEX": [1, 2, 2],
+            "AGE": [30, 31, 2],
+            "BPLCNTRY": [11060, 11140, 11060],
+        }
+    )
+    path = tmp_path / "ipums.csv"
+    raw.to_csv(path, index=False)
+    chunks = list(iter_census(path, mapping="ipums_international", chunk_rows=2))
+    got = pd.concat(chunks)
+    assert list(got["country_of_birth"]) == ["KEN", "SOM", "KEN"]
+    assert {"ref_area", "time_period", "weight", "household"} <= set(got.columns)
+    raw.assign(PERWT=[10.0, -1.0, 9.0]).to_csv(path, index=False)
+    with pytest.raises(InputValidationError, match="weight"):
+        list(iter_census(path, mapping="ipums_international"))

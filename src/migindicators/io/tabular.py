@@ -27,6 +27,7 @@ T = TypeVar("T")
 __all__ = [
     "available_columns",
     "file_format",
+    "iter_census",
     "iter_chunks",
     "iter_csv",
     "iter_parquet",
@@ -262,3 +263,49 @@ def iter_chunks(
             )
         ddi = sibling
     return iter_fixed_width(path, ddi, columns=columns, chunk_rows=chunk_rows)
+
+
+def iter_census(
+    path: str | Path,
+    *,
+    mapping: Any = None,
+    ddi: Codebook | str | Path | None = None,
+    columns: Sequence[str] | None = None,
+    chunk_rows: int = 1_000_000,
+) -> Iterator[pd.DataFrame]:
+    """Yield validated census chunks with standard column names.
+
+    Parameters
+    ----------
+    path : path
+        Any file :func:`iter_chunks` reads.
+    mapping : VariableMapping or "ipums_international", optional
+        Source names and codes → standard census columns.
+    ddi : Codebook or path, optional
+        Codebook of a fixed-width file.
+    columns : sequence of str, optional
+        Standard columns wanted (default: all the mapping or file provides).
+    chunk_rows : int
+        Rows per chunk.
+
+    Yields
+    ------
+    pandas.DataFrame
+        Chunks validated against the ``census`` input kind
+        (:func:`migindicators.schemas.census.validate_census`); a chunk that fails raises
+        :class:`~migindicators.errors.InputValidationError` naming the column and rows.
+    """
+    from migindicators.io.mapping import IPUMS_INTERNATIONAL
+    from migindicators.schemas.census import validate_census
+
+    if mapping == "ipums_international":
+        mapping = IPUMS_INTERNATIONAL
+    have = available_columns(path, ddi=ddi)
+    if mapping is not None:
+        wanted = list(columns) if columns is not None else list(mapping.columns.values())
+        source = mapping.source_for(wanted, have)
+    else:
+        source = [c for c in columns if c in have] if columns is not None else None
+    for chunk in prefetch(iter_chunks(path, columns=source, chunk_rows=chunk_rows, ddi=ddi)):
+        frame = mapping.apply(chunk) if mapping is not None else chunk
+        yield validate_census(frame)
