@@ -426,18 +426,39 @@ class _PassState:
                 continue
             parts.append((key, codes, labels))
             size *= len(labels)
+        data: dict[str, Any] = {W: derived.weight}
+        for rep in self.spec.replicate_weights:
+            data[rep] = frame[rep].to_numpy(dtype="float64")
+        if size >= 2**62:
+            # Too many combinations for one integer code: the kernel combines the keys.
+            for key, codes, _ in parts:
+                data[key] = codes
+            table = tabulate(
+                pd.DataFrame(data, copy=False), [k for k, _, _ in parts], weights=weights
+            )
+            out = pd.DataFrame(index=table.index)
+            for key in self.keys:
+                if key in constants:
+                    out[key] = constants[key]
+                else:
+                    labels = next(lab for k, _, lab in parts if k == key)
+                    out[key] = np.asarray(labels, dtype=object)[table[key].to_numpy()]
+            for col in ["n", *weights]:
+                out[col] = table[col].to_numpy()
+            out.attrs["tabulate_by"] = list(self.keys)
+            return out
         cell: np.ndarray = np.zeros(len(frame), dtype=np.int32 if size < 2**31 else np.int64)
         for _, codes, labels in parts:
             cell *= len(labels)
             cell += codes
         varying = [(key, labels) for key, _, labels in parts]
-        # A categorical key lets the kernel use the codes as they are (no hashing of rows).
-        key_column = pd.Categorical.from_codes(
-            cell, categories=pd.RangeIndex(max(size, 1)), validate=False
-        )
-        data = {"_cell": key_column, W: derived.weight}
-        for rep in self.spec.replicate_weights:
-            data[rep] = frame[rep].to_numpy(dtype="float64")
+        if size <= max(4 * len(frame), 1 << 22):
+            # A categorical key lets the kernel use the codes as they are (no row hashing).
+            data["_cell"] = pd.Categorical.from_codes(
+                cell, categories=pd.RangeIndex(max(size, 1)), validate=False
+            )
+        else:  # sparse combinations: let the kernel hash the observed codes
+            data["_cell"] = cell
         table = tabulate(pd.DataFrame(data, copy=False), ["_cell"], weights=weights)
         rest = table["_cell"].to_numpy(dtype=np.int64)
         decoded: dict[str, Any] = {}
