@@ -537,9 +537,13 @@ def input_flow_heatmap(frame: pd.DataFrame, title: str) -> list[Chart]:
     return [Chart(f"{title}: {c.title}", c.alt, c.data_uri) for c in found]
 
 
-def charts_for(result: Result) -> list[Chart]:
-    """Every chart that suits *result*, else an overview by area (none without matplotlib)."""
+def charts_for(result: Result, *, fallback: bool = True) -> list[Chart]:
+    """Every chart that suits *result*, else an overview by area (none without matplotlib).
+
+    ``fallback=False`` leaves out the overview: the report does so for the summary indices
+    of a flow matrix whose heat map it already draws once for the dataset.
+    """
     if not charts_available():
         return []
     found = [*remittance_costs(result), *population_pyramid(result), *flow_heatmap(result)]
-    return found or overview(result)
+    return found or (overview(result) if fallback else [])

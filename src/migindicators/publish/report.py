@@ -535,33 +535,46 @@ def _select(
 def _add_charts(
     outcomes: Sequence[JobOutcome], loaded: dict[str, Any], bar: _Progress | None = None
 ) -> None:
-    """Charts of every result, plus each dataset's input flow matrix on its first result."""
+    """Charts of every result, plus each dataset's input flow matrix on its first result.
+
+    The flow matrix of a dataset is drawn once; the indices computed from it that have no
+    reference area (one number per period: Gini, effectiveness, connectivity, …) get no
+    chart of their own, their few values read better in the table.
+    """
     from migindicators.publish.charts import input_flow_heatmap
 
     bar = bar or _Progress(0, False)
+    inputs: dict[str, list[Chart]] = {}
+    errors: dict[str, str] = {}
+    for dataset in dict.fromkeys(o.job.dataset for o in outcomes if o.result is not None):
+        tables = loaded.get(dataset)
+        items = tables.items() if isinstance(tables, dict) else [("data", tables)]
+        found: list[Chart] = []
+        try:
+            for name, frame in items:
+                if isinstance(frame, pd.DataFrame):
+                    found.extend(input_flow_heatmap(frame, f"Input {dataset}/{name}"))
+        except Exception as exc:  # a chart must not sink the report; say so in it
+            errors[dataset] = _error_text(exc)
+        inputs[dataset] = found
     first_of: dict[str, JobOutcome] = {}
     for outcome in outcomes:
         bar.start(f"charts {outcome.job.indicator}")
         if outcome.result is not None:
-            first_of.setdefault(outcome.job.dataset, outcome)
+            dataset = outcome.job.dataset
+            first_of.setdefault(dataset, outcome)
+            matrix_index = bool(inputs.get(dataset)) and "ref_area" not in group_columns(
+                outcome.result
+            )
             try:
-                outcome.charts = charts_for(outcome.result)
-            except Exception as exc:  # a chart must not sink the report; say so in it
+                outcome.charts = charts_for(outcome.result, fallback=not matrix_index)
+            except Exception as exc:  # as above: reported, not hidden
                 outcome.chart_error = _error_text(exc)
         bar.step(f"charts {outcome.job.indicator}")
     for dataset, outcome in first_of.items():
-        tables = loaded.get(dataset)
-        items = tables.items() if isinstance(tables, dict) else [("data", tables)]
-        for name, frame in items:
-            if not isinstance(frame, pd.DataFrame):
-                continue
-            try:
-                outcome.charts = [
-                    *input_flow_heatmap(frame, f"Input {dataset}/{name}"),
-                    *outcome.charts,
-                ]
-            except Exception as exc:  # as above: reported, not hidden
-                outcome.chart_error = _error_text(exc)
+        outcome.charts = [*inputs.get(dataset, []), *outcome.charts]
+        if dataset in errors:
+            outcome.chart_error = errors[dataset]
 
 
 def build_report(
