@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 import pytest
+from conftest import DemoReport
 
 import migindicators as mi
-from migindicators.datasets import DemoJob, demo_jobs, load
+from migindicators.datasets import demo_jobs
 from migindicators.registry import AGENDA_POINTS
 
 
@@ -28,37 +27,26 @@ class _Coverage:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def _inputs(job: DemoJob, cache: dict[str, Any]) -> dict[str, Any]:
-    if job.dataset not in cache:
-        cache[job.dataset] = load(job.dataset)
-    data = cache[job.dataset]
-    if isinstance(data, pd.DataFrame):
-        return dict.fromkeys(job.inputs, data)
-    return {arg: data[key] for arg, key in job.inputs.items()}
-
-
 @pytest.fixture(scope="module")
-def coverage() -> _Coverage:
+def coverage(demo_report: DemoReport) -> _Coverage:
+    """From the session's run of every demo job (``migindicators report``, see conftest)."""
     out = _Coverage()
-    cache: dict[str, Any] = {}
-    for job in demo_jobs():
-        label = f"{job.indicator} on {job.dataset}"
-        try:
-            kwargs = {**_inputs(job, cache), **dict(job.options)}
-            if job.by:
-                kwargs["by"] = list(job.by)
-            result = mi.compute(job.indicator, **kwargs)
-        except Exception as exc:  # collect every failure for the report below
-            out.failed[label] = f"{type(exc).__name__}: {exc}"[:300]
+    assert [(o["indicator"], o["dataset"]) for o in demo_report.outcomes] == [
+        (j.indicator, j.dataset) for j in demo_jobs()
+    ], "every demo job has an outcome"
+    for job in demo_report.outcomes:
+        label = f"{job['indicator']} on {job['dataset']}"
+        if job["error"] is not None:
+            out.failed[label] = str(job["error"])[:300]
             continue
-        if not result.rows_accounted():
+        if not job["rows_accounted"]:
             out.failed[label] = "rows given != rows used + rows excluded"
             continue
-        if len(result.data) == 0:
+        if job["rows"] == 0:
             out.failed[label] = "computed an empty result"
             continue
-        for point in mi.registry[job.indicator].agenda_points:
-            out.working.setdefault(point, set()).add(job.indicator)
+        for point in mi.registry[job["indicator"]].agenda_points:
+            out.working.setdefault(point, set()).add(job["indicator"])
     return out
 
 

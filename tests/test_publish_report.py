@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import resource
+import re
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import DemoReport
 
 from migindicators.datasets import DemoJob, demo_jobs
 from migindicators.publish import report
@@ -20,15 +21,9 @@ def _args(*argv: str) -> argparse.Namespace:
 
 
 @pytest.fixture(scope="module")
-def main_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, float]:
-    """The README's main job on the bundled data, run once for the module."""
-    out = tmp_path_factory.mktemp("report")
-    # CPU seconds, not wall time: the test suite runs beside other processes
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    start = usage.ru_utime + usage.ru_stime
-    code = report.run(_args("--out", str(out), "--no-progress"))
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return code, out, usage.ru_utime + usage.ru_stime - start
+def main_job(demo_report: DemoReport) -> tuple[int, Path, float]:
+    """The README's main job on the bundled data (run once per session, see conftest)."""
+    return demo_report.code, demo_report.out, demo_report.cpu_seconds
 
 
 def test_main_job_writes_everything(main_job: tuple[int, Path, float]) -> None:
@@ -165,3 +160,18 @@ def test_failing_chart_and_writer_are_reported(
     assert "Charts failed: RuntimeError: disk on fire" in page
     assert "Some files were not written" in page
     assert (tmp_path / "open-sdg" / "indicator_10-7-4.csv").exists()
+
+
+def test_flow_matrix_drawn_once_not_per_index(main_job: tuple[int, Path, float]) -> None:
+    _, out, _ = main_job
+    page = (out / "report.html").read_text(encoding="utf-8")
+    captions = re.findall(r"<figcaption>([^<]*)", page)
+    assert sum("Input flow_matrix_demo/" in c for c in captions) == 1
+    # the summary indices of that matrix (one number per period) get no chart of their own
+    indices = {j.indicator for j in demo_jobs() if j.dataset == "flow_matrix_demo"}
+    assert "migration_gini_total" in indices
+    assert not [c for c in captions if c.split(" by ")[0] in indices]
+    # other results of a dataset with a flow table keep theirs (smuggling fees are no index)
+    assert any(c.startswith("smuggling_fees by ") for c in captions)
+    # cost charts only for the averages: not for the share of corridors above the line
+    assert sum(c.startswith("Remittance cost by corridor") for c in captions) == 2

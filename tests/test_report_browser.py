@@ -21,9 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-from migindicators.datasets import demo_jobs
-from migindicators.publish import report
+from conftest import DemoReport
 
 pytestmark = pytest.mark.browser
 
@@ -80,13 +78,18 @@ def _flags(profile: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def served_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """A report of the first demo job of every bundled dataset, served on localhost."""
+def served_report(
+    demo_report: DemoReport, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """The report of every bundled demo job (built once per session), served on localhost.
+
+    The page is copied beside the harness into this module's own folder: the shared report
+    folder is read by other workers and stays untouched.
+    """
+    page = demo_report.out / "report.html"
+    assert page.is_file(), "the main job wrote no report.html"
     out = tmp_path_factory.mktemp("browser-report")
-    seen: set[str] = set()
-    jobs = [j for j in demo_jobs() if not (j.dataset in seen or seen.add(j.dataset))]
-    summary = report.build_report(out, jobs=jobs, progress=False, formats=("html",))
-    assert summary.html is not None
+    shutil.copyfile(page, out / "report.html")
     (out / "harness.html").write_text(HARNESS, encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

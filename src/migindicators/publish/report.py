@@ -532,6 +532,15 @@ def _select(
     return chosen
 
 
+def _summarises_flow_matrix(outcome: JobOutcome, *, drawn: bool) -> bool:
+    """An index of a flow matrix drawn for its dataset, one number per period (no areas)."""
+    spec = registry_entry(outcome.job.indicator)
+    if not drawn or spec is None or outcome.result is None:
+        return False
+    from_matrix = any(i.kind == "flow_matrix" for i in spec.inputs)
+    return from_matrix and "ref_area" not in group_columns(outcome.result)
+
+
 def _add_charts(
     outcomes: Sequence[JobOutcome], loaded: dict[str, Any], bar: _Progress | None = None
 ) -> None:
@@ -563,9 +572,7 @@ def _add_charts(
         if outcome.result is not None:
             dataset = outcome.job.dataset
             first_of.setdefault(dataset, outcome)
-            matrix_index = bool(inputs.get(dataset)) and "ref_area" not in group_columns(
-                outcome.result
-            )
+            matrix_index = _summarises_flow_matrix(outcome, drawn=bool(inputs.get(dataset)))
             try:
                 outcome.charts = charts_for(outcome.result, fallback=not matrix_index)
             except Exception as exc:  # as above: reported, not hidden
