@@ -395,3 +395,15 @@ def test_many_key_combinations_are_tabulated_exactly() -> None:
     pd.testing.assert_series_equal(
         got.sort_index(), direct.sort_index().astype(float), check_names=False
     )
+
+
+def test_world_aggregate_of_two_censuses() -> None:
+    uga = small().assign(ref_area="UGA")
+    uga["country_of_birth"] = uga["country_of_birth"].replace({"KEN": "UGA", "UGA": "KEN"})
+    both = pd.concat([small(), uga], ignore_index=True)
+    res = migrant_stock(both, aggregate="world", by="sex")
+    world = res.data.loc[res.data["ref_area"] == "001"].set_index("sex")
+    countries = res.data.loc[res.data["ref_area"] != "001"].groupby("sex")["value"].sum()
+    np.testing.assert_allclose(world["value"], countries)
+    assert has_flag(world["flag"], "incomplete_coverage").all()
+    assert res.rows_accounted()

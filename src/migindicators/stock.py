@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.aggregate import normalise_groupings, sum_by_area
 from migindicators.errors import InputValidationError, OptionError
 from migindicators.estimate import DomainEstimates, replicate_variance
 from migindicators.flags import add_flag
@@ -434,6 +435,7 @@ def migrant_stock(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    aggregate: str | Sequence[str] | None = None,
 ) -> Result:
     """International migrant stock: persons living in a country other than their country of birth.
 
@@ -473,6 +475,12 @@ def migrant_stock(
         BRR 1/R, bootstrap 1/(R-1), SDR 4/R (IPUMS USA ``REPWTP``).
     progress : bool, optional
         Show a progress bar of rows processed (default: when interactive).
+    aggregate : str or sequence of str, optional
+        Add regional aggregates of a multi-country census collection: ``"world"``,
+        ``"sdg_region"``, ``"m49_region"``, ``"m49_sub_region"``,
+        ``"m49_intermediate_region"`` or ``"all"``. Stocks are summed over the member
+        countries present; variances add (independent national samples); an aggregate
+        missing members is flagged ``incomplete_coverage``.
 
     Returns
     -------
@@ -539,6 +547,9 @@ def migrant_stock(
         )
         out["se"] = se
     group_cols = [*_BASE, *by_cols]
+    groupings = normalise_groupings(aggregate)
+    if groupings:
+        out = _add_aggregates(out, group_cols, groupings)
     options = _common_options(
         by=by_cols,
         basis=basis,
@@ -551,6 +562,7 @@ def migrant_stock(
         variance=variance,
         replicate_weights=list(replicate_weights or []),
         replicate_method=replicate_method,
+        aggregate=groupings,
     )
     return _finish(
         "migrant_stock",
@@ -564,6 +576,25 @@ def migrant_stock(
         method="sum of weights of foreign-born (type B) or foreign-citizen (type C)"
         " persons per cell",
     )
+
+
+def _add_aggregates(
+    out: pd.DataFrame, group_cols: Sequence[str], groupings: Sequence[str]
+) -> pd.DataFrame:
+    """Country rows plus regional sums (variances of independent national samples add)."""
+    values = ["value", "migrants", "non_migrants", "unknown_status", "population", "n"]
+    work = out.assign(_var=out["se"] ** 2 if "se" in out.columns else np.nan)
+    keys = [c for c in group_cols if c != "ref_area"]
+    agg = sum_by_area(work, values=[*values, "_var"], keys=keys, groupings=groupings)
+    if agg.empty:
+        return out
+    incomplete = (agg["members_with_data"] < agg["members_total"]).to_numpy()
+    agg["se"] = np.sqrt(agg["_var"])
+    agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete, "incomplete_coverage")
+    agg["n"] = agg["n"].astype("int64")
+    agg = agg.drop(columns=["_var", "members_total"])
+    base = out.assign(flag="")
+    return pd.concat([base, agg], ignore_index=True)
 
 
 def _long_by_status(
