@@ -63,6 +63,13 @@ def test_stata_chunks(frame: pd.DataFrame, tmp_path: Path) -> None:
     chunks = list(iter_chunks(path, columns=["sex", "weight"], chunk_rows=300))
     assert [len(c) for c in chunks] == [300, 300, 300, 100]
     assert list(chunks[0].columns) == ["sex", "weight"]
+    import pyreadstat
+
+    sav = tmp_path / "c.sav"
+    pyreadstat.write_sav(frame.drop(columns="unused"), str(sav))
+    spss = pd.concat(iter_chunks(sav, columns=["weight"], chunk_rows=400))
+    assert len(spss) == 1000
+    np.testing.assert_allclose(spss["weight"], frame["weight"])
 
 
 def test_ipums_international_mapping() -> None:
