@@ -89,6 +89,8 @@ class RowLedger:
         """
         mask_array = np.asarray(mask, dtype=bool)
         n = int(mask_array.sum())
+        if n == 0:
+            return frame  # nothing excluded: no copy of a possibly large frame
         if n:
             weighted = None
             if weight is not None and weight in frame.columns:
