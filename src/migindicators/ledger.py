@@ -72,6 +72,8 @@ class RowLedger:
     ) -> pd.DataFrame:
         """Record the rows of *frame* where *mask* is true as excluded; return the others.
 
+        When no row is excluded, *frame* itself is returned (not a copy).
+
         Parameters
         ----------
         input_name : str
@@ -91,12 +93,11 @@ class RowLedger:
         n = int(mask_array.sum())
         if n == 0:
             return frame  # nothing excluded: no copy of a possibly large frame
-        if n:
-            weighted = None
-            if weight is not None and weight in frame.columns:
-                w = pd.to_numeric(frame[weight], errors="coerce").to_numpy()[mask_array]
-                weighted = float(np.nansum(w))
-            self.record(input_name, reason, n, weighted=weighted, detail=detail)
+        weighted = None
+        if weight is not None and weight in frame.columns:
+            w = pd.to_numeric(frame[weight], errors="coerce").to_numpy()[mask_array]
+            weighted = float(np.nansum(w))
+        self.record(input_name, reason, n, weighted=weighted, detail=detail)
         return frame.loc[~mask_array]
 
     def record(
