@@ -86,6 +86,10 @@ class _Figures:
         # keep text as text, and a fixed hash salt so that the same data gives the same file
         matplotlib.rcParams["svg.hashsalt"] = "migindicators"
         matplotlib.rcParams["svg.fonttype"] = "none"
+        # a fixed title position: the automatic one measures every tick label of the axes
+        # (a tight bounding box per chart), and no chart here has ticks above its axes
+        matplotlib.rcParams["axes.titley"] = 1.0
+        matplotlib.rcParams["axes.titlepad"] = 6.0
         fig = Figure(figsize=figsize)
         return fig, fig.subplots(*args, **kwargs)
 
@@ -496,7 +500,7 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
     ax.invert_yaxis()
     ax.set_xlabel(result.unit or "value")
     if hue is not None:
-        ax.legend(title=hue, fontsize=8)
+        ax.legend(title=hue, fontsize=8, loc="lower right")  # shortest bars (sorted)
     when = f" ({data[period].iloc[0]})" if period is not None and len(data) else ""
     title = f"{result.indicator} by reference area{when}"
     ax.set_title(title)
