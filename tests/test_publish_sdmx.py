@@ -135,6 +135,11 @@ def test_check_finds_duplicates_and_bad_values() -> None:
     bad.loc[0, "OBS_VALUE"] = "n/a"
     assert any("OBS_VALUE" in p for p in check_sdmx_csv(bad))
     assert check_sdmx_csv(frame.drop(columns="NATURE"))
+    # a result without time_period (recruitment costs, for now) is named in the problem
+    no_time = refugees()
+    no_time.data = no_time.data.drop(columns="time_period")
+    problems = check_sdmx_csv(to_sdmx(no_time))
+    assert "TIME_PERIOD: 6 blank cell(s) (series SM_POP_REFG_OR)" in problems
 
 
 def test_result_method(tmp_path: Path) -> None:

@@ -498,9 +498,12 @@ def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
         return problems
     text = frame.astype("string").fillna("")
     for column in (*DIMENSIONS, *MANDATORY_ATTRIBUTES):
-        blank = int((text[column] == "").sum())
+        empty = text[column] == ""
+        blank = int(empty.sum())
         if blank:
-            problems.append(f"{column}: {blank} blank cell(s)")
+            series = sorted(set(text.loc[empty, "SERIES"]) - {""})
+            where = f" (series {', '.join(series)})" if series else ""
+            problems.append(f"{column}: {blank} blank cell(s){where}")
     bad_area = text.loc[~text["REF_AREA"].str.fullmatch(r"\d{3}"), "REF_AREA"]
     if len(bad_area):
         problems.append(f"REF_AREA not M49: {sorted(set(bad_area))[:5]}")
