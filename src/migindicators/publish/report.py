@@ -224,7 +224,6 @@ def _write_format(summary: ReportSummary, fmt: str) -> None:
         check_sdmx_csv,
         series_of,
         skipped_results,
-        unplaced_rows,
         write_sdmx_csv,
         write_sdmx_ml,
     )
@@ -252,12 +251,13 @@ def _write_format(summary: ReportSummary, fmt: str) -> None:
                 + "."
             )
     if fmt == "sdmx":
-        sdmx_csv = write_sdmx_csv(results, out / "sdmx" / "sdg_sdmx.csv")
+        unplaced: list[str] = []
+        sdmx_csv = write_sdmx_csv(results, out / "sdmx" / "sdg_sdmx.csv", problems=unplaced)
         summary.files.append(sdmx_csv)
         problems = check_sdmx_csv(pd.read_csv(sdmx_csv, dtype=str, keep_default_na=False))
         for problem in problems:
             summary.notes.append(f"SDMX-CSV check: {problem} (fix before sending).")
-        for message in unplaced_rows(results):
+        for message in unplaced:
             summary.notes.append(f"SDMX-CSV: {message}.")
         for result in results:
             if series_of(result) is not None and not unit_measure_known(result.unit):

@@ -200,13 +200,6 @@ _CORRIDOR_COLUMNS = ("sending_area", "receiving_area")
 # Grouping columns that are not breakdowns: fixed by the series definition (the SI_RMT_COST
 # series are for USD 200) or naming the grouping an aggregate code belongs to.
 _NOT_BREAKDOWN = frozenset({"amount_usd", "region_grouping", "aggregate_grouping"})
-_DEFAULTS: dict[str, str] = {
-    "dataflow": DEFAULT_DATAFLOW,
-    "freq": "A",
-    "reporting_type": "N",
-    "nature": "C",
-    "source_detail": "",
-}
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_@$-]+")
 
@@ -407,12 +400,8 @@ def unplaced_rows(
     One message per result, e.g. ``"migrant_deaths_and_disappearances (SM_DTH_MIGR): 2
     row(s) not written, no M49 reference area: region 'Mediterranean' has no M49 code"``.
     """
-    items = [results] if isinstance(results, Result) else list(results)
     messages: list[str] = []
-    for result in items:
-        code = series_of(result, series)
-        if code is not None:
-            messages.extend(_one_result(result, code, **_DEFAULTS)[1])
+    to_sdmx(results, series=series, problems=messages)
     return messages
 
 
@@ -425,6 +414,7 @@ def to_sdmx(
     nature: str = "C",
     source_detail: str = "",
     series: Mapping[str, str] | None = None,
+    problems: list[str] | None = None,
 ) -> pd.DataFrame:
     """SDMX-CSV rows (as strings) of *results* against the SDG DSD.
 
@@ -443,6 +433,9 @@ def to_sdmx(
     series : mapping of str to str, optional
         Indicator id → SDMX series code, overriding the registry (e.g. national series for
         indicators outside the global framework).
+    problems : list of str, optional
+        Receives the messages of :func:`unplaced_rows` (rows left out for want of an M49
+        reference area), so that a caller writing the file need not build it twice.
 
     Returns
     -------
@@ -461,7 +454,7 @@ def to_sdmx(
         code = series_of(result, series)
         if code is None:
             continue
-        frame, _ = _one_result(
+        frame, unplaced = _one_result(
             result,
             code,
             dataflow=dataflow,
@@ -471,6 +464,8 @@ def to_sdmx(
             source_detail=source_detail,
         )
         frames.append(frame)
+        if problems is not None:
+            problems.extend(unplaced)
     if not frames:
         return pd.DataFrame(columns=list(SDMX_CSV_COLUMNS), dtype="object")
     out = pd.concat(frames, ignore_index=True)
