@@ -232,3 +232,19 @@ def test_missing_design_variable_counted() -> None:
     assert reasons["missing design variable (weight)"] == 5
     assert reasons["missing design variable (psu)"] == 3
     assert res.rows_accounted()
+
+
+def test_estimates_name_their_country_and_survey_year() -> None:
+    # SDG 10.7.1 is published per country and survey year, so each cell must carry both
+    # (an SDMX row without TIME_PERIOD cannot be sent).
+    data = mi.datasets.load("lfs_migration_module")
+    assert isinstance(data, dict)
+    res = mi.compute(
+        "recruitment_cost_indicator",
+        survey=data["survey"],
+        exchange_rates=data["exchange_rates"],
+        design={"weight": "weight", "strata": "stratum", "psu": "psu"},
+        by=["sex"],
+    )
+    assert res.group_columns[:3] == ["ref_area", "time_period", "sex"]
+    assert res.data["time_period"].notna().all()

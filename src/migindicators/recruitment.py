@@ -103,6 +103,17 @@ def _check_by(by: str | Sequence[str] | None) -> list[str]:
     return cols
 
 
+def _with_survey_keys(survey: pd.DataFrame, by_cols: list[str]) -> list[str]:
+    """Lead the cell keys with ``ref_area`` and ``time_period`` when the survey has them.
+
+    SDG 10.7.1 is published per country and survey year (no aggregates), so every estimate
+    belongs to one survey: the keys must say which, or the result cannot be published.
+    """
+    columns = survey.columns if isinstance(survey, pd.DataFrame) else ()
+    lead = [c for c in ("ref_area", "time_period") if c in columns and c not in by_cols]
+    return [*lead, *by_cols]
+
+
 def _default_design(frame: pd.DataFrame, design: Design | Mapping[str, Any] | None) -> Design:
     if design is None:
         return Design(weight="weight") if "weight" in frame.columns else Design()
@@ -393,7 +404,7 @@ def recruitment_cost_indicator(
     ISI World Statistics Congress.
     """
     _check_common(aggregate, statistic, max_years_since_first_job)
-    by_cols = _check_by(by)
+    by_cols = _with_survey_keys(survey, _check_by(by))
     the_design = _default_design(survey, design)
     ledger = RowLedger()
     work, currency_used = _workers(
@@ -492,7 +503,7 @@ def recruitment_cost_ratio_of_totals(
     mean of ratios (0.33) and the totals (ratio 0.328) (Habiyakare and Zhong, 2019).
     """
     _check_common(aggregate, None, max_years_since_first_job)
-    by_cols = _check_by(by)
+    by_cols = _with_survey_keys(survey, _check_by(by))
     the_design = _default_design(survey, design)
     ledger = RowLedger()
     work, currency_used = _workers(
