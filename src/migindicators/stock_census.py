@@ -249,8 +249,18 @@ def run_census(census: Any, spec: CensusPass) -> CensusTotals:
     if _is_dask(census):
         return _run_dask(census, spec, mapping)
     state = _PassState(spec, mapping)
+    source = census
+    if isinstance(census, pd.DataFrame) and len(census) > spec.chunk_rows:
+        head = census.iloc[:1]
+        if not state.needs_carry(mapping.apply(head) if mapping is not None else head):
+            # A large frame is tabulated in row slices (views, no copy): every temporary of
+            # the pass is then a few MB that the allocator reuses, instead of fresh
+            # full-length arrays whose page faults cost more than the arithmetic. Taylor
+            # variance takes the frame whole (its households need not be sorted).
+            step = spec.chunk_rows
+            source = (census.iloc[i : i + step] for i in range(0, len(census), step))
     carry: pd.DataFrame | None = None
-    for raw in progress_bar(_source_chunks(census, spec, mapping), enabled=spec.progress):
+    for raw in progress_bar(_source_chunks(source, spec, mapping), enabled=spec.progress):
         chunk = mapping.apply(raw) if mapping is not None else raw
         if carry is not None:
             chunk = pd.concat([carry, chunk], ignore_index=True)

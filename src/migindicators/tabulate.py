@@ -48,6 +48,7 @@ with ``weights=[w, rep_1, …, rep_R]`` (replicates); :mod:`migindicators.survey
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,11 @@ __all__ = ["combine", "group_codes", "tabulate", "tabulate_chunks"]
 _DENSE_LIMIT = 1 << 22
 _INT64_SAFE = 1 << 62
 _BLOCK_ROWS = 1 << 16
+# A dense code space up to this size (or at most twice the observed groups) is summed over
+# directly and the empty cells dropped afterwards; a larger, sparse one is renumbered first.
+_DIRECT_LIMIT = 1 << 16
+# Integer keys spanning fewer values than this are coded as ``value - min`` (no hashing).
+_INT_RANGE = 1 << 16
 
 
 def _as_list(columns: str | Sequence[str] | None) -> list[str]:
@@ -86,42 +92,105 @@ def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.
     keys : pandas.DataFrame
         *G* rows: the key values of each group (observed combinations only).
     """
+    grouping = _grouping(frame, by)
+    if grouping.present is None:
+        return grouping.code, grouping.keys
+    remap = np.full(grouping.space, -1, dtype=np.intp)
+    remap[grouping.present] = np.arange(len(grouping.present), dtype=np.intp)
+    return remap[grouping.code], grouping.keys
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """Row codes in a code space of size *space*.
+
+    When *present* is given the codes are mixed-radix cell codes of a small dense space and
+    *present* lists the observed cells (in sorted key order), whose row counts are *counts*;
+    otherwise the codes are already ``0 .. G-1``.
+    """
+
+    code: np.ndarray
+    space: int
+    keys: pd.DataFrame
+    present: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+
+def _key_codes(
+    series: pd.Series,
+) -> tuple[np.ndarray, pd.Index | np.ndarray | pd.api.extensions.ExtensionArray]:
+    """Codes of one key column, numbered in sorted order (missing last), and the values.
+
+    The fast cases need no hashing: a categorical's codes (its categories' order, as
+    :func:`pandas.factorize` sorts a categorical), a bool as 0/1, and integers of a bounded
+    range as ``value - min``. Only other keys (text, floats, wide integers) are factorised.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        positions = np.arange(len(dtype.categories))
+        if len(codes) and codes.min() < 0:
+            codes = np.where(codes < 0, len(positions), codes)
+            positions = np.append(positions, -1)
+        return codes, pd.Categorical.from_codes(positions, dtype=dtype)
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return series.to_numpy().view(np.uint8), pd.Index(np.array([False, True]))
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(series):
+        values = series.to_numpy()
+        low, high = values.min(), values.max()
+        if int(high) - int(low) < _INT_RANGE:
+            wide = np.int64 if dtype.kind == "i" else np.uint64
+            work = values if dtype.itemsize == 8 else values.astype(np.int32)
+            codes = work - (wide(low) if dtype.itemsize == 8 else np.int32(low))
+            return codes, pd.Index(np.arange(int(low), int(high) + 1).astype(dtype))
+    codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=False)
+    return codes, uniques
+
+
+def _grouping(frame: pd.DataFrame, by: Sequence[str]) -> _Grouping:
     n = len(frame)
     if not by:
-        return np.zeros(n, dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+        return _Grouping(
+            np.zeros(n, dtype=np.intp),
+            1 if n else 0,
+            pd.DataFrame(index=pd.RangeIndex(1 if n else 0)),
+        )
     col_codes: list[np.ndarray] = []
     uniques: list[pd.Index | np.ndarray | pd.api.extensions.ExtensionArray] = []
     for name in by:
-        c, u = pd.factorize(frame[name], sort=True, use_na_sentinel=False)
-        col_codes.append(c.astype(np.intp, copy=False))
+        c, u = _key_codes(frame[name])
+        col_codes.append(c)
         uniques.append(u)
     sizes = [max(len(u), 1) for u in uniques]
     total = 1
     for s in sizes:
         total *= s
+    present: np.ndarray | None = None
+    counts: np.ndarray | None = None
     if total <= max(_DENSE_LIMIT, 2 * n) and total < _INT64_SAFE:
         code = _radix(col_codes, sizes)
-        present = np.flatnonzero(np.bincount(code, minlength=total))
-        remap = np.full(total, -1, dtype=np.intp)
-        remap[present] = np.arange(len(present), dtype=np.intp)
-        codes = remap[code]
+        all_counts = np.bincount(code, minlength=total)
+        present = np.flatnonzero(all_counts)
         digits = _unradix(present, sizes)
+        counts = all_counts[present]
+        if total > max(_DIRECT_LIMIT, 2 * len(present)):
+            # Sparse in a large space: renumber the rows' codes to the observed groups.
+            remap = np.full(total, -1, dtype=np.intp)
+            remap[present] = np.arange(len(present), dtype=np.intp)
+            code, total, present = remap[code], len(present), None
     else:
         # Compress progressively to the observed combinations, keeping sorted order.
-        code = col_codes[0]
-        card = sizes[0]
+        # (Observed values only, so that every code 0 .. G-1 has a row.)
+        code = pd.factorize(col_codes[0], sort=True)[0].astype(np.intp, copy=False)
         for c, s in zip(col_codes[1:], sizes[1:], strict=True):
             combined = code.astype(np.int64) * s + c
-            code, uniq = pd.factorize(combined, sort=True)
-            code = code.astype(np.intp, copy=False)
-            card = len(uniq)
-        ngroups = card
-        first = np.empty(ngroups, dtype=np.intp)
+            code = pd.factorize(combined, sort=True)[0].astype(np.intp, copy=False)
+        total = int(code.max()) + 1 if n else 0
+        first = np.empty(total, dtype=np.intp)
         first[code[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
-        codes = code
         digits = [c[first] for c in col_codes]
     keys = pd.DataFrame({name: _take(u, d) for name, u, d in zip(by, uniques, digits, strict=True)})
-    return codes, keys
+    return _Grouping(code, total, keys, present, counts)
 
 
 def _take(
@@ -208,9 +277,13 @@ def tabulate(
             f"tabulate: column(s) {sorted(set(missing))} not in the frame; it has "
             f"{list(frame.columns)[:20]}"
         )
-    codes, keys = group_codes(frame, by_cols)
-    ngroups = len(keys)
-    out: dict[str, np.ndarray] = {"n": np.bincount(codes, minlength=ngroups).astype(np.int64)}
+    grouping = _grouping(frame, by_cols)
+    codes, keys, ngroups = grouping.code, grouping.keys, grouping.space
+    if grouping.counts is not None:
+        counts = grouping.counts
+    else:
+        counts = np.bincount(codes, minlength=ngroups)
+    out: dict[str, np.ndarray] = {"n": counts.astype(np.int64)}
     specs: list[tuple[str, tuple[str, ...]]] = []
     if weight_cols:
         for w in weight_cols:
@@ -241,6 +314,8 @@ def tabulate(
                     part, weights=np.where(np.isnan(arr), 0.0, arr), minlength=ngroups
                 )
             sums[name] += add
+    if grouping.present is not None:  # a dense code space: keep the observed cells
+        sums = {name: total[grouping.present] for name, total in sums.items()}
     out.update(sums)
     table = pd.concat([keys, pd.DataFrame(out, index=keys.index)], axis=1)
     table.attrs["tabulate_by"] = by_cols
