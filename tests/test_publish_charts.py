@@ -155,3 +155,20 @@ def test_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert not charts.charts_available()
     assert charts.charts_for(remittances()) == []
+
+
+def test_heatmap_blanks_the_diagonal_and_uses_a_log_scale_for_skewed_flows() -> None:
+    from migindicators.publish.charts import heatmap_values
+
+    codes = ["A", "B", "C"]
+    skewed = pd.DataFrame([[1, 900_000, 0], [7, 1_000, 3], [2, 4, 6]], index=codes, columns=codes)
+    values, log_scale = heatmap_values(skewed)
+    assert log_scale
+    assert np.isnan(np.diag(values)).all()  # the diagonal is not migration between areas
+    assert np.isnan(values[0, 2])  # zero flows are blank on a log scale
+    assert values[1, 0] == 7
+    even = pd.DataFrame([[0, 5, 6], [7, 0, 3], [2, 4, 0]], index=codes, columns=codes)
+    values, log_scale = heatmap_values(even)
+    assert not log_scale
+    assert np.isnan(np.diag(values)).all()
+    assert values[0, 1] == 5

@@ -378,6 +378,24 @@ def population_pyramid(result: Result) -> list[Chart]:
     ]
 
 
+def heatmap_values(matrix: pd.DataFrame) -> tuple[np.ndarray, bool]:
+    """Cell values of a flow heat map, and whether to colour them on a log scale.
+
+    The diagonal (origin = destination) is blanked: it is not migration between areas and
+    every flow index ignores it. Zero flows are blank on a log scale. A log scale is used
+    when the positive flows span more than two orders of magnitude, since one large corridor
+    would otherwise flatten every other cell to the same colour.
+    """
+    values = matrix.to_numpy(dtype="float64", copy=True)
+    same = matrix.index.to_numpy()[:, None] == matrix.columns.to_numpy()[None, :]
+    values[same] = np.nan
+    positive = values[np.isfinite(values) & (values > 0)]
+    log_scale = bool(positive.size) and float(positive.max() / positive.min()) > 100.0
+    if log_scale:
+        values[values <= 0] = np.nan
+    return values, log_scale
+
+
 def flow_heatmap(result: Result) -> list[Chart]:
     """Heat map of the origin × destination matrix of the latest period."""
     groups = group_columns(result)
@@ -411,12 +429,26 @@ def flow_heatmap(result: Result) -> list[Chart]:
     fig, ax = plt.subplots(
         figsize=(max(4.5, 0.4 * matrix.shape[1] + 2.5), max(3.5, 0.35 * matrix.shape[0] + 1.5))
     )
-    image = ax.imshow(matrix.to_numpy(), cmap="viridis", aspect="auto")
+    values, log_scale = heatmap_values(matrix)
+    norm = None
+    if log_scale:
+        from matplotlib.colors import LogNorm
+
+        positive = values[np.isfinite(values) & (values > 0)]
+        norm = LogNorm(vmin=float(positive.min()), vmax=float(positive.max()))
+    image = ax.imshow(
+        np.ma.masked_invalid(values),
+        cmap="viridis",
+        aspect="auto",
+        norm=norm,
+        interpolation="nearest",
+    )
     ax.set_xticks(range(matrix.shape[1]), list(matrix.columns), rotation=90)
     ax.set_yticks(range(matrix.shape[0]), list(matrix.index))
     ax.set_xlabel(destination)
     ax.set_ylabel(origin)
-    fig.colorbar(image, ax=ax, label=result.unit or "value")
+    scale = " (log scale)" if log_scale else ""
+    fig.colorbar(image, ax=ax, label=f"{result.unit or 'value'}{scale}")
     when = f" ({data[period].iloc[0]})" if period is not None else ""
     ax.set_title(f"Flows, {origin} × {destination}{when}")
     longest = max((len(str(c)) for c in matrix.columns), default=3)
