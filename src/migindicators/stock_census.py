@@ -63,7 +63,7 @@ from migindicators.io.tabular import available_columns, iter_chunks, prefetch
 from migindicators.ledger import RowLedger
 from migindicators.schemas.census import validate_census
 from migindicators.stock_compute import age_group_edges, age_group_labels
-from migindicators.tabulate import combine, tabulate
+from migindicators.tabulate import combine, tabulate, tabulate_codes
 
 __all__ = [
     "BASES",
@@ -90,6 +90,8 @@ W = "w"
 _MOMENT_SUMS = ("n", "_num", "_den", "_num*_num", "_num*_den", "_den*_den")
 _CODE_COLUMNS = ("ref_area", "sex", "country_of_birth", "citizenship", "age_group")
 _MAPPINGS = {"ipums_international": IPUMS_INTERNATIONAL}
+#: Cells of one chunk's dense cell code (the limit of :func:`tabulate_codes`).
+_CELLS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -418,12 +420,12 @@ class _PassState:
             self._add_moments(self._prepare(frame, derived), spec.estimand)
 
     def _tabulate_codes(self, frame: pd.DataFrame, derived: _Derived) -> pd.DataFrame:
-        """One pass of the kernel over a single dense cell code.
+        """One pass of the kernel over the keys' integer codes.
 
         Every key is already a small integer code (categorical codes, derived age group and
-        status), so the cell code is their mixed-radix combination; the kernel then hashes
-        one integer column instead of factorising each key column, and the labels are
-        attached to the (small) table afterwards.
+        status), so :func:`~migindicators.tabulate.tabulate_codes` combines them into one
+        mixed-radix cell code block by block, with no hashing; the labels are attached to
+        the (small) table afterwards. Keys with one value are constants of the chunk.
         """
         weights = [W, *self.spec.replicate_weights]
         parts: list[tuple[str, np.ndarray, np.ndarray]] = []
@@ -431,56 +433,40 @@ class _PassState:
         size = 1
         for key in self.keys:
             codes, labels = derived.keys[key]
-            if len(labels) == 1 or (codes.min() == codes.max()):
-                constants[key] = labels[int(codes[0])]
+            if len(labels) == 1:
+                constants[key] = labels[0]
                 continue
             parts.append((key, codes, labels))
             size *= len(labels)
-        data: dict[str, Any] = {W: derived.weight}
+        data: dict[str, np.ndarray] = {W: derived.weight}
         for rep in self.spec.replicate_weights:
             data[rep] = frame[rep].to_numpy(dtype="float64")
-        if size >= 2**62:
-            # Too many combinations for one integer code: the kernel combines the keys.
-            for key, codes, _ in parts:
-                data[key] = codes
+        columns: dict[str, Any] = {}
+        if size <= _CELLS:
+            digits, n, sums = tabulate_codes(
+                [codes for _, codes, _ in parts], [len(labels) for _, _, labels in parts], data
+            )
+            for (key, _, labels), digit in zip(parts, digits, strict=True):
+                columns[key] = np.asarray(labels, dtype=object)[digit]
+            counts = n
+        else:
+            # Too many combinations for one dense code: the kernel compresses the keys.
             table = tabulate(
-                pd.DataFrame(data, copy=False), [k for k, _, _ in parts], weights=weights
+                pd.DataFrame({key: codes for key, codes, _ in parts} | data, copy=False),
+                [k for k, _, _ in parts],
+                weights=weights,
             )
-            out = pd.DataFrame(index=table.index)
-            for key in self.keys:
-                if key in constants:
-                    out[key] = constants[key]
-                else:
-                    labels = next(lab for k, _, lab in parts if k == key)
-                    out[key] = np.asarray(labels, dtype=object)[table[key].to_numpy()]
-            for col in ["n", *weights]:
-                out[col] = table[col].to_numpy()
-            out.attrs["tabulate_by"] = list(self.keys)
-            return out
-        cell: np.ndarray = np.zeros(len(frame), dtype=np.int32 if size < 2**31 else np.int64)
-        for _, codes, labels in parts:
-            cell *= len(labels)
-            cell += codes
-        varying = [(key, labels) for key, _, labels in parts]
-        if size <= max(4 * len(frame), 1 << 22):
-            # A categorical key lets the kernel use the codes as they are (no row hashing).
-            data["_cell"] = pd.Categorical.from_codes(
-                cell, categories=pd.RangeIndex(max(size, 1)), validate=False
-            )
-        else:  # sparse combinations: let the kernel hash the observed codes
-            data["_cell"] = cell
-        table = tabulate(pd.DataFrame(data, copy=False), ["_cell"], weights=weights)
-        rest = table["_cell"].to_numpy(dtype=np.int64)
-        decoded: dict[str, Any] = {}
-        for key, labels in reversed(varying):
-            decoded[key] = np.asarray(labels, dtype=object)[rest % len(labels)]
-            rest = rest // len(labels)
+            for key, _, labels in parts:
+                columns[key] = np.asarray(labels, dtype=object)[table[key].to_numpy()]
+            counts = table["n"].to_numpy()
+            sums = {w: table[w].to_numpy() for w in weights}
         out = pd.DataFrame(
-            {key: decoded[key] if key in decoded else constants[key] for key in self.keys},
-            index=table.index,
+            {key: columns[key] if key in columns else constants[key] for key in self.keys},
+            index=pd.RangeIndex(len(counts)),
         )
-        for col in ["n", *weights]:
-            out[col] = table[col].to_numpy()
+        out["n"] = counts
+        for w in weights:
+            out[w] = sums[w]
         out.attrs["tabulate_by"] = list(self.keys)
         return out
 

@@ -47,13 +47,13 @@ with ``weights=[w, rep_1, …, rep_R]`` (replicates); :mod:`migindicators.survey
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["combine", "group_codes", "tabulate", "tabulate_chunks"]
+__all__ = ["combine", "group_codes", "tabulate", "tabulate_chunks", "tabulate_codes"]
 
 # A dense code space up to this size is counted directly with bincount (empty cells dropped);
 # larger ones are first compressed to the observed combinations.
@@ -92,28 +92,39 @@ def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.
     keys : pandas.DataFrame
         *G* rows: the key values of each group (observed combinations only).
     """
-    grouping = _grouping(frame, by)
-    if grouping.present is None:
-        return grouping.code, grouping.keys
-    remap = np.full(grouping.space, -1, dtype=np.intp)
-    remap[grouping.present] = np.arange(len(grouping.present), dtype=np.intp)
-    return remap[grouping.code], grouping.keys
-
-
-@dataclass(frozen=True)
-class _Grouping:
-    """Row codes in a code space of size *space*.
-
-    When *present* is given the codes are mixed-radix cell codes of a small dense space and
-    *present* lists the observed cells (in sorted key order), whose row counts are *counts*;
-    otherwise the codes are already ``0 .. G-1``.
-    """
-
-    code: np.ndarray
-    space: int
-    keys: pd.DataFrame
-    present: np.ndarray | None = None
-    counts: np.ndarray | None = None
+    n = len(frame)
+    if not by:
+        return np.zeros(n, dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+    col_codes: list[np.ndarray] = []
+    uniques: list[Any] = []
+    for name in by:
+        c, u = _key_codes(frame[name])
+        col_codes.append(c)
+        uniques.append(u)
+    sizes = [max(len(u), 1) for u in uniques]
+    total = 1
+    for s in sizes:
+        total *= s
+    if total <= max(_DENSE_LIMIT, 2 * n) and total < _INT64_SAFE:
+        code = _radix(col_codes, sizes)
+        present = np.flatnonzero(np.bincount(code, minlength=total))
+        remap = np.full(total, -1, dtype=np.intp)
+        remap[present] = np.arange(len(present), dtype=np.intp)
+        codes = remap[code]
+        digits = _unradix(present, sizes)
+    else:
+        # Compress progressively to the observed combinations, keeping sorted order.
+        # (Observed values only, so that every code 0 .. G-1 has a row.)
+        codes = pd.factorize(col_codes[0], sort=True)[0].astype(np.intp, copy=False)
+        for c, s in zip(col_codes[1:], sizes[1:], strict=True):
+            combined = codes.astype(np.int64) * s + c
+            codes = pd.factorize(combined, sort=True)[0].astype(np.intp, copy=False)
+        ngroups = int(codes.max()) + 1 if n else 0
+        first = np.empty(ngroups, dtype=np.intp)
+        first[codes[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
+        digits = [c[first] for c in col_codes]
+    keys = pd.DataFrame({name: _take(u, d) for name, u, d in zip(by, uniques, digits, strict=True)})
+    return codes, keys
 
 
 def _key_codes(
@@ -145,52 +156,6 @@ def _key_codes(
             return codes, pd.Index(np.arange(int(low), int(high) + 1).astype(dtype))
     codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=False)
     return codes, uniques
-
-
-def _grouping(frame: pd.DataFrame, by: Sequence[str]) -> _Grouping:
-    n = len(frame)
-    if not by:
-        return _Grouping(
-            np.zeros(n, dtype=np.intp),
-            1 if n else 0,
-            pd.DataFrame(index=pd.RangeIndex(1 if n else 0)),
-        )
-    col_codes: list[np.ndarray] = []
-    uniques: list[pd.Index | np.ndarray | pd.api.extensions.ExtensionArray] = []
-    for name in by:
-        c, u = _key_codes(frame[name])
-        col_codes.append(c)
-        uniques.append(u)
-    sizes = [max(len(u), 1) for u in uniques]
-    total = 1
-    for s in sizes:
-        total *= s
-    present: np.ndarray | None = None
-    counts: np.ndarray | None = None
-    if total <= max(_DENSE_LIMIT, 2 * n) and total < _INT64_SAFE:
-        code = _radix(col_codes, sizes)
-        all_counts = np.bincount(code, minlength=total)
-        present = np.flatnonzero(all_counts)
-        digits = _unradix(present, sizes)
-        counts = all_counts[present]
-        if total > max(_DIRECT_LIMIT, 2 * len(present)):
-            # Sparse in a large space: renumber the rows' codes to the observed groups.
-            remap = np.full(total, -1, dtype=np.intp)
-            remap[present] = np.arange(len(present), dtype=np.intp)
-            code, total, present = remap[code], len(present), None
-    else:
-        # Compress progressively to the observed combinations, keeping sorted order.
-        # (Observed values only, so that every code 0 .. G-1 has a row.)
-        code = pd.factorize(col_codes[0], sort=True)[0].astype(np.intp, copy=False)
-        for c, s in zip(col_codes[1:], sizes[1:], strict=True):
-            combined = code.astype(np.int64) * s + c
-            code = pd.factorize(combined, sort=True)[0].astype(np.intp, copy=False)
-        total = int(code.max()) + 1 if n else 0
-        first = np.empty(total, dtype=np.intp)
-        first[code[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
-        digits = [c[first] for c in col_codes]
-    keys = pd.DataFrame({name: _take(u, d) for name, u, d in zip(by, uniques, digits, strict=True)})
-    return _Grouping(code, total, keys, present, counts)
 
 
 def _take(
@@ -277,13 +242,6 @@ def tabulate(
             f"tabulate: column(s) {sorted(set(missing))} not in the frame; it has "
             f"{list(frame.columns)[:20]}"
         )
-    grouping = _grouping(frame, by_cols)
-    codes, keys, ngroups = grouping.code, grouping.keys, grouping.space
-    if grouping.counts is not None:
-        counts = grouping.counts
-    else:
-        counts = np.bincount(codes, minlength=ngroups)
-    out: dict[str, np.ndarray] = {"n": counts.astype(np.int64)}
     specs: list[tuple[str, tuple[str, ...]]] = []
     if weight_cols:
         for w in weight_cols:
@@ -294,32 +252,136 @@ def tabulate(
         specs.extend((y, (y,)) for y in value_cols)
         specs.extend((f"{a}*{b}", (a, b)) for a, b in products)
     arrays = {name: _column(frame, name) for name in {c for _, f in specs for c in f}}
-    sums = {name: np.zeros(ngroups) for name, _ in specs}
-    # Rows are taken in blocks so that the block's codes stay in cache while every column is
-    # added: about twice as fast as one full pass per column on wide replicate-weight frames.
-    # A block is never much smaller than the number of groups (each bincount costs O(groups)).
-    n = len(codes)
-    block = max(_BLOCK_ROWS, 8 * ngroups)
-    for start in range(0, max(n, 1), block):
-        stop = min(start + block, n)
-        part = codes[start:stop]
-        for name, factors in specs:
-            arr = arrays[factors[0]][start:stop]
-            for other in factors[1:]:
-                arr = arr * arrays[other][start:stop]
-            add = np.bincount(part, weights=arr, minlength=ngroups)
-            # NaN reaches a sum only through a missing value: only then pay a second pass.
-            if skipna and np.isnan(add).any():
-                add = np.bincount(
-                    part, weights=np.where(np.isnan(arr), 0.0, arr), minlength=ngroups
-                )
-            sums[name] += add
-    if grouping.present is not None:  # a dense code space: keep the observed cells
-        sums = {name: total[grouping.present] for name, total in sums.items()}
+    dense = _dense_keys(frame, by_cols) if by_cols else None
+    if dense is not None:
+        col_codes, sizes, uniques = dense
+        digits, counts, sums = _sum_cells(col_codes, sizes, len(frame), specs, arrays, skipna)
+        keys = pd.DataFrame(
+            {name: _take(u, d) for name, u, d in zip(by_cols, uniques, digits, strict=True)}
+        )
+    else:
+        codes, keys = group_codes(frame, by_cols)
+        _, counts, sums = _sum_cells(
+            [codes], [max(len(keys), 1)], len(frame), specs, arrays, skipna
+        )
+        if len(counts) != len(keys):  # (no key and no row: one empty group is not kept)
+            counts, sums = counts[: len(keys)], {k: v[: len(keys)] for k, v in sums.items()}
+    out: dict[str, np.ndarray] = {"n": counts.astype(np.int64)}
     out.update(sums)
     table = pd.concat([keys, pd.DataFrame(out, index=keys.index)], axis=1)
     table.attrs["tabulate_by"] = by_cols
     return table
+
+
+def _dense_keys(
+    frame: pd.DataFrame, by: Sequence[str]
+) -> tuple[list[np.ndarray], list[int], list[Any]] | None:
+    """Key codes and sizes when their mixed-radix code space is small, else None."""
+    col_codes: list[np.ndarray] = []
+    sizes: list[int] = []
+    uniques: list[Any] = []
+    total = 1
+    for name in by:
+        c, u = _key_codes(frame[name])
+        col_codes.append(c)
+        sizes.append(max(len(u), 1))
+        uniques.append(u)
+        total *= sizes[-1]
+        if total > _DIRECT_LIMIT:
+            return None
+    return col_codes, sizes, uniques
+
+
+def _sum_cells(
+    codes: Sequence[np.ndarray],
+    sizes: Sequence[int],
+    n: int,
+    specs: Sequence[tuple[str, tuple[str, ...]]],
+    arrays: Mapping[str, np.ndarray],
+    skipna: bool,
+) -> tuple[list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Row counts and sums of products of *arrays* per observed cell of a dense code space.
+
+    The cell of a row is the mixed-radix code of its key *codes* (``codes[k]`` in
+    ``0 .. sizes[k]-1``). Rows are taken in blocks: the block's cell code is computed and
+    every column added while it is in cache, and every temporary is a block long (fresh
+    full-length arrays cost more in page faults than the arithmetic). A block is never much
+    smaller than the code space (each bincount costs O(cells)). Returns the digits of the
+    observed cells (sorted), their counts and sums.
+    """
+    space = 1
+    for size in sizes:
+        space *= size
+    counts = np.zeros(space, dtype=np.int64)
+    sums = {name: np.zeros(space) for name, _ in specs}
+    block = max(_BLOCK_ROWS, 8 * space)
+    for start in range(0, max(n, 1), block):
+        stop = min(start + block, n)
+        part = codes[0][start:stop].astype(np.intp)
+        for c, size in zip(codes[1:], sizes[1:], strict=True):
+            part *= size
+            part += c[start:stop]
+        counts += np.bincount(part, minlength=space)
+        for name, factors in specs:
+            arr = arrays[factors[0]][start:stop]
+            for other in factors[1:]:
+                arr = arr * arrays[other][start:stop]
+            add = np.bincount(part, weights=arr, minlength=space)
+            # NaN reaches a sum only through a missing value: only then pay a second pass.
+            if skipna and np.isnan(add).any():
+                add = np.bincount(part, weights=np.where(np.isnan(arr), 0.0, arr), minlength=space)
+            sums[name] += add
+    present = np.flatnonzero(counts)
+    return (
+        _unradix(present, sizes),
+        counts[present],
+        {name: total[present] for name, total in sums.items()},
+    )
+
+
+def tabulate_codes(
+    codes: Sequence[np.ndarray],
+    sizes: Sequence[int],
+    weights: Mapping[str, np.ndarray],
+    *,
+    skipna: bool = True,
+) -> tuple[list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """The kernel on keys that are already small integer codes (no labels, no hashing).
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray of int
+        One array per key, ``codes[k][i]`` in ``0 .. sizes[k]-1`` for row *i*.
+    sizes : sequence of int
+        Number of codes of each key; their product (the cells) at most 65 536.
+    weights : mapping of str to numpy.ndarray of float
+        Columns to sum per cell [any unit].
+    skipna : bool
+        Missing values count as 0.
+
+    Returns
+    -------
+    digits : list of numpy.ndarray
+        Per key, its code in each observed cell (cells in sorted code order).
+    n : numpy.ndarray of int64
+        Rows per observed cell.
+    sums : dict of str to numpy.ndarray
+        The sum of each weight column per observed cell.
+    """
+    space = 1
+    for size in sizes:
+        space *= size
+    if space > _DIRECT_LIMIT:
+        raise ValueError(
+            f"tabulate_codes: {space} cells exceed {_DIRECT_LIMIT}; use tabulate() instead"
+        )
+    n = len(codes[0]) if codes else 0
+    if not codes:
+        codes, sizes = [np.zeros(len(next(iter(weights.values()), [])), np.intp)], [1]
+        n = len(codes[0])
+    specs = [(name, (name,)) for name in weights]
+    arrays = {name: np.asarray(v, dtype=np.float64) for name, v in weights.items()}
+    return _sum_cells(codes, sizes, n, specs, arrays, skipna)
 
 
 def combine(tables: Iterable[pd.DataFrame], by: Sequence[str] | None = None) -> pd.DataFrame:
