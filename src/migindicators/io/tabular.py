@@ -175,7 +175,13 @@ def iter_parquet(
     else:
         # One file: row group after row group (pyarrow's dataset scanner reads far ahead,
         # which costs gigabytes on a 10^8-row file).
-        batches = pq.ParquetFile(str(path)).iter_batches(batch_size=chunk_rows, columns=cols)
+        # Code columns are read as dictionaries straight from the Parquet dictionary pages
+        # (no string materialisation, no hashing): pandas categoricals whose codes the
+        # tabulation kernel uses as they are. Column chunks are decoded on pyarrow's threads.
+        names = set(pq.read_schema(str(path)).names)
+        dictionary = [c for c in categorical if c in names]
+        file = pq.ParquetFile(str(path), read_dictionary=dictionary or None)
+        batches = file.iter_batches(batch_size=chunk_rows, columns=cols, use_threads=True)
     first = 0
     for batch in batches:
         if batch.num_rows == 0:
