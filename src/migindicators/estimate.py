@@ -37,6 +37,7 @@ __all__ = [
     "replicate_variance",
     "taylor_estimates",
     "taylor_variance",
+    "taylor_variance_from_moments",
 ]
 
 
@@ -174,12 +175,14 @@ def taylor_estimates(
 def taylor_variance(est: DomainEstimates, strata: StrataInfo) -> tuple[np.ndarray, np.ndarray]:
     """With-replacement Taylor variance per cell, and whether a lonely PSU was met.
 
-    Lonely PSUs (strata of one PSU), as R ``survey`` treats them: ``fail`` raises;
-    ``remove`` and ``certainty`` give the stratum no variance contribution; ``adjust`` centres
-    its PSU total on the grand mean of all PSU totals instead of the stratum mean; ``average``
+    The PSU scores are summed to their moments per (cell, stratum) and handed to
+    :func:`taylor_variance_from_moments`, the one implementation of the variance. Lonely
+    PSUs (strata of one PSU), as R ``survey`` treats them: ``fail`` raises; ``remove`` and
+    ``certainty`` give the stratum no variance contribution; ``adjust`` centres its PSU
+    total on the grand mean of all PSU totals instead of the stratum mean; ``average``
     replaces the contribution by the average over the other strata (the sum is scaled by
-    strata / strata with more than one PSU). A stratum with :math:`f_h = 0` (self-representing)
-    contributes nothing.
+    strata / strata with more than one PSU). A stratum with :math:`f_h = 0`
+    (self-representing) contributes nothing.
     """
     assert est.cell is not None and est.z is not None and est.stratum is not None
     ncells = len(est.theta)
@@ -187,36 +190,95 @@ def taylor_variance(est: DomainEstimates, strata: StrataInfo) -> tuple[np.ndarra
     key = est.cell.astype(np.int64) * nstrata + est.stratum
     size = ncells * nstrata
     sum_z = np.bincount(key, weights=est.z, minlength=size)
-    present = np.bincount(key, minlength=size)
-    n_h = np.tile(strata.n_psu, ncells).astype(np.float64)
-    f_h = np.tile(strata.f, ncells)
-    zbar = sum_z / n_h
-    dev = est.z - zbar[key]
-    ss = np.bincount(key, weights=dev * dev, minlength=size) + (n_h - present) * zbar**2
+    sum_z2 = np.bincount(key, weights=est.z * est.z, minlength=size)
+    rows = np.flatnonzero(np.bincount(key, minlength=size))
+    variance, _ = taylor_variance_from_moments(
+        rows // nstrata, rows % nstrata, sum_z[rows], sum_z2[rows], strata, ncells
+    )
+    return variance, np.full(ncells, bool(np.any(strata.n_psu == 1)))
+
+
+def taylor_variance_from_moments(
+    cell: np.ndarray,
+    stratum: np.ndarray,
+    sum_z: np.ndarray,
+    sum_z2: np.ndarray,
+    strata: StrataInfo,
+    ncells: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """With-replacement Taylor variance per cell from per-stratum moments of PSU scores.
+
+    .. math:: v_d = \\sum_h f_h \\frac{n_h}{n_h - 1}
+              \\Big(\\sum_i z_{dhi}^2 - \\frac{(\\sum_i z_{dhi})^2}{n_h}\\Big)
+
+    over the :math:`n_h` PSUs of stratum *h* (a PSU without rows in the cell has
+    :math:`z = 0`, so it adds nothing to the moments but counts in :math:`n_h`). The
+    moments :math:`\\sum_i z` and :math:`\\sum_i z^2` are sums, hence additive over
+    chunks and partitions: a streaming pass accumulates them (for a ratio
+    :math:`z = a - R b`, from the moments of *a* and *b*: :math:`\\sum z^2 = \\sum a^2
+    - 2R \\sum ab + R^2 \\sum b^2`) and calls this function once at the end.
+
+    Parameters
+    ----------
+    cell, stratum : numpy.ndarray of int
+        The (cell, stratum) of each moment row; at most one row per pair.
+    sum_z, sum_z2 : numpy.ndarray of float
+        :math:`\\sum_i z_{dhi}` and :math:`\\sum_i z_{dhi}^2` over the PSUs of the stratum
+        [unit of the estimate times that of its denominator].
+    strata : StrataInfo
+        PSUs :math:`n_h` and fpc factor :math:`f_h` per stratum code, and the lonely-PSU
+        rule (see :func:`taylor_variance`).
+    ncells : int
+        Number of cells.
+
+    Returns
+    -------
+    variance : numpy.ndarray
+        Per cell (0 for a cell without moment rows).
+    lonely : numpy.ndarray of bool
+        Per cell: whether it has rows in a stratum with a single PSU.
+
+    References
+    ----------
+    Wolter, K. M. (2007). *Introduction to Variance Estimation*, 2nd ed., Springer, §2.4.
+    Lumley, T. (2010). *Complex Surveys*, Wiley, appendix C (lonely PSUs).
+    """
+    cell = np.asarray(cell, dtype=np.intp)
+    stratum = np.asarray(stratum, dtype=np.intp)
+    n_h = strata.n_psu[stratum].astype(np.float64)
+    f_h = np.asarray(strata.f, dtype=np.float64)[stratum]
     lonely = n_h == 1
     with np.errstate(divide="ignore", invalid="ignore"):
+        # Rounding can leave a tiny negative sum of squares: it is zero.
+        ss = np.maximum(sum_z2 - sum_z * sum_z / n_h, 0.0)
         contrib = np.where(lonely, 0.0, f_h * n_h / (n_h - 1) * ss)
     contrib = np.where(f_h < 1e-7, 0.0, contrib)
-    has_lonely = bool(np.any(strata.n_psu == 1))
     rule = strata.lonely_psu
-    if has_lonely and rule == "fail":
+    if lonely.any() and rule == "fail":
         bad = np.flatnonzero(strata.n_psu == 1)
         raise ValueError(
             f"{len(bad)} stratum/strata with a single PSU (lonely PSU); choose lonely_psu="
             "'remove', 'certainty', 'adjust' or 'average' in the Design, as R survey's "
             "options(survey.lonely.psu=...)"
         )
-    if has_lonely and rule == "adjust":
-        grand = np.bincount(est.cell, weights=est.z, minlength=ncells) / strata.total_psu
-        # The lonely PSU's total, centred on the grand mean (a lonely stratum has one row).
-        lonely_dev = np.bincount(key, weights=est.z, minlength=size) - np.repeat(grand, nstrata)
-        contrib = np.where(lonely & (f_h >= 1e-7), f_h * lonely_dev**2, contrib)
-    per_cell = contrib.reshape(ncells, nstrata)
-    variance = per_cell.sum(axis=1)
-    if has_lonely and rule == "average":
+    extra = np.zeros(ncells)
+    if rule == "adjust" and np.any(strata.n_psu == 1):
+        grand = np.bincount(cell, weights=sum_z, minlength=ncells) / strata.total_psu
+        # The lonely PSU's total, centred on the grand mean (a lonely stratum has one PSU).
+        # A cell without rows in a lonely stratum has z = 0 there: it adds f_h * grand^2.
+        f_all = np.asarray(strata.f, dtype=np.float64)
+        lonely_f = np.where((strata.n_psu == 1) & (f_all >= 1e-7), f_all, 0.0).sum()
+        extra = lonely_f * grand**2
+        seen = lonely & (f_h >= 1e-7)
+        g = grand[cell]
+        contrib = np.where(seen, f_h * ((sum_z - g) ** 2 - g**2), contrib)
+    variance = np.bincount(cell, weights=contrib, minlength=ncells) + extra
+    if rule == "average" and np.any(strata.n_psu == 1):
+        nstrata = len(strata.n_psu)
         ok = int(np.sum(strata.n_psu > 1))
         variance = variance * nstrata / ok if ok else np.full(ncells, np.nan)
-    return variance, np.full(ncells, has_lonely)
+    cell_lonely = np.bincount(cell, weights=lonely.astype(np.float64), minlength=ncells) > 0
+    return variance, cell_lonely
 
 
 def replicate_estimates(

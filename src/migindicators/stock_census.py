@@ -34,8 +34,10 @@ totals z_hj of the linearised variable,
              \\Big(\\sum_j z_{hj}^2 - \\frac{(\\sum_j z_{hj})^2}{n_h}\\Big),
 
 whose ingredients (n_h, Σz, Σz², and the cross-products of a ratio's numerator and
-denominator) are sums, hence additive over chunks. Replicate weights (``replicate_weights=``)
-are tabulated as extra weight columns and give replicate estimates directly.
+denominator) are sums, hence additive over chunks; the variance itself is the survey core's
+:func:`migindicators.estimate.taylor_variance_from_moments`. Replicate weights
+(``replicate_weights=``) are tabulated as extra weight columns and give replicate estimates
+directly.
 
 References
 ----------
@@ -56,6 +58,7 @@ import pandas as pd
 
 from migindicators.countries import is_country
 from migindicators.errors import InputValidationError, OptionError
+from migindicators.estimate import StrataInfo, taylor_variance_from_moments
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import FOREIGN_UNSPECIFIED, IPUMS_INTERNATIONAL, VariableMapping
 from migindicators.io.progress import progress as progress_bar
@@ -63,7 +66,7 @@ from migindicators.io.tabular import available_columns, iter_chunks, prefetch
 from migindicators.ledger import RowLedger
 from migindicators.schemas.census import validate_census
 from migindicators.stock_compute import age_group_edges, age_group_labels
-from migindicators.tabulate import combine, tabulate, tabulate_codes
+from migindicators.tabulate import combine, group_codes, tabulate, tabulate_codes
 
 __all__ = [
     "BASES",
@@ -756,13 +759,13 @@ def taylor_variance(
         (lonely PSU: it contributes nothing, as R survey's ``lonely.psu="certainty"``).
     """
     m = moments.merge(psus, on=["ref_area", "time_period", "_stratum"], how="left")
-    n_h = m["n_psu"].to_numpy(dtype="float64")
+    domain = list(domain)
     if ratio is None:
         s1 = m["_num"].to_numpy()
         s2 = m["_num*_num"].to_numpy()
-        den = None
     else:
-        r = m.join(ratio.rename("_r"), on=list(domain))["_r"].to_numpy(dtype="float64")
+        # Moments of z = num - R den, from those of num and den.
+        r = m.join(ratio.rename("_r"), on=domain)["_r"].to_numpy(dtype="float64")
         r = np.nan_to_num(r)
         s1 = m["_num"].to_numpy() - r * m["_den"].to_numpy()
         s2 = (
@@ -770,16 +773,26 @@ def taylor_variance(
             - 2 * r * m["_num*_den"].to_numpy()
             + r * r * m["_den*_den"].to_numpy()
         )
-        den = True
-    with np.errstate(divide="ignore", invalid="ignore"):
-        contrib = np.where(n_h > 1, n_h / (n_h - 1) * (s2 - s1 * s1 / n_h), 0.0)
-    contrib = np.maximum(contrib, 0.0)
-    m["_v"] = contrib
-    lonely = {tuple(row) for row in m.loc[n_h <= 1, list(domain)].itertuples(index=False)}
-    out = m.groupby(list(domain), sort=False, observed=True)["_v"].sum().rename("var").reset_index()
-    if den:
-        totals = m.groupby(list(domain), sort=False, observed=True)["_den"].sum()
-        d = out.join(totals, on=list(domain))["_den"].to_numpy()
+    # Strata are design-wide: (ref_area, time_period, stratum); a lonely PSU contributes
+    # nothing (R survey's lonely.psu="certainty"), no finite population correction.
+    stratum, strata_keys = group_codes(m, ["ref_area", "time_period", "_stratum"])
+    n_psu = np.zeros(len(strata_keys), dtype=np.int64)
+    n_psu[stratum] = m["n_psu"].to_numpy(dtype="int64")
+    cell, cells = group_codes(m, domain)
+    variance, cell_lonely = taylor_variance_from_moments(
+        cell,
+        stratum,
+        s1,
+        s2,
+        StrataInfo(n_psu=n_psu, f=np.ones(len(n_psu)), lonely_psu="certainty"),
+        len(cells),
+    )
+    out = cells.assign(var=variance)
+    if ratio is not None:
+        d = np.bincount(cell, weights=m["_den"].to_numpy(), minlength=len(cells))
         with np.errstate(divide="ignore", invalid="ignore"):
-            out["var"] = np.where(d > 0, out["var"] / (d * d), np.nan)
+            out["var"] = np.where(d > 0, variance / (d * d), np.nan)
+    known = out[domain].notna().all(axis=1).to_numpy()  # (missing domain keys: no SE)
+    lonely = {tuple(row) for row in out.loc[cell_lonely & known, domain].itertuples(index=False)}
+    out = out.loc[known].reset_index(drop=True)
     return out, lonely
