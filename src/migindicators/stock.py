@@ -47,7 +47,6 @@ from migindicators.flags import add_flag
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import VariableMapping
 from migindicators.ledger import RowLedger
-from migindicators.provenance import fingerprint
 from migindicators.result import Result, make_result
 from migindicators.schemas.census import MIGRANT_STOCK_TABLE
 from migindicators.schemas.population import POPULATION
@@ -361,19 +360,14 @@ def _age_order(result: Result) -> Result:
     return result
 
 
-#: Frames up to this many rows are fingerprinted in full; larger ones by a systematic sample.
-FULL_FINGERPRINT_ROWS = 1_000_000
-
-
 def _inputs_record(census: Any) -> dict[str, Any]:
-    """Inputs for the provenance block; a large frame is described, not hashed in full.
+    """Inputs for the provenance block.
 
-    Hashing every value of a 10^8-row frame would cost more than the tabulation itself, so
-    frames above :data:`FULL_FINGERPRINT_ROWS` rows get the fingerprint of a systematic
-    sample of about 100 000 rows (and their row count); files are named with size and
-    modification time.
+    A frame is fingerprinted by :func:`migindicators.provenance.fingerprint` (which samples
+    large frames itself); files are named with size and modification time, other sources
+    described by their kind.
     """
-    if isinstance(census, pd.DataFrame) and len(census) <= FULL_FINGERPRINT_ROWS:
+    if isinstance(census, pd.DataFrame):
         return {"census": census}
     return {"census": _Described(_describe(census))}
 
@@ -383,10 +377,6 @@ class _Described(str):
 
 
 def _describe(census: Any) -> str:
-    if isinstance(census, pd.DataFrame):
-        step = max(1, len(census) // 100_000)
-        sample = census.iloc[::step]
-        return f"{fingerprint(sample)} ({len(census)} rows; fingerprint of every {step}-th row)"
     if isinstance(census, (str, Path)):
         path = Path(census)
         if path.exists():
