@@ -356,6 +356,18 @@ def test_change_quarter_on_quarter_and_year_on_year() -> None:
     assert yoy.data.set_index("time_period").loc["2024-Q1", "value"] == pytest.approx(-100 / 3)
 
 
+def test_relative_change_from_zero_is_a_zero_denominator_not_a_missing_input() -> None:
+    frame = prices_frame({("USA", "MEX", "2023-Q4"): [0.0], ("USA", "MEX", "2024-Q1"): [4.0]})
+    avg = mi.compute("remittance_cost_average", prices=frame, level="world")
+    rel = mi.compute("remittance_cost_change", result=avg, kind="relative")
+    cell = rel.data.set_index("time_period").loc["2024-Q1"]
+    assert np.isnan(cell["value"])
+    assert cell["flag"] == "zero_denominator"
+    diff = mi.compute("remittance_cost_change", result=avg, kind="difference")
+    assert diff.data.set_index("time_period").loc["2024-Q1", "value"] == pytest.approx(4.0)
+    assert diff.data.set_index("time_period").loc["2024-Q1", "flag"] == ""
+
+
 def test_region_levels_sides_and_countries_outside_the_grouping() -> None:
     frame = prices_frame(
         {

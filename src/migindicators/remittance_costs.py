@@ -1135,7 +1135,8 @@ def remittance_cost_change(
 
     for each cell of *result* (same groups apart from ``time_period``), with L one quarter,
     two (RPW was semi-annual before 2013: Q1 and Q3) or four. A cell whose earlier quarter
-    is absent or NaN gets NaN, flagged ``missing_input``.
+    is absent or NaN gets NaN, flagged ``missing_input``; a relative change from an earlier
+    value of zero is NaN, flagged ``zero_denominator``.
 
     Parameters
     ----------
@@ -1195,9 +1196,13 @@ def remittance_cost_change(
             )
         )
     cells["n"] = data["n"].to_numpy() if "n" in data else pd.NA
-    cells["flag"] = add_flag(
-        pd.Series("", index=cells.index), np.asarray(cells["value"].isna()), "missing_input"
+    # A zero earlier value makes a relative change undefined: that is a zero denominator,
+    # not a missing input (the earlier value is there).
+    zero_base = np.asarray(
+        (kind == "relative") & cells["value_previous"].eq(0) & cells["value_current"].notna()
     )
+    flags = add_flag(pd.Series("", index=cells.index), zero_base, "zero_denominator")
+    cells["flag"] = add_flag(flags, np.asarray(cells["value"].isna()) & ~zero_base, "missing_input")
     ledger = RowLedger()
     ledger.given("result", data)
     return make_result(
