@@ -345,6 +345,9 @@ def test_dispersion_measures_by_hand():
     assert even["top_k_share"] == pytest.approx(50.0)
     one = mobility.dispersion_measures(np.array([80.0, 0.0]), possible=4)
     assert one["normalised_entropy"] == 0.0
+    # == 0.0 also holds for -0.0, which the published tables would print as "-0.0"
+    assert math.copysign(1.0, one["normalised_entropy"]) == 1.0
+    assert math.copysign(1.0, one["entropy"]) == 1.0
     assert one["hhi"] == 1.0
     shares = np.array([0.5, 0.3, 0.2])
     m = mobility.dispersion_measures(shares * 1000, possible=5, top_k=2)

@@ -157,7 +157,8 @@ def dispersion_measures(counts: np.ndarray, *, possible: int, top_k: int = 3) ->
             "destinations": 0.0,
         }
     s = x / total
-    entropy = float(-(s * np.log(s)).sum())
+    # + 0.0 turns the -0.0 of a single destination (-(1 * ln 1)) into 0.0.
+    entropy = float(-(s * np.log(s)).sum()) + 0.0
     hhi = float((s**2).sum())
     normalised = entropy / float(np.log(possible)) if possible >= 2 else np.nan
     top = float(100.0 * np.sort(s)[::-1][:top_k].sum())
