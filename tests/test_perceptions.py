@@ -182,6 +182,16 @@ def test_pnmi_origin_without_population_is_excluded() -> None:
     assert res.rows_accounted()
 
 
+def test_pnmi_with_every_respondent_excluded_is_an_empty_accounted_result() -> None:
+    s = _survey()
+    adults = _adults().assign(time_period=_adults()["time_period"] + 50)
+    res = potential_net_migration_index(s, adults)
+    assert len(res.data) == 0
+    assert {"value", "se", "potential_immigrants", "adult_population"} <= set(res.data.columns)
+    assert res.metadata["rows"]["survey"] == {"given": len(s), "used": 0, "excluded": len(s)}
+    assert res.rows_accounted()
+
+
 def test_bad_input_is_a_clear_error() -> None:
     s = _survey()
     s.loc[0, "desire_to_migrate"] = "maybe"

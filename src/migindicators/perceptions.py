@@ -369,8 +369,31 @@ def potential_net_migration_index(
         "no survey respondents for this country and year",
     )
     if len(frame) == 0:
-        raise ValueError(
-            "no survey respondent has an adult population row for their country and year"
+        # Every respondent was excluded (and accounted for): an empty result, as the other
+        # indicators give, rather than an error after the ledger was written.
+        empty = pd.DataFrame(
+            {
+                "ref_area": pd.Series(dtype=object),
+                "time_period": pd.Series(dtype=pop["time_period"].dtype),
+                **{c: pd.Series(dtype="float64") for c in ("value", "se", "ci_lower", "ci_upper")},
+                "n": pd.Series(dtype="int64"),
+                "flag": pd.Series(dtype=object),
+                **{c: pd.Series(dtype="float64") for c in _PNMI_EXTRA},
+            }
+        )
+        return _pnmi_result(
+            empty,
+            ledger,
+            survey,
+            adult_population,
+            dont_know,
+            lonely_psu,
+            confidence_level,
+            {
+                "design": None,
+                "weighted": "weight" in frame.columns,
+                "destinations_named_but_not_surveyed": [],
+            },
         )
     frame, work = _design_frame(ledger, frame, [])
     answer = frame["desire_to_migrate"]
@@ -457,11 +480,48 @@ def potential_net_migration_index(
         ]
     ]
     unsurveyed = sorted(set(into["ref_area"]) - set(cells["ref_area"]))
+    return _pnmi_result(
+        cells,
+        ledger,
+        survey,
+        adult_population,
+        dont_know,
+        lonely_psu,
+        confidence_level,
+        {
+            "design": design.describe(),
+            "weighted": "weight" in frame.columns,
+            "destinations_named_but_not_surveyed": unsurveyed,
+        },
+    )
+
+
+#: Extra columns of the potential net migration index, after ``flag``.
+_PNMI_EXTRA = (
+    "potential_immigrants",
+    "potential_emigrants",
+    "adult_population",
+    "desire_to_migrate_share",
+    "origins",
+    "df",
+)
+
+
+def _pnmi_result(
+    cells: pd.DataFrame,
+    ledger: RowLedger,
+    survey: pd.DataFrame,
+    adult_population: pd.DataFrame,
+    dont_know: str,
+    lonely_psu: str,
+    confidence_level: float,
+    extra: Mapping[str, Any],
+) -> Result:
     return make_result(
         "potential_net_migration_index",
         cells,
         ledger,
-        group_columns=keys,
+        group_columns=["ref_area", "time_period"],
         options={
             "dont_know": dont_know,
             "lonely_psu": lonely_psu,
@@ -470,11 +530,7 @@ def potential_net_migration_index(
         inputs={"survey": survey, "adult_population": adult_population},
         method="100 * (sum_o A_o p_(o->d) - A_d p_d^out) / A_d; domain proportions with "
         "Taylor variance per national survey, independent across countries",
-        extra_metadata={
-            "design": design.describe(),
-            "weighted": "weight" in frame.columns,
-            "destinations_named_but_not_surveyed": unsurveyed,
-        },
+        extra_metadata=extra,
     )
 
 
