@@ -181,7 +181,13 @@ import bench_census as b
 start = time.perf_counter()
 out = getattr(b, {func!r})({path!r})
 seconds = time.perf_counter() - start
+# VmHWM: the peak of this process image (ru_maxrss would carry over the RSS of the forked
+# parent, which holds the in-memory case's frame, across exec).
+status = open("/proc/self/status").read()
+line = [x for x in status.splitlines() if x.startswith("VmHWM:")]
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if line:
+    peak = int(line[0].split()[1]) / 1024
 out.to_parquet({result!r})
 print()
 print(json.dumps({{"seconds": seconds, "peak_rss_mb": peak}}))

@@ -547,9 +547,9 @@ class _PassState:
         lookup = {v: i for i, v in enumerate(place_cats)}
         own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
         native = place_codes == own[0] if len(own) == 1 else place_codes == own[area_codes]
-        status = np.full(len(frame), 1, dtype=np.int8)
-        status[~native] = 0
-        status[place_codes < 0] = 2
+        # 1 native, 0 foreign, 2 unknown (a negative code is never the own country's):
+        # two comparisons and one add on int8, no masked assignments.
+        status = native.view(np.int8) + 2 * (place_codes < 0).view(np.int8)
         keys: dict[str, tuple[np.ndarray, np.ndarray]] = {
             "ref_area": (area_codes, area_cats),
             "migratory_status": (status, np.asarray(STATUS_CODES, dtype=object)),
