@@ -140,3 +140,26 @@ def test_dask_partitions_combine_exactly(frame: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(table[keys], whole[keys], check_dtype=False)
     np.testing.assert_array_equal(table["n"], whole["n"])
     np.testing.assert_allclose(table[["w", "w*y"]], whole[["w", "w*y"]], rtol=1e-12)
+
+
+def test_psu_moments_hand_values_and_chunks() -> None:
+    from migindicators.tabulate import psu_moments
+
+    df = pd.DataFrame(
+        {
+            "d": ["a", "a", "a", "b", "a"],
+            "h": [1, 1, 1, 1, 2],
+            "p": [10, 10, 11, 11, 12],
+            "y": [1.0, 2.0, 4.0, 8.0, 16.0],
+            "x": [1.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    m = psu_moments(df, ["d"], stratum="h", psu="p", values=["y", "x"])
+    assert list(m.columns) == ["d", "h", "y", "x", "y*y", "y*x", "x*x"]
+    a1 = m.loc[(m["d"] == "a") & (m["h"] == 1)].iloc[0]
+    # PSU totals of y in (a, stratum 1): 3 (PSU 10) and 4 (PSU 11).
+    assert (a1["y"], a1["y*y"], a1["x"], a1["y*x"], a1["x*x"]) == (7.0, 25.0, 3.0, 10.0, 5.0)
+    parts = combine(
+        [psu_moments(c, ["d"], stratum="h", psu="p", values=["y", "x"]) for c in (df[:2], df[2:])]
+    )
+    pd.testing.assert_frame_equal(parts, m, check_dtype=False)

@@ -66,7 +66,7 @@ from migindicators.io.tabular import available_columns, iter_chunks, prefetch
 from migindicators.ledger import RowLedger
 from migindicators.schemas.census import validate_census
 from migindicators.stock_compute import age_group_edges, age_group_labels
-from migindicators.tabulate import combine, group_codes, tabulate, tabulate_codes
+from migindicators.tabulate import combine, group_codes, psu_moments, tabulate, tabulate_codes
 
 __all__ = [
     "BASES",
@@ -615,14 +615,15 @@ class _PassState:
         )
         work = pd.DataFrame(cols)
         keys = [*domain, "_stratum"]
-        psu = tabulate(work, [*keys, "_psu"], values=["_num", "_den"]) if has_hh else work
-        mom = tabulate(
-            psu,
-            keys,
-            values=["_num", "_den"],
-            products=[("_num", "_num"), ("_num", "_den"), ("_den", "_den")],
+        self.moments.append(
+            psu_moments(
+                work,
+                domain,
+                stratum="_stratum",
+                psu="_psu" if has_hh else None,
+                values=["_num", "_den"],
+            )
         )
-        self.moments.append(mom.drop(columns=["n"]))
         design = tabulate(
             work.assign(
                 ref_area=frame["ref_area"].to_numpy(), time_period=frame["time_period"].to_numpy()

@@ -53,7 +53,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["combine", "group_codes", "tabulate", "tabulate_chunks", "tabulate_codes"]
+__all__ = [
+    "combine",
+    "group_codes",
+    "psu_moments",
+    "tabulate",
+    "tabulate_chunks",
+    "tabulate_codes",
+]
 
 # A dense code space up to this size is counted directly with bincount (empty cells dropped);
 # larger ones are first compressed to the observed combinations.
@@ -382,6 +389,50 @@ def tabulate_codes(
     specs = [(name, (name,)) for name in weights]
     arrays = {name: np.asarray(v, dtype=np.float64) for name, v in weights.items()}
     return _sum_cells(codes, sizes, n, specs, arrays, skipna)
+
+
+def psu_moments(
+    frame: pd.DataFrame,
+    domain: Sequence[str],
+    *,
+    stratum: str,
+    psu: str | None,
+    values: Sequence[str],
+) -> pd.DataFrame:
+    """Per (domain, stratum) moments of PSU totals: the Taylor variance's additive input.
+
+    .. math:: \\sum_i Y_{dhi}, \\quad \\sum_i Y_{dhi} Y'_{dhi}, \\qquad
+              Y_{dhi} = \\sum_{k \\in \\text{PSU } i,\\ d} y_k
+
+    for every value column *y* and every pair of them. The rows of one PSU must all be in
+    *frame* (a chunk holds whole PSUs); the moments of chunks then add, and
+    :func:`migindicators.estimate.taylor_variance_from_moments` turns them into variances.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with the (already weighted) value columns.
+    domain : sequence of str
+        Domain key columns.
+    stratum : str
+        Stratum column.
+    psu : str or None
+        PSU column; ``None`` when every row is its own PSU.
+    values : sequence of str
+        Columns *y* (e.g. ``w*y`` and ``w*x`` of a ratio).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Keys ``[*domain, stratum]``, then ``y`` for each value and ``a*b`` for each pair
+        ``a <= b`` in the order of *values* (``attrs["tabulate_by"]`` set for :func:`combine`).
+    """
+    keys = [*domain, stratum]
+    totals = tabulate(frame, [*keys, psu], values=values) if psu is not None else frame
+    pairs = [(a, b) for i, a in enumerate(values) for b in values[i:]]
+    moments = tabulate(totals, keys, values=values, products=pairs).drop(columns=["n"])
+    moments.attrs["tabulate_by"] = keys
+    return moments
 
 
 def combine(tables: Iterable[pd.DataFrame], by: Sequence[str] | None = None) -> pd.DataFrame:
