@@ -275,6 +275,44 @@ def test_aggregates_sum_counts_then_divide():
     assert "partial_reporting" in world["flag"]
 
 
+def test_aggregates_leave_out_members_whose_ratio_is_undefined():
+    # ITA has students but a zero enrolment: its own ratios are NaN, and its students must
+    # not enter the world numerators while adding nothing to the denominators.
+    s = pd.DataFrame(
+        {
+            "origin": ["FRA", "DEU", "FRA", "ITA"],
+            "destination": ["DEU", "FRA", "ITA", "DEU"],
+            "time_period": 2021,
+            "students": [100.0, 50.0, 30.0, 20.0],
+        }
+    )
+    e = pd.DataFrame(
+        {"ref_area": ["FRA", "DEU", "ITA"], "time_period": 2021, "enrolment": [2000.0, 1000.0, 0.0]}
+    )
+    p = e.rename(columns={"enrolment": "population"})
+
+    def world(res: mi.Result) -> pd.Series:
+        row = res.data.set_index("ref_area").loc["001"]
+        assert row["members_with_data"] == 2
+        assert res.rows_accounted()
+        return row
+
+    # inbound: DEU 100 + 20, FRA 50 over 1000 + 2000
+    assert world(mobility.inbound_mobility_rate(s, e, aggregate="world"))["value"] == pytest.approx(
+        100 * 170 / 3000
+    )
+    # outbound: DEU 50, FRA 100 + 30 over the same enrolments
+    assert world(mobility.outbound_mobility_ratio(s, e, aggregate="world"))[
+        "value"
+    ] == pytest.approx(100 * 180 / 3000)
+    assert world(mobility.gross_outbound_enrolment_ratio(s, p, aggregate="world"))[
+        "value"
+    ] == pytest.approx(100 * 180 / 3000)
+    assert world(mobility.net_flow_ratio(s, e, aggregate="world"))["value"] == pytest.approx(
+        100 * (170 - 180) / 3000
+    )
+
+
 codes = ["FRA", "DEU", "ITA", "ESP", "NLD", "BEL", "POL", "SWE"]
 
 

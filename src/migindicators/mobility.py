@@ -303,7 +303,10 @@ def _finish(
         cells["_partial"] = (cells["hosts_not_reporting"].fillna(0) > 0).astype("int64")
     if groupings:
         values = [num, den, "n", *(["_partial"] if partial else [])]
-        agg = sum_by_area(cells, values=values, keys=keys, groupings=groupings)
+        # Members with data only: a country whose own ratio is undefined (no count, or a
+        # zero enrolment) must not put its students into the aggregate's numerator alone.
+        with_data = cells[num].notna() & (cells[den] > 0)
+        agg = sum_by_area(cells.loc[with_data], values=values, keys=keys, groupings=groupings)
         incomplete = agg["members_with_data"] < agg["members_total"]
         agg = agg.drop(columns=["members_total"])
         agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete, "incomplete_coverage")
@@ -745,7 +748,8 @@ def net_flow_ratio(
     cells = cells.loc[has_den].merge(summed, on=cols, how="left")
     cells["net"] = cells["inbound"] - cells["outbound"]
     if groupings:
-        complete = cells.dropna(subset=["net"])
+        # Members with data only (both counts and a positive enrolment), as in _finish.
+        complete = cells.loc[cells["net"].notna() & (cells["enrolment"] > 0)]
         agg = sum_by_area(
             complete,
             values=["inbound", "outbound", "net", "enrolment", "n"],
