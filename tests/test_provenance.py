@@ -26,9 +26,12 @@ def test_large_frames_get_a_sampled_fingerprint() -> None:
     fp = fingerprint(frame)
     assert fp.startswith("sha256~:")
     assert fp == fingerprint(frame.copy())
-    edited = frame.copy()
-    edited.loc[3, "w"] += 1.0  # not on the sampled stride, but it moves the column sum
-    assert fingerprint(edited) != fp
+    step = n // 100_000
+    for row in (0, step, n - 1):  # sampled rows, including the last
+        edited = frame.copy()
+        edited.loc[row, "w"] += 1.0
+        assert fingerprint(edited) != fp
+    assert fingerprint(frame.iloc[:-1]) != fp
 
 
 def test_provenance_block() -> None:
