@@ -448,7 +448,7 @@ def migrant_stock(
         Persons of unknown birthplace (citizenship): excluded and reported, or allocated
         proportionally within their cell.
     age_width, age_top : int
-        Age groups of ``age_width`` years up to an open group ``age_top``+ [year].
+        Age groups of ``age_width`` years up to an open group of ``age_top`` years and over [year].
     mapping : VariableMapping or "ipums_international", optional
         Source column names and codes → standard census columns.
     ddi : Codebook or path, optional

@@ -748,14 +748,17 @@ def estimate_difference(
         Quality rules; ``None`` applies ``min_n`` only (a CV is not meaningful for a
         difference that may be near zero).
 
-    Other parameters are as in :func:`estimate`.
-
     Returns
     -------
     Result
         One row per *by* cell: ``value`` (a − b), ``se``, ``ci_lower``, ``ci_upper``, ``n``
         (rows in both domains), ``estimate_a``, ``estimate_b``, ``df``. Rows with another value
         of *compare* stay in the design (their scores are zero).
+
+    Notes
+    -----
+    The other keyword arguments (``x``, ``by``, ``level``, ``unit``) are as in
+    :func:`estimate`.
     """
     if parameter not in ("total", "mean", "ratio"):
         raise ValueError("estimate_difference: parameter must be total, mean or ratio")
