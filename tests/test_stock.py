@@ -407,3 +407,8 @@ def test_world_aggregate_of_two_censuses() -> None:
     np.testing.assert_allclose(world["value"], countries)
     assert has_flag(world["flag"], "incomplete_coverage").all()
     assert res.rows_accounted()
+
+
+def test_empty_input_says_so() -> None:
+    with pytest.raises(InputValidationError, match="the input has no rows"):
+        migrant_stock(small().iloc[:0])

@@ -29,6 +29,7 @@ from migindicators import (
 )
 from migindicators._version import __version__
 from migindicators.errors import (
+    DesignError,
     InputValidationError,
     MigIndicatorsError,
     OptionError,
@@ -41,6 +42,7 @@ from migindicators.units import units
 
 __all__ = [
     "AGENDA_POINTS",
+    "DesignError",
     "IndicatorSpec",
     "InputValidationError",
     "MigIndicatorsError",

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "DesignError",
     "InputValidationError",
     "MigIndicatorsError",
     "OptionError",
@@ -29,6 +30,11 @@ class RegistryError(MigIndicatorsError):
 
 class OptionError(MigIndicatorsError, TypeError):
     """An indicator was called with an unknown option or an invalid option value."""
+
+
+class DesignError(MigIndicatorsError, ValueError):
+    """A survey design cannot give a variance as specified (e.g. a stratum with one PSU
+    under ``lonely_psu="fail"``): the message says which option to choose."""
 
 
 class UnitError(MigIndicatorsError, ValueError):

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from migindicators.errors import DesignError
+
 __all__ = [
     "DomainEstimates",
     "ReplicateScheme",
@@ -256,7 +258,7 @@ def taylor_variance_from_moments(
     rule = strata.lonely_psu
     if lonely.any() and rule == "fail":
         bad = np.flatnonzero(strata.n_psu == 1)
-        raise ValueError(
+        raise DesignError(
             f"{len(bad)} stratum/strata with a single PSU (lonely PSU); choose lonely_psu="
             "'remove', 'certainty', 'adjust' or 'average' in the Design, as R survey's "
             "options(survey.lonely.psu=...)"

@@ -659,8 +659,8 @@ class _PassState:
 
     def finish(self) -> CensusTotals:
         if not self.tables:
-            if self.variance is None:
-                raise InputValidationError("census: no rows were given", input_kind="census")
+            if self.ledger.summary().get("census", {}).get("given", 0) == 0:
+                raise InputValidationError("census: the input has no rows", input_kind="census")
             raise InputValidationError(
                 "census: every row was excluded (see the exclusions: "
                 f"{self.ledger.frame()[['reason', 'rows']].to_dict('records')})",
