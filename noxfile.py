@@ -82,7 +82,7 @@ def docs(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The main job: every indicator on the bundled datasets → demo-output/ (HTML report,
     CSV, SDMX-CSV, Excel) and a short summary on the terminal."""
-    session.install("-e", ".[excel,charts,progress,parquet]")
+    session.install("-e", ".[excel,charts,progress,parquet,sdmx]")
     out = session.posargs[0] if session.posargs else "demo-output"
     session.run("migindicators", "report", "--out", out)
 
