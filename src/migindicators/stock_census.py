@@ -62,7 +62,14 @@ from migindicators.estimate import StrataInfo, taylor_variance_from_moments
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import FOREIGN_UNSPECIFIED, IPUMS_INTERNATIONAL, VariableMapping
 from migindicators.io.progress import progress as progress_bar
-from migindicators.io.tabular import available_columns, iter_chunks, prefetch
+from migindicators.io.tabular import (
+    available_columns,
+    batch_frame,
+    file_format,
+    iter_chunks,
+    parquet_batches,
+    prefetch,
+)
 from migindicators.ledger import RowLedger
 from migindicators.schemas.census import validate_census
 from migindicators.stock_compute import age_group_edges, age_group_labels
@@ -216,6 +223,20 @@ def _source_chunks(
             cols = mapping.source_for(needed, have)
         else:
             cols = [c for c in needed if c in have]
+        categorical = _categorical_sources(mapping)
+        if file_format(census) == "parquet":
+            # Only the decoding runs ahead on the reader thread; the conversion to pandas
+            # runs here, which balances the two threads (decoding is the larger part).
+            first = 0
+            for batch in prefetch(
+                parquet_batches(
+                    census, columns=cols, chunk_rows=spec.chunk_rows, categorical=categorical
+                )
+            ):
+                frame = batch_frame(batch, categorical, first)
+                first += len(frame)
+                yield frame
+            return
         yield from prefetch(
             iter_chunks(
                 census,

@@ -26,11 +26,13 @@ T = TypeVar("T")
 
 __all__ = [
     "available_columns",
+    "batch_frame",
     "file_format",
     "iter_census",
     "iter_chunks",
     "iter_csv",
     "iter_parquet",
+    "parquet_batches",
     "prefetch",
 ]
 
@@ -152,16 +154,17 @@ def _to_pandas(batch: Any, categorical: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def iter_parquet(
+def parquet_batches(
     path: str | Path,
     *,
     columns: Sequence[str] | None = None,
     chunk_rows: int = 1_000_000,
     categorical: Sequence[str] = (),
-) -> Iterator[pd.DataFrame]:
-    """Yield Parquet record batches of at most *chunk_rows* rows as pandas frames.
+) -> Iterator[Any]:
+    """Yield the non-empty Arrow record batches of a Parquet file or directory.
 
-    *categorical* names string columns to return as pandas categoricals.
+    Those of :func:`iter_parquet` before their conversion to pandas (:func:`batch_frame`);
+    *categorical* columns are read as dictionaries where the file allows.
     """
     _pyarrow()
     import pyarrow.dataset as pads
@@ -186,12 +189,37 @@ def iter_parquet(
         dictionary = [c for c in categorical if c in names]
         file = pq.ParquetFile(str(path), read_dictionary=dictionary or None)
         batches = file.iter_batches(batch_size=chunk_rows, columns=cols, use_threads=False)
-    first = 0
     for batch in batches:
-        if batch.num_rows == 0:
-            continue
-        frame = _to_pandas(batch, categorical)
-        frame.index = pd.RangeIndex(first, first + len(frame))
+        if batch.num_rows:
+            yield batch
+
+
+def batch_frame(batch: Any, categorical: Sequence[str], first: int) -> pd.DataFrame:
+    """A record batch of :func:`parquet_batches` as the frame :func:`iter_parquet` yields.
+
+    *first* is the row number of the batch's first row (the frame's index starts there).
+    """
+    frame = _to_pandas(batch, categorical)
+    frame.index = pd.RangeIndex(first, first + len(frame))
+    return frame
+
+
+def iter_parquet(
+    path: str | Path,
+    *,
+    columns: Sequence[str] | None = None,
+    chunk_rows: int = 1_000_000,
+    categorical: Sequence[str] = (),
+) -> Iterator[pd.DataFrame]:
+    """Yield Parquet record batches of at most *chunk_rows* rows as pandas frames.
+
+    *categorical* names string columns to return as pandas categoricals.
+    """
+    first = 0
+    for batch in parquet_batches(
+        path, columns=columns, chunk_rows=chunk_rows, categorical=categorical
+    ):
+        frame = batch_frame(batch, categorical, first)
         first += len(frame)
         yield frame
 
