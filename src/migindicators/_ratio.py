@@ -135,6 +135,8 @@ def match_cells(
     keys: Sequence[str],
     den_keys: Sequence[str],
     ledger: RowLedger,
+    no_denominator_reason: str | None = None,
+    unused_denominator_reason: str | None = None,
 ) -> pd.DataFrame:
     """Sum numerator rows into cells and attach the denominator of each cell.
 
@@ -142,7 +144,9 @@ def match_cells(
     *den_keys* (a subset of *keys*: a breakdown such as the form of exploitation exists only
     in the numerator, and all its cells share one denominator). Sums keep NaN when every
     value is missing (``min_count=1``). Numerator rows whose cell has no denominator row,
-    and denominator rows no cell uses, are excluded in the ledger.
+    and denominator rows no cell uses, are excluded in the ledger, with the given reasons
+    (default ``"no <den_input> row for this key"`` and ``"no <num_input> row for this
+    key"``).
     """
     keys = list(keys)
     den_keys = list(den_keys)
@@ -163,11 +167,16 @@ def match_cells(
         num_input,
         numerator,
         ~num_den_index.isin(den_index),
-        f"no {den_input} row for this key",
+        no_denominator_reason or f"no {den_input} row for this key",
         detail=key_sample(cells.loc[~has_den, den_keys]),
     )
     used_den = pd.MultiIndex.from_frame(denominator[den_keys]).isin(cell_den_index[has_den])
-    ledger.exclude(den_input, denominator, ~used_den, f"no {num_input} row for this key")
+    ledger.exclude(
+        den_input,
+        denominator,
+        ~used_den,
+        unused_denominator_reason or f"no {num_input} row for this key",
+    )
     return cells.loc[has_den].merge(den, on=den_keys, how="left")
 
 

@@ -7,9 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from migindicators._ratio import collapse_to_totals
-from migindicators.aggregate import normalise_groupings, sum_by_area
-from migindicators.countries import is_country
+from migindicators._ratio import (
+    add_aggregates,
+    check_by,
+    collapse_to_totals,
+    exclude_unknown_countries,
+    match_cells,
+)
+from migindicators.aggregate import normalise_groupings
 from migindicators.flags import add_flag
 from migindicators.ledger import RowLedger
 from migindicators.result import Result, make_result
@@ -106,7 +111,7 @@ def refugees_per_100k(
     UNHCR, SDG indicator metadata 10.7.4,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-04.pdf.
     """
-    by_cols = _check_by(by)
+    by_cols = check_by("refugees_per_100k", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)
     ledger = RowLedger()
     ledger.given("refugees", refugees)
@@ -119,55 +124,33 @@ def refugees_per_100k(
             raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     keys = [*_BASE_KEYS, *by_cols]
 
-    unknown = ~is_country(r["ref_area"])
-    r = ledger.exclude(
-        "refugees",
-        r,
-        unknown,
-        "unknown country code",
-        detail=", ".join(sorted(r.loc[unknown, "ref_area"].unique())[:10]),
-    )
-    unknown_p = ~is_country(p["ref_area"])
-    p = ledger.exclude(
-        "population",
-        p,
-        unknown_p,
-        "unknown country code",
-        detail=", ".join(sorted(p.loc[unknown_p, "ref_area"].unique())[:10]),
-    )
+    r = exclude_unknown_countries(r, ledger, "refugees")
+    p = exclude_unknown_countries(p, ledger, "population")
     # Breakdowns not asked for: use the _T rows where given, else sum (never count twice).
     dropped = [d for d in _ALLOWED_BY if d not in by_cols]
     r = collapse_to_totals(r, dropped, keys, ledger, "refugees")
     p = collapse_to_totals(p, dropped, keys, ledger, "population")
 
-    cells = (
-        r.groupby(keys, dropna=False, sort=False)
-        .agg(refugees=("refugees", "sum"), n=("refugees", "size"))
-        .reset_index()
-    )
-    p_keys = p.set_index(keys).index
-    cell_keys = cells.set_index(keys).index
-    has_pop = cell_keys.isin(p_keys)
-    no_pop_rows = r.set_index(keys).index.isin(cell_keys[~has_pop])
-    ledger.exclude(
-        "refugees",
+    cells = match_cells(
         r,
-        no_pop_rows,
-        "origin with no population row",
-        detail=_key_sample(cells.loc[~has_pop, keys]),
+        p,
+        num_input="refugees",
+        den_input="population",
+        num_values=["refugees"],
+        den_values=["population"],
+        keys=keys,
+        den_keys=keys,
+        ledger=ledger,
+        no_denominator_reason="origin with no population row",
+        unused_denominator_reason="no refugee row for this key",
     )
-    ledger.exclude("population", p, ~p_keys.isin(cell_keys), "no refugee row for this key")
-    p_sums = p.groupby(keys, dropna=False, sort=False)["population"].sum().reset_index()
-    cells = cells.loc[has_pop].merge(p_sums, on=keys, how="left")
-
-    if groupings:
-        agg = sum_by_area(
-            cells, values=["refugees", "population", "n"], keys=keys[1:], groupings=groupings
-        )
-        incomplete = agg["members_with_data"] < agg["members_total"]
-        agg = agg.drop(columns=["members_total"])
-        agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete, "incomplete_coverage")
-        cells = pd.concat([cells, agg], ignore_index=True)
+    cells = add_aggregates(
+        cells,
+        values=["refugees", "population", "n"],
+        keys=keys[1:],
+        groupings=groupings,
+        valid=(cells["population"] + cells["refugees"] > 0).to_numpy(),
+    )
 
     cells["value"] = refugees_per_100k_values(cells["refugees"], cells["population"])
     flags = cells["flag"] if "flag" in cells.columns else pd.Series("", index=cells.index)
@@ -182,19 +165,3 @@ def refugees_per_100k(
         inputs={"refugees": refugees, "population": population},
         method="100000 * R / (P + R); aggregates 100000 * sum(R) / sum(P + R)",
     )
-
-
-def _check_by(by: Sequence[str] | None) -> list[str]:
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    bad = [c for c in by_cols if c not in _ALLOWED_BY]
-    if bad:
-        raise ValueError(
-            f"refugees_per_100k cannot be disaggregated by {bad}; allowed: {list(_ALLOWED_BY)}"
-        )
-    return by_cols
-
-
-def _key_sample(keys: pd.DataFrame, limit: int = 5) -> str:
-    rows = [", ".join(map(str, row)) for row in keys.head(limit).itertuples(index=False)]
-    more = f" (+{len(keys) - limit} more)" if len(keys) > limit else ""
-    return "; ".join(f"({r})" for r in rows) + more
