@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from migindicators.aggregate import normalise_groupings, sum_by_area
-from migindicators.countries import is_country
+from migindicators._ratio import add_aggregates, check_by, exclude_unknown_countries, match_cells
+from migindicators.aggregate import normalise_groupings
 from migindicators.flags import add_flag
 from migindicators.ledger import RowLedger
 from migindicators.result import Result, make_result
@@ -140,7 +140,7 @@ def tertiary_emigration_rate(
     OECD, Database on Immigrants in OECD and non-OECD Countries (DIOC),
     https://www.oecd.org/en/data/datasets/database-on-immigrants-in-oecd-and-non-oecd-countries.html.
     """
-    by_cols = _check_by(by)
+    by_cols = check_by("tertiary_emigration_rate", by, _ALLOWED_BY)
     if level not in _LEVELS:
         raise ValueError(f"level={level!r}: use one of {list(_LEVELS)}")
     if unknown_education not in _UNKNOWN_RULES:
@@ -158,20 +158,14 @@ def tertiary_emigration_rate(
         if absent:
             raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
 
-    bad = ~is_country(e["origin"])
-    e = ledger.exclude(
-        "emigrants", e, bad, "unknown country code", detail=_codes(e.loc[bad, "origin"])
-    )
+    e = exclude_unknown_countries(e, ledger, "emigrants", column="origin")
     e = ledger.exclude(
         "emigrants",
         e,
         e["destination"] == e["origin"],
         "destination equals origin (not an emigrant)",
     )
-    bad = ~is_country(r["ref_area"])
-    r = ledger.exclude(
-        "residents", r, bad, "unknown country code", detail=_codes(r.loc[bad, "ref_area"])
-    )
+    r = exclude_unknown_countries(r, ledger, "residents")
 
     e_cell = ["origin", "destination", "time_period", *by_cols]
     r_cell = ["ref_area", "time_period", *by_cols]
@@ -179,39 +173,34 @@ def tertiary_emigration_rate(
     r = _select_level(ledger, "residents", r, r_cell, "population", level, unknown_education)
 
     keys = ["ref_area", "time_period", *by_cols]
-    e = e.rename(columns={"origin": "ref_area"})
-    cells = (
-        e.groupby(keys, dropna=False, sort=False)
-        .agg(
-            emigrants=("stock", "sum"), n=("stock", "size"), destinations=("destination", "nunique")
-        )
+    e = e.rename(columns={"origin": "ref_area", "stock": "emigrants"})
+    cells = match_cells(
+        e,
+        r.rename(columns={"population": "residents"}),
+        num_input="emigrants",
+        den_input="residents",
+        num_values=["emigrants"],
+        den_values=["residents"],
+        keys=keys,
+        den_keys=keys,
+        ledger=ledger,
+        no_denominator_reason="origin with no resident population row",
+        unused_denominator_reason="no emigrant row for this key",
+    )
+    destinations = (
+        e.groupby(keys, dropna=False, sort=False)["destination"]
+        .nunique()
+        .rename("destinations")
         .reset_index()
     )
-    res = (
-        r.groupby(keys, dropna=False, sort=False).agg(residents=("population", "sum")).reset_index()
+    cells = cells.merge(destinations, on=keys, how="left")
+    cells = add_aggregates(
+        cells,
+        values=["emigrants", "residents", "n"],
+        keys=keys[1:],
+        groupings=groupings,
+        valid=(cells["emigrants"] + cells["residents"] > 0).to_numpy(),
     )
-    cell_index = cells.set_index(keys).index
-    res_index = res.set_index(keys).index
-    has_res = cell_index.isin(res_index)
-    ledger.exclude(
-        "emigrants",
-        e,
-        e.set_index(keys).index.isin(cell_index[~has_res]),
-        "origin with no resident population row",
-    )
-    ledger.exclude(
-        "residents", r, ~r.set_index(keys).index.isin(cell_index), "no emigrant row for this key"
-    )
-    cells = cells.loc[has_res].merge(res, on=keys, how="left")
-
-    if groupings:
-        agg = sum_by_area(
-            cells, values=["emigrants", "residents", "n"], keys=keys[1:], groupings=groupings
-        )
-        incomplete = agg["members_with_data"] < agg["members_total"]
-        agg = agg.drop(columns=["members_total"])
-        agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete, "incomplete_coverage")
-        cells = pd.concat([cells, agg], ignore_index=True)
 
     cells["value"] = emigration_rate_values(cells["emigrants"], cells["residents"])
     flags = cells["flag"] if "flag" in cells.columns else pd.Series("", index=cells.index)
@@ -277,18 +266,3 @@ def _select_level(
     others[value] = 0.0
     others["education"] = level
     return pd.concat([at_level, allocated, others], ignore_index=True)
-
-
-def _check_by(by: Sequence[str] | None) -> list[str]:
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    bad = [c for c in by_cols if c not in _ALLOWED_BY]
-    if bad:
-        raise ValueError(
-            f"tertiary_emigration_rate cannot be disaggregated by {bad}; "
-            f"allowed: {list(_ALLOWED_BY)}"
-        )
-    return by_cols
-
-
-def _codes(codes: pd.Series, limit: int = 10) -> str:
-    return ", ".join(sorted(codes.astype(str).unique())[:limit])
