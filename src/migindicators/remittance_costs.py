@@ -495,16 +495,21 @@ def _validate_level(level: str, grouping: str, side: str) -> None:
         raise ValueError(f"side must be 'receiving' or 'sending', got {side!r}")
 
 
+#: World Bank region and income-group columns of RPW rows (used by ``level="region"``).
+_WB_GROUP_COLUMNS = (
+    "sending_wb_region",
+    "receiving_wb_region",
+    "sending_income",
+    "receiving_income",
+)
+
+
 def _corridor_totals(prepared: PreparedPrices, by_cols: list[str]) -> pd.DataFrame:
     """Sum and count of costs per corridor, quarter and breakdown, over the kept rows."""
     frame = _with_breakdowns(prepared.data, by_cols)
     # Region and income columns depend on the corridor only, so as extra keys they carry
     # through without changing the groups.
-    region_cols = [
-        c
-        for c in ("sending_wb_region", "receiving_wb_region", "sending_income", "receiving_income")
-        if c in frame.columns
-    ]
+    region_cols = [c for c in _WB_GROUP_COLUMNS if c in frame.columns]
     keys = [*_CORRIDOR, *region_cols, "time_period", *by_cols]
     return tabulate_costs(frame, keys, prepared.cost, mask=prepared.kept)
 
@@ -578,19 +583,7 @@ def remittance_cost_average(
     _validate_level(level, grouping, side)
     by_cols = _check_by(by)
     ledger = RowLedger()
-    extra_in = [
-        *by_cols,
-        *(
-            c
-            for c in (
-                "sending_wb_region",
-                "receiving_wb_region",
-                "sending_income",
-                "receiving_income",
-            )
-            if level == "region"
-        ),
-    ]
+    extra_in = [*by_cols, *(_WB_GROUP_COLUMNS if level == "region" else ())]
     if "mobile_money" in by_cols:
         extra_in += ["firm_type", "payment_instrument", "pickup_method", "product"]
     prepared = prepare_prices(
@@ -862,19 +855,7 @@ def remittance_cost_weighted_average(
     _validate_level(level, grouping, side)
     by_cols = _check_by(by)
     ledger = RowLedger()
-    extra_in = [
-        *by_cols,
-        *(
-            c
-            for c in (
-                "sending_wb_region",
-                "receiving_wb_region",
-                "sending_income",
-                "receiving_income",
-            )
-            if level == "region"
-        ),
-    ]
+    extra_in = [*by_cols, *(_WB_GROUP_COLUMNS if level == "region" else ())]
     prepared = prepare_prices(
         prices,
         ledger,
