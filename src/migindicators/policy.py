@@ -191,7 +191,12 @@ def migration_policy_categories(
     Countries are scored by :func:`migration_policy_score`; then, per aggregate area,
     survey round and domain (``_T`` the overall score), the countries with a computed score
     are counted in each of the four categories. ``value`` is the share of those countries
-    [percent], ``countries`` the number, ``n`` the number of countries with a score.
+    [percent], ``countries`` the number, ``n`` the number of countries with a score:
+
+    .. math:: S_{a,c} = 100 \cdot N_{a,c} / \sum_{c'} N_{a,c'}
+
+    for area :math:`a` and category :math:`c` (countries without a computed score are in no
+    category and in no denominator).
 
     Parameters
     ----------
