@@ -193,7 +193,7 @@ def migration_policy_categories(
     are counted in each of the four categories. ``value`` is the share of those countries
     [percent], ``countries`` the number, ``n`` the number of countries with a score:
 
-    .. math:: S_{a,c} = 100 \cdot N_{a,c} / \sum_{c'} N_{a,c'}
+    .. math:: S_{a,c} = 100 \\cdot N_{a,c} / \\sum_{c'} N_{a,c'}
 
     for area :math:`a` and category :math:`c` (countries without a computed score are in no
     category and in no denominator).
