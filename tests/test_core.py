@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +14,14 @@ from migindicators import countries
 from migindicators.flags import FLAGS, add_flag, combine_flags, has_flag
 from migindicators.ledger import RowLedger
 from migindicators.schemas import Column, InputKind
-from migindicators.units import CURRENCIES, check_dimensionality, conversion_factor, parse_unit
+from migindicators.units import (
+    CURRENCIES,
+    KNOWN_UNITS,
+    check_dimensionality,
+    check_unit,
+    conversion_factor,
+    parse_unit,
+)
 
 # --- units ----------------------------------------------------------------------------------
 
@@ -39,6 +49,23 @@ def test_currencies_never_mix() -> None:
 def test_unknown_unit() -> None:
     with pytest.raises(mi.UnitError, match="not a unit"):
         parse_unit("degrees C of migrants")
+    with pytest.raises(mi.UnitError, match="not a unit"):
+        check_unit("degrees C of migrants")
+
+
+def test_known_units_are_pint_units() -> None:
+    # check_unit accepts these without pint: each must be one pint parses.
+    for unit in KNOWN_UNITS:
+        parse_unit(unit)
+    check_unit("USD / month")  # not in the list: parsed by pint
+
+
+def test_import_does_not_build_the_unit_registry() -> None:
+    code = (
+        "import sys, migindicators as mi; assert 'pint' not in sys.modules; "
+        "assert str(mi.units.Unit('person')) == 'person'; assert 'pint' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # --- ledger and flags -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migindicators.errors import OptionError, RegistryError, UnitError
-from migindicators.units import parse_unit
+from migindicators.units import check_unit
 
 if TYPE_CHECKING:
     from migindicators.result import Result
@@ -257,7 +257,7 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
     if ":" not in raw["function"]:
         raise RegistryError(f"{source}: function must be 'package.module:function'")
     try:
-        parse_unit(raw["unit"])
+        check_unit(raw["unit"])
     except UnitError as exc:
         raise RegistryError(f"{source}: key 'unit': {exc}") from None
     for key in ("references", "disaggregations"):

@@ -29,16 +29,20 @@ from __future__ import annotations
 import logging
 import warnings
 from functools import lru_cache
-from typing import Any
-
-import pint
+from typing import TYPE_CHECKING, Any, cast
 
 from migindicators.errors import UnitError
 
+if TYPE_CHECKING:
+    import pint
+
 __all__ = [
     "CURRENCIES",
+    "KNOWN_UNITS",
     "check_dimensionality",
+    "check_unit",
     "conversion_factor",
+    "get_registry",
     "is_currency",
     "parse_unit",
     "units",
@@ -64,7 +68,31 @@ _EXTRA_DEFINITIONS = (
 )
 
 
-def _build_registry() -> pint.UnitRegistry[Any]:
+#: Unit strings of the library's own schemas and registry entries. :func:`check_unit` accepts
+#: them without building the pint registry (a test proves pint parses each), so that
+#: ``import migindicators`` does not pay for pint (about a second) until a unit is converted.
+KNOWN_UNITS = frozenset(
+    {
+        "1",
+        "day",
+        "dimensionless",
+        "kilometer",
+        "month",
+        "month_of_earnings",
+        "per_100000",
+        "percent",
+        "permille",
+        "person",
+        "year",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def get_registry() -> pint.UnitRegistry[Any]:
+    """The library's pint registry, built on first use (also ``migindicators.units``)."""
+    import pint
+
     ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     # pint logs and warns on redefinitions; a library must not clutter notebooks (xclim #1373).
     logging.getLogger("pint").setLevel(logging.ERROR)
@@ -77,8 +105,38 @@ def _build_registry() -> pint.UnitRegistry[Any]:
     return ureg
 
 
-#: The library's pint registry (also ``migindicators.units``).
-units: pint.UnitRegistry[Any] = _build_registry()
+class _LazyRegistry:
+    """Stands for the pint registry until first used; then forwards everything to it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(get_registry(), name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return get_registry()(*args, **kwargs)
+
+    def __getitem__(self, key: str) -> Any:
+        return get_registry()[key]
+
+    def __dir__(self) -> list[str]:
+        return dir(get_registry())
+
+    def __repr__(self) -> str:
+        return repr(get_registry())
+
+
+#: The library's pint registry, built on first attribute access (see :func:`get_registry`).
+units = cast("pint.UnitRegistry[Any]", _LazyRegistry())
+
+
+def check_unit(unit: str) -> None:
+    """Raise :class:`UnitError` unless *unit* is a unit the library's registry parses.
+
+    The library's own unit strings (:data:`KNOWN_UNITS`) and currency codes pass without
+    building the registry; any other string is parsed with pint.
+    """
+    if unit in KNOWN_UNITS or is_currency(unit):
+        return
+    parse_unit(unit)
 
 
 @lru_cache(maxsize=512)
@@ -99,8 +157,10 @@ def parse_unit(unit: str) -> pint.Unit:
     UnitError
         If the string is not a unit the registry knows.
     """
+    import pint
+
     try:
-        return units.Unit(unit)
+        return get_registry().Unit(unit)
     except (
         pint.errors.UndefinedUnitError,
         pint.errors.DefinitionSyntaxError,
@@ -124,9 +184,11 @@ def conversion_factor(source: str, target: str) -> float:
     UnitError
         If the two units have different dimensions (e.g. two different currencies).
     """
+    import pint
+
     src, dst = parse_unit(source), parse_unit(target)
     try:
-        return float(units.Quantity(1.0, src).to(dst).magnitude)
+        return float(get_registry().Quantity(1.0, src).to(dst).magnitude)
     except pint.errors.DimensionalityError:
         raise UnitError(
             f"cannot convert {source!r} to {target!r}: different dimensions "

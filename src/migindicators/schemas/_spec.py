@@ -17,7 +17,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
 from migindicators.errors import InputValidationError
-from migindicators.units import parse_unit
+from migindicators.units import check_unit
 
 __all__ = ["Column", "InputKind"]
 
@@ -74,7 +74,7 @@ class Column:
         if self.dtype not in _DTYPES:
             raise ValueError(f"column {self.name!r}: unknown dtype {self.dtype!r}")
         if self.unit is not None:
-            parse_unit(self.unit)
+            check_unit(self.unit)
 
     def checks(self) -> list[pa.Check]:
         """The pandera checks of this column."""
