@@ -57,8 +57,7 @@ class RowLedger:
             return
         count.given += len(frame)
         if weight is not None and weight in frame.columns:
-            total = float(pd.to_numeric(frame[weight], errors="coerce").sum())
-            count.given_weighted = (count.given_weighted or 0.0) + total
+            count.given_weighted = (count.given_weighted or 0.0) + _weight_total(frame[weight])
 
     def exclude(
         self,
@@ -159,3 +158,14 @@ class RowLedger:
             name: {"given": c.given, "excluded": c.excluded, "used": c.given - c.excluded}
             for name, c in self._inputs.items()
         }
+
+
+def _weight_total(series: pd.Series) -> float:
+    """Sum of a weight column, missing and non-numeric values counting as 0."""
+    values = series.to_numpy()
+    if values.dtype.kind in "iub":
+        return float(values.sum())
+    if values.dtype.kind == "f":
+        total = values.sum()  # one pass; NaN only when some weight is missing
+        return float(total if not np.isnan(total) else np.nansum(values))
+    return float(pd.to_numeric(series, errors="coerce").sum())
