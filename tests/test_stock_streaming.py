@@ -12,13 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_io_ddi import make_ddi, write_fixed_width  # tests/ is on sys.path (rootdir-less)
 
+from migindicators import stock_census
 from migindicators.datasets import load
+from migindicators.errors import InputValidationError
 from migindicators.io.ddi import read_ddi
 from migindicators.stock import (
     migrant_female_share,
+    migrant_median_age,
     migrant_share_of_population,
     migrant_stock,
     migrant_stock_by_origin,
+    recent_migrants,
 )
 
 
@@ -124,12 +128,102 @@ def test_properties_row_order_chunk_size_and_weight_scaling(
     )
 
 
-def test_households_split_across_chunks_keep_their_cluster(
-    demo: dict[str, pd.DataFrame],
-) -> None:
-    census = demo["census"].iloc[:200]  # households of 1..7 persons
-    whole = migrant_stock(census, variance="taylor").data["se"]
-    assert whole.iloc[0] > 0
-    for size in (37, 9):  # chunk boundaries inside households
-        got = migrant_stock(iter(chunks(census, size)), variance="taylor").data["se"]
+def clustered_census(households: int = 400, seed: int = 5) -> pd.DataFrame:
+    """Households of three, migrants by household, in four strata: clusters that matter."""
+    rng = np.random.default_rng(seed)
+    hh = np.repeat(np.arange(households), 3)
+    n = len(hh)
+    migrant = rng.random(households) < 0.4
+    return pd.DataFrame(
+        {
+            "ref_area": "KEN",
+            "time_period": 2020,
+            "household": hh + 1000,
+            "strata": (np.arange(households) % 4)[hh],
+            "weight": rng.uniform(1.0, 3.0, households)[hh],
+            "sex": rng.choice(["F", "M"], n),
+            "age": rng.integers(0, 90, n).astype(float),
+            "country_of_birth": np.where(migrant[hh], "UGA", "KEN"),
+        }
+    )
+
+
+def test_households_split_across_chunks_keep_their_cluster() -> None:
+    census = clustered_census()
+    whole = migrant_stock(census, by=["sex"], variance="taylor").data["se"]
+    # The clusters matter here: rows as their own PSUs give other standard errors.
+    unclustered = migrant_stock(census.drop(columns="household"), by=["sex"], variance="taylor")
+    assert np.abs(unclustered.data["se"].to_numpy() - whole.to_numpy()).max() > 1e-3
+    for size in (37, 100):  # chunk boundaries inside households
+        got = migrant_stock(iter(chunks(census, size)), by=["sex"], variance="taylor").data["se"]
         np.testing.assert_allclose(got, whole, rtol=1e-9)
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_parquet_on_threads_equals_in_memory_with_taylor_se(
+    demo: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    """Row groups cut through households; every worker sets its edge households aside."""
+    monkeypatch.setenv("MIGINDICATORS_THREADS", threads)
+    census = demo["census"]
+    path = tmp_path / "census.parquet"
+    census.to_parquet(path, row_group_size=997)
+    whole = migrant_stock(census, by=BY, variance="taylor")
+    got = migrant_stock(path, by=BY, variance="taylor", chunk_rows=997)
+    assert_same(whole.data, got.data)
+    pd.testing.assert_frame_equal(whole.exclusions, got.exclusions)
+    assert got.rows_accounted()
+    clustered = clustered_census()
+    split = tmp_path / "clustered.parquet"
+    clustered.to_parquet(split, row_group_size=37)  # boundaries inside households
+    expected = migrant_stock(clustered, by=["sex"], variance="taylor").data
+    assert_same(expected, migrant_stock(split, by=["sex"], variance="taylor", chunk_rows=37).data)
+    by_origin = migrant_stock_by_origin(path, by=["sex"], chunk_rows=500)
+    assert_same(migrant_stock_by_origin(census, by=["sex"]).data, by_origin.data)
+
+
+def test_parquet_error_in_a_late_row_group_names_the_file_row(
+    demo: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIGINDICATORS_THREADS", "2")
+    census = demo["census"].copy()
+    bad_row = len(census) - 10
+    census.loc[bad_row, "weight"] = -3.0
+    path = tmp_path / "bad.parquet"
+    census.to_parquet(path, row_group_size=1000)
+    with pytest.raises(InputValidationError, match="weight") as err:
+        migrant_stock(path, chunk_rows=1000, variance="none")
+    assert str(bad_row) in str(err.value)
+
+
+def test_area_constant_in_some_row_groups_only(
+    demo: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
+    """Two countries in one file: constant-column pieces and mixed ones give the same table."""
+    census = demo["census"]
+    half = len(census) // 2
+    other = census.iloc[half:].assign(
+        ref_area="UGA",
+        country_of_birth=census["country_of_birth"].iloc[half:].replace("UGA", "KEN"),
+    )
+    both = pd.concat([census.iloc[:half], other], ignore_index=True)
+    path = tmp_path / "two.parquet"
+    both.to_parquet(path, row_group_size=700)
+    got = migrant_stock_by_origin(path, by=["sex", "age_group"], chunk_rows=700)
+    assert_same(migrant_stock_by_origin(both, by=["sex", "age_group"]).data, got.data)
+
+
+def test_hashing_fallback_equals_dense_cell_codes(
+    demo: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too many raw cells for one dense code: the hashing kernel gives the same table."""
+    census = demo["census"]
+    dense = migrant_stock_by_origin(census, by=["sex", "age_group"], variance="none").data
+    arrival = recent_migrants(census, variance="none").data
+    median = migrant_median_age(census).data
+    monkeypatch.setattr(stock_census, "_CELLS", 8)
+    assert_same(
+        dense, migrant_stock_by_origin(census, by=["sex", "age_group"], variance="none").data
+    )
+    assert_same(arrival, recent_migrants(census, variance="none").data)
+    assert_same(median, migrant_median_age(census).data)

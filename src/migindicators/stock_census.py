@@ -63,17 +63,28 @@ from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import FOREIGN_UNSPECIFIED, IPUMS_INTERNATIONAL, VariableMapping
 from migindicators.io.progress import progress as progress_bar
 from migindicators.io.tabular import (
+    ParquetPiece,
     available_columns,
     batch_frame,
     file_format,
     iter_chunks,
-    parquet_batches,
+    open_parquet,
+    parquet_pieces,
     prefetch,
+    read_piece,
 )
+from migindicators.io.threads import default_threads, run_on_threads
 from migindicators.ledger import RowLedger
-from migindicators.schemas.census import validate_census
+from migindicators.schemas.census import AGE_MAX, validate_census
 from migindicators.stock_compute import age_group_edges, age_group_labels
-from migindicators.tabulate import combine, group_codes, psu_moments, tabulate, tabulate_codes
+from migindicators.tabulate import (
+    category_codes,
+    combine,
+    group_codes,
+    psu_moments,
+    tabulate,
+    tabulate_codes,
+)
 
 __all__ = [
     "BASES",
@@ -102,6 +113,8 @@ _CODE_COLUMNS = ("ref_area", "sex", "country_of_birth", "citizenship", "age_grou
 _MAPPINGS = {"ipums_international": IPUMS_INTERNATIONAL}
 #: Cells of one chunk's dense cell code (the limit of :func:`tabulate_codes`).
 _CELLS = 1 << 16
+#: Raw keys of a chunk's first tabulation (never column names: those have no dunder).
+_PLACE, _AGE, _ARRIVAL = "__place__", "__age__", "__arrival__"
 
 
 @dataclass(frozen=True)
@@ -223,20 +236,6 @@ def _source_chunks(
             cols = mapping.source_for(needed, have)
         else:
             cols = [c for c in needed if c in have]
-        categorical = _categorical_sources(mapping)
-        if file_format(census) == "parquet":
-            # Only the decoding runs ahead on the reader thread; the conversion to pandas
-            # runs here, which balances the two threads (decoding is the larger part).
-            first = 0
-            for batch in prefetch(
-                parquet_batches(
-                    census, columns=cols, chunk_rows=spec.chunk_rows, categorical=categorical
-                )
-            ):
-                frame = batch_frame(batch, categorical, first)
-                first += len(frame)
-                yield frame
-            return
         yield from prefetch(
             iter_chunks(
                 census,
@@ -274,6 +273,8 @@ def run_census(census: Any, spec: CensusPass) -> CensusTotals:
     mapping = _resolve_mapping(spec.mapping)
     if _is_dask(census):
         return _run_dask(census, spec, mapping)
+    if isinstance(census, (str, Path)) and file_format(census) == "parquet":
+        return _run_parquet(census, spec, mapping)
     state = _PassState(spec, mapping)
     source = census
     if isinstance(census, pd.DataFrame) and len(census) > spec.chunk_rows:
@@ -298,6 +299,79 @@ def run_census(census: Any, spec: CensusPass) -> CensusTotals:
     if carry is not None and len(carry):
         state.add(carry)
     return state.finish()
+
+
+def _run_parquet(
+    path: str | Path, spec: CensusPass, mapping: VariableMapping | None
+) -> CensusTotals:
+    """A Parquet census on several threads: each reads and tabulates its own pieces.
+
+    Pieces (row groups) go to the workers in a fixed rotation
+    (:func:`~migindicators.io.threads.run_on_threads`); each worker keeps its own partial
+    tables and ledger, merged at the end. For Taylor variance a household must lie whole in
+    one chunk: the households at the two edges of every chunk are set aside (a few rows)
+    and tabulated together at the end, as for Dask partitions.
+    """
+    needed = _needed(spec)
+    have = available_columns(path)
+    cols = (
+        mapping.source_for(needed, have)
+        if mapping is not None
+        else [c for c in needed if c in have]
+    )
+    categorical = _categorical_sources(mapping)
+    pieces = parquet_pieces(path, columns=cols, chunk_rows=spec.chunk_rows, categorical=categorical)
+    threads = default_threads()
+    states = [_PassState(spec, mapping) for _ in range(threads)]
+    edges: list[list[pd.DataFrame]] = [[] for _ in range(threads)]
+    handles: list[dict[str, Any]] = [{} for _ in range(threads)]
+
+    def work(k: int, piece: ParquetPiece) -> Iterator[int]:
+        state, files = states[k], handles[k]
+        if piece.path not in files:
+            files.clear()  # one open file per thread
+            files[piece.path] = open_parquet(piece.path, categorical)
+        first = piece.first_row
+        for batch in read_piece(
+            piece,
+            columns=cols,
+            chunk_rows=spec.chunk_rows,
+            categorical=categorical,
+            file=files[piece.path],
+        ):
+            raw = batch_frame(batch, categorical, first, zero_copy=True)
+            first += len(raw)
+            frame = mapping.apply(raw) if mapping is not None else raw
+            if state.needs_carry(frame):
+                frame, edge = _split_edges(frame)
+                if len(edge):
+                    edges[k].append(edge)
+            if len(frame):
+                state.add(frame)
+            yield len(raw)
+
+    total = sum(piece.num_rows for piece in pieces)
+    counts = run_on_threads(pieces, work, threads=threads)
+    for _ in progress_bar(
+        (range(n) for n in counts), enabled=spec.progress, total_rows=total
+    ):  # a range stands for the chunk: the bar needs only its length
+        pass
+    merged = states[0]
+    for state in states[1:]:
+        merged.merge(state)
+    held = [edge for worker in edges for edge in worker]
+    if held:
+        merged.add(pd.concat(held))  # the original row numbers, for error messages
+    return merged.finish()
+
+
+def _split_edges(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of the first and last household of *frame*, and the others."""
+    hh = frame["household"].to_numpy()
+    at_edge = (hh == hh[0]) | (hh == hh[-1])
+    if not at_edge.any():
+        return frame, frame.iloc[:0]
+    return frame.loc[~at_edge], frame.loc[at_edge]
 
 
 def _split_last_household(chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -436,63 +510,138 @@ class _PassState:
         frame = self._exclude(frame)
         if not len(frame):
             return
-        derived = self._derive(frame)
-        self.tables.append(self._tabulate_codes(frame, derived))
+        self.tables.append(self._tabulate(frame))
         if len(self.tables) >= 32:
             self.tables = [combine(self.tables, self.keys)]
         if self.variance == "taylor" and spec.estimand is not None:
-            self._add_moments(self._prepare(frame, derived), spec.estimand)
+            self._add_moments(self._prepare(frame, self._derive(frame)), spec.estimand)
 
-    def _tabulate_codes(self, frame: pd.DataFrame, derived: _Derived) -> pd.DataFrame:
-        """One pass of the kernel over the keys' integer codes.
+    def _tabulate(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The chunk's table: rows tabulated by raw codes, then the cells mapped to the keys.
 
-        Every key is already a small integer code (categorical codes, derived age group and
-        status), so :func:`~migindicators.tabulate.tabulate_codes` combines them into one
-        mixed-radix cell code block by block, with no hashing; the labels are attached to
-        the (small) table afterwards. Keys with one value are constants of the chunk.
+        Every key is a function of a few raw codes of the row: the migratory status and the
+        origin of (country of enumeration, place of birth), the age group of the single year
+        of age, the year of arrival of itself and the status. The rows are tabulated once by
+        the raw codes (:func:`~migindicators.tabulate.tabulate_codes`, no hashing) and the
+        derivations run on the cells, a few thousand, instead of on every row; a second,
+        tiny tabulation then sums the cells that share their keys.
         """
-        weights = [W, *self.spec.replicate_weights]
-        parts: list[tuple[str, np.ndarray, np.ndarray]] = []
-        constants: dict[str, Any] = {}
-        size = 1
-        for key in self.keys:
-            codes, labels = derived.keys[key]
-            if len(labels) == 1:
-                constants[key] = labels[0]
-                continue
-            parts.append((key, codes, labels))
-            size *= len(labels)
-        data: dict[str, np.ndarray] = {W: derived.weight}
+        raw = self._raw_keys(frame)
+        data: dict[str, np.ndarray] = {}
+        if self.weighted:
+            data[W] = frame["weight"].to_numpy(dtype="float64")
         for rep in self.spec.replicate_weights:
             data[rep] = frame[rep].to_numpy(dtype="float64")
-        columns: dict[str, Any] = {}
-        if size <= _CELLS:
-            digits, n, sums = tabulate_codes(
-                [codes for _, codes, _ in parts], [len(labels) for _, _, labels in parts], data
-            )
-            for (key, _, labels), digit in zip(parts, digits, strict=True):
-                columns[key] = np.asarray(labels, dtype=object)[digit]
-            counts = n
-        else:
-            # Too many combinations for one dense code: the kernel compresses the keys.
-            table = tabulate(
-                pd.DataFrame({key: codes for key, codes, _ in parts} | data, copy=False),
-                [k for k, _, _ in parts],
-                weights=weights,
-            )
-            for key, _, labels in parts:
-                columns[key] = np.asarray(labels, dtype=object)[table[key].to_numpy()]
-            counts = table["n"].to_numpy()
-            sums = {w: table[w].to_numpy() for w in weights}
+        digits, counts, sums = _cells(raw, data, len(frame))
+        if not self.weighted:
+            sums[W] = counts.astype(np.float64)
+        keys = self._cell_keys(raw, digits, counts)
+        final: dict[str, np.ndarray] = {"n": counts.astype(np.float64)}
+        final |= {w: sums[w] for w in (W, *self.spec.replicate_weights)}
+        key_digits, _, totals = _cells(keys, final, len(counts))
         out = pd.DataFrame(
-            {key: columns[key] if key in columns else constants[key] for key in self.keys},
-            index=pd.RangeIndex(len(counts)),
+            {
+                key: np.asarray(labels, dtype=object)[digit]
+                for (key, _, labels), digit in zip(keys, key_digits, strict=True)
+            },
+            index=pd.RangeIndex(len(totals["n"])),
         )
-        out["n"] = counts
-        for w in weights:
-            out[w] = sums[w]
+        out["n"] = np.rint(totals["n"]).astype(np.int64)
+        for w in (W, *self.spec.replicate_weights):
+            out[w] = totals[w]
         out.attrs["tabulate_by"] = list(self.keys)
         return out
+
+    def _raw_keys(self, frame: pd.DataFrame) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, row codes, labels) of the raw keys: codes in ``0 .. len(labels) - 1``."""
+        spec = self.spec
+        assert self.basis is not None
+        raw = [
+            ("ref_area", *_codes(frame["ref_area"])),
+            ("time_period", *_codes(frame["time_period"])),
+        ]
+        place_codes, place_cats = _codes(frame[BASES[self.basis][0]])
+        # Code 0 is the unknown place; a missing value's code is -1, so one add on the
+        # (small) integer codes shifts every row into place.
+        raw.append((_PLACE, place_codes + 1, np.asarray([None, *place_cats], dtype=object)))
+        from_age = "age_group" in spec.by and "age" in frame.columns
+        for col in spec.by:
+            if col not in ("migratory_status", "origin") and not (col == "age_group" and from_age):
+                raw.append((col, *_codes(frame[col])))
+        if from_age or spec.single_age:
+            # Ages are validated to 0 .. AGE_MAX: every single year has its code.
+            age = frame["age"].to_numpy()
+            if age.dtype.kind not in "iuf":
+                age = frame["age"].to_numpy(dtype="float64", na_value=np.nan)
+            # Completed years: truncation, as floor for ages >= 0.
+            codes = age.astype(np.int16) if age.dtype.kind == "f" else age
+            raw.append((_AGE, codes, np.arange(AGE_MAX + 1)))
+        if spec.arrival:
+            if "year_of_arrival" in frame.columns:
+                arrival = frame["year_of_arrival"].to_numpy(dtype="float64", na_value=np.nan)
+            else:
+                arrival = np.full(len(frame), np.nan)
+            codes, uniques = pd.factorize(arrival, use_na_sentinel=False)
+            raw.append((_ARRIVAL, codes, np.asarray(uniques, dtype=float)))
+        return raw
+
+    def _cell_keys(
+        self,
+        raw: list[tuple[str, np.ndarray, np.ndarray]],
+        digits: list[np.ndarray],
+        counts: np.ndarray,
+    ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """The keys of every cell of the raw tabulation: (key, cell codes, labels)."""
+        spec = self.spec
+        cell = {name: digit for (name, _, _), digit in zip(raw, digits, strict=True)}
+        labels = {name: lab for name, _, lab in raw}
+        area_cats = labels["ref_area"]
+        place_cats = labels[_PLACE][1:]
+        place = cell[_PLACE] - 1  # index into place_cats; -1 unknown
+        valid = is_country(pd.Series(place_cats, dtype=object)).to_numpy() | (
+            place_cats == FOREIGN_UNSPECIFIED
+        )
+        # A code that is no country is an unknown place of birth (citizenship): counted
+        # with the unknowns and named in the notes, never a silent origin.
+        invalid = np.zeros(len(place), dtype=bool)
+        if not valid.all():
+            invalid = (place >= 0) & ~valid[np.maximum(place, 0)]
+            bad = self.notes.setdefault("invalid_codes", {})
+            for code, count in zip(place[invalid], counts[invalid], strict=True):
+                bad[str(place_cats[code])] = bad.get(str(place_cats[code]), 0) + int(count)
+        lookup = {v: i for i, v in enumerate(place_cats)}
+        own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
+        unknown = (place < 0) | invalid
+        native = ~unknown & (place == own[cell["ref_area"]])
+        # 0 foreign, 1 native, 2 unknown: the order of STATUS_CODES.
+        status = np.where(unknown, 2, np.where(native, 1, 0))
+        keys: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            "ref_area": (cell["ref_area"], area_cats),
+            "time_period": (cell["time_period"], labels["time_period"]),
+            "migratory_status": (status, np.asarray(STATUS_CODES, dtype=object)),
+        }
+        for col in spec.by:
+            if col == "age_group" and _AGE in cell:
+                edges = age_group_edges(spec.age_width, spec.age_top)
+                group = np.minimum(cell[_AGE] // spec.age_width, len(edges) - 1)
+                keys[col] = (group, np.asarray(age_group_labels(edges), dtype=object))
+            elif col not in keys and col != "origin":
+                keys[col] = (cell[col], labels[col])
+        if spec.origin or "origin" in spec.by:
+            origin_labels = np.asarray([*map(str, place_cats), NOT_APPLICABLE], dtype=object)
+            keys["origin"] = (np.where(status == 0, place, len(place_cats)), origin_labels)
+        if spec.single_age:
+            keys["age"] = (cell[_AGE], np.arange(AGE_MAX + 1, dtype=float))
+        if spec.arrival:
+            # Arrival matters for migrants only; the others are tabulated as NaN.
+            years = labels[_ARRIVAL]
+            missing = np.flatnonzero(np.isnan(years))
+            if len(missing):
+                nan_code = int(missing[0])
+            else:
+                years, nan_code = np.append(years, np.nan), len(years)
+            keys["year_of_arrival"] = (np.where(status == 0, cell[_ARRIVAL], nan_code), years)
+        return [(key, *keys[key]) for key in self.keys]
 
     def _exclude(self, frame: pd.DataFrame) -> pd.DataFrame:
         ledger, spec = self.ledger, self.spec
@@ -557,14 +706,9 @@ class _PassState:
             place_cats == FOREIGN_UNSPECIFIED
         )
         if not valid.all():
-            # A code that is no country is an unknown place of birth (citizenship): counted
-            # with the unknowns and named in the exclusion detail, never a silent origin.
-            invalid = np.flatnonzero(~valid)
-            rows = np.isin(place_codes, invalid)
-            bad = self.notes.setdefault("invalid_codes", {})
-            for code, count in zip(*np.unique(place_codes[rows], return_counts=True), strict=True):
-                bad[str(place_cats[code])] = bad.get(str(place_cats[code]), 0) + int(count)
-            place_codes = np.where(rows, -1, place_codes)
+            # A code that is no country is an unknown place (as in _cell_keys, which
+            # counts them for the notes).
+            place_codes = np.where(np.isin(place_codes, np.flatnonzero(~valid)), -1, place_codes)
         lookup = {v: i for i, v in enumerate(place_cats)}
         own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
         native = place_codes == own[0] if len(own) == 1 else place_codes == own[area_codes]
@@ -726,6 +870,44 @@ class _Derived:
     weight: np.ndarray
 
 
+def _cells(
+    keys: Sequence[tuple[str, np.ndarray, np.ndarray]], data: dict[str, np.ndarray], n: int
+) -> tuple[list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Tabulate *n* rows by *keys* (name, codes, labels): per key the code of every cell,
+    the rows and the sums of *data* per cell.
+
+    Keys with one label are constants (code 0 in every cell). A dense mixed-radix code
+    (:func:`~migindicators.tabulate.tabulate_codes`) when the keys' combinations fit,
+    otherwise the hashing kernel :func:`~migindicators.tabulate.tabulate`.
+    """
+    varying = [i for i, (_, _, labels) in enumerate(keys) if len(labels) > 1]
+    size = 1
+    for i in varying:
+        size *= len(keys[i][2])
+    if not varying:
+        counts = np.array([n], dtype=np.int64)
+        sums = {w: np.array([np.nansum(v)]) for w, v in data.items()}
+        return [np.zeros(1, dtype=np.intp) for _ in keys], counts, sums
+    if size <= _CELLS:
+        found, counts, sums = tabulate_codes(
+            [keys[i][1] for i in varying], [len(keys[i][2]) for i in varying], data
+        )
+    else:
+        names = [f"k{i}" for i in varying]
+        frame = pd.DataFrame(
+            {name: keys[i][1] for name, i in zip(names, varying, strict=True)} | data,
+            copy=False,
+        )
+        table = tabulate(frame, names, weights=list(data))
+        found = [table[name].to_numpy() for name in names]
+        counts = table["n"].to_numpy()
+        sums = {w: table[w].to_numpy() for w in data}
+    digits = [np.zeros(len(counts), dtype=np.intp) for _ in keys]
+    for i, digit in zip(varying, found, strict=True):
+        digits[i] = digit
+    return digits, counts, sums
+
+
 def _exclude_if(
     ledger: RowLedger, frame: pd.DataFrame, mask: np.ndarray, reason: str, weight: str | None
 ) -> pd.DataFrame:
@@ -737,7 +919,7 @@ def _exclude_if(
 
 def _all_equal(col: pd.Series, first: Any) -> bool:
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()
+        codes = category_codes(col)
         return bool(codes.min() == codes.max() and codes[0] >= 0)
     values = col.to_numpy()
     if values.dtype.kind in "iuf":
@@ -748,7 +930,7 @@ def _all_equal(col: pd.Series, first: Any) -> bool:
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (−1 for missing) and the distinct values of *series*."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy(), np.asarray(series.cat.categories, dtype=object)
+        return category_codes(series), np.asarray(series.cat.categories, dtype=object)
     values = series.to_numpy()
     if values.dtype.kind in "iu" and len(values) and values.min() == values.max():
         return np.zeros(len(values), dtype=np.int8), np.asarray([values[0]], dtype=object)

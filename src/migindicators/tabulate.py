@@ -48,12 +48,13 @@ with ``weights=[w, rep_1, …, rep_R]`` (replicates); :mod:`migindicators.survey
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "category_codes",
     "combine",
     "group_codes",
     "psu_moments",
@@ -61,6 +62,16 @@ __all__ = [
     "tabulate_chunks",
     "tabulate_codes",
 ]
+
+
+def category_codes(series: pd.Series) -> np.ndarray:
+    """The integer codes of a categorical Series (-1 for missing), without a copy.
+
+    ``series.cat.codes`` builds a new Series and copies the codes; the Categorical's own
+    (read-only) code array is enough for reading.
+    """
+    return np.asarray(cast(pd.Categorical, series.array).codes)
+
 
 # A dense code space up to this size is counted directly with bincount (empty cells dropped);
 # larger ones are first compressed to the observed combinations.
@@ -145,7 +156,7 @@ def _key_codes(
     """
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
+        codes = category_codes(series)
         positions = np.arange(len(dtype.categories))
         if len(codes) and codes.min() < 0:
             codes = np.where(codes < 0, len(positions), codes)

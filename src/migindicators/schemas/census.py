@@ -38,6 +38,9 @@ from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import AGE_GROUP, REF_AREA, SEX, TIME_PERIOD, WEIGHT
 
+#: Highest valid age in completed years [year].
+AGE_MAX = 130
+
 __all__ = ["CENSUS", "MIGRANT_STOCK_TABLE", "PANDERA_ROWS", "validate_census", "validate_fast"]
 
 #: Frames with fewer rows are validated by pandera; larger ones by :func:`validate_fast`.
@@ -65,7 +68,7 @@ CENSUS = register(
                 required=False,
                 nullable=True,
                 ge=0,
-                le=130,
+                le=AGE_MAX,
             ),
             AGE_GROUP,
             Column(
