@@ -12,20 +12,26 @@ chunk by chunk (partition by partition on Dask):
 3. exclude, and record in the row ledger with their weighted totals, rows that cannot
    enter the estimate (unknown country of enumeration, missing weight, unknown sex or age
    when the table is by sex or age);
-4. derive the migratory status (foreign-born, or foreign citizen on the citizenship basis;
-   unknown place of birth kept as its own status ``_U``), the 5-year age group and the
-   origin;
-5. :func:`migindicators.tabulate.tabulate` the weighted counts by cell — the one additive
-   kernel — and, for standard errors, the per-stratum moments of PSU totals.
+4. tabulate the rows (weighted counts, replicate weights) by their raw codes — country of
+   enumeration, place of birth (or citizenship), single year of age, the other ``by``
+   columns — with :func:`migindicators.tabulate.tabulate_codes`, the one additive kernel;
+5. derive on those cells, not on the rows, the migratory status (foreign-born, or foreign
+   citizen on the citizenship basis; unknown place of birth kept as its own status ``_U``),
+   the origin, the 5-year age group and the year of arrival of migrants, and sum the cells
+   that share their keys; for standard errors, the per-stratum moments of PSU totals.
 
 Partial tables are summed with :func:`migindicators.tabulate.combine`, so a frame, its
 chunks and its Dask partitions give the same table (counts exactly, weighted sums to float
-rounding), and memory is bounded by the chunk size.
+rounding), and memory is bounded by the chunk size. A Parquet file is read and tabulated
+piece by piece (row groups) on several threads (:mod:`migindicators.io.threads`; at most one
+chunk in memory per thread), each thread with its own partial tables.
 
 Taylor variance with household clusters (the IPUMS "ultimate cluster" estimator with
-``SERIAL`` as PSU and ``STRATA`` as stratum) needs each household's rows in one chunk: the
-streaming path holds back the last household of every chunk and prepends it to the next
-(extracts are sorted by household, as IPUMS files are). Per stratum h with n_h PSUs and PSU
+``SERIAL`` as PSU and ``STRATA`` as stratum) needs each household's rows in one chunk
+(extracts are sorted by household, as IPUMS files are): the sequential streaming path holds
+back the last household of every chunk and prepends it to the next; the threaded Parquet
+path and Dask set aside the first and last household of every chunk or partition and
+tabulate them together at the end. Per stratum h with n_h PSUs and PSU
 totals z_hj of the linearised variable,
 
 .. math::
