@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -545,12 +546,15 @@ class _PassState:
         final: dict[str, np.ndarray] = {"n": counts.astype(np.float64)}
         final |= {w: sums[w] for w in (W, *self.spec.replicate_weights)}
         key_digits, _, totals = _cells(keys, final, len(counts))
+        # Labels stay Python objects until finish(): inferring a string dtype for every
+        # chunk's table cost a millisecond per chunk.
         out = pd.DataFrame(
             {
                 key: np.asarray(labels, dtype=object)[digit]
                 for (key, _, labels), digit in zip(keys, key_digits, strict=True)
             },
             index=pd.RangeIndex(len(totals["n"])),
+            dtype=object,
         )
         out["n"] = np.rint(totals["n"]).astype(np.int64)
         for w in (W, *self.spec.replicate_weights):
@@ -604,7 +608,7 @@ class _PassState:
         area_cats = labels["ref_area"]
         place_cats = labels[_PLACE][1:]
         place = cell[_PLACE] - 1  # index into place_cats; -1 unknown
-        valid = is_country(pd.Series(place_cats, dtype=object)).to_numpy() | (
+        valid = _countries(place_cats) | (
             place_cats == FOREIGN_UNSPECIFIED
         )
         # A code that is no country is an unknown place of birth (citizenship): counted
@@ -657,7 +661,7 @@ class _PassState:
             areas = np.asarray(area.cat.categories, dtype=object)
         else:
             areas = np.asarray(pd.unique(area.dropna()), dtype=object)
-        known_mask = is_country(pd.Series(areas, dtype=object)).to_numpy()
+        known_mask = _countries(areas)
         if not known_mask.all() or area.hasnans:
             known = set(areas[known_mask])
             bad = ~area.isin(known).to_numpy()
@@ -708,7 +712,7 @@ class _PassState:
         column = BASES[self.basis][0]
         area_codes, area_cats = _codes(frame["ref_area"])
         place_codes, place_cats = _codes(frame[column])
-        valid = is_country(pd.Series(place_cats, dtype=object)).to_numpy() | (
+        valid = _countries(place_cats) | (
             place_cats == FOREIGN_UNSPECIFIED
         )
         if not valid.all():
@@ -842,6 +846,8 @@ class _PassState:
         for key in self.keys:
             if isinstance(table[key].dtype, pd.CategoricalDtype):
                 table[key] = table[key].astype(str)
+            elif table[key].dtype == object:
+                table[key] = pd.Series(table[key].tolist(), index=table.index, name=key)
         for key in ("ref_area",):
             table[key] = table[key].astype(str)
         table["time_period"] = table["time_period"].astype("int64")
@@ -912,6 +918,16 @@ def _cells(
     for i, digit in zip(varying, found, strict=True):
         digits[i] = digit
     return digits, counts, sums
+
+
+def _countries(codes: np.ndarray) -> np.ndarray:
+    """Which of a chunk's distinct codes are known countries (cached: chunks share them)."""
+    return _countries_cached(tuple(codes)).copy()
+
+
+@lru_cache(maxsize=256)
+def _countries_cached(codes: tuple[Any, ...]) -> np.ndarray:
+    return np.asarray(is_country(pd.Series(list(codes), dtype=object)).to_numpy(), dtype=bool)
 
 
 def _exclude_if(

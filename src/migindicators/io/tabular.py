@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, TypeVar
@@ -173,6 +174,14 @@ def _to_pandas(batch: Any, categorical: Sequence[str], *, zero_copy: bool = Fals
     return frame
 
 
+@lru_cache(maxsize=256)
+def _categories(values: tuple[Any, ...]) -> pd.CategoricalDtype:
+    """The categorical dtype of a dictionary, cached: the chunks of a file share their
+    dictionaries, and building the dtype (an index, a uniqueness check) costs more than a
+    million codes."""
+    return pd.CategoricalDtype(pd.Index(list(values)))
+
+
 def _fast_column(array: Any, zero_copy: bool) -> Any:
     """A pandas-ready column for dictionary and plain numeric arrays; None for the rest."""
     import pyarrow as pa
@@ -186,7 +195,7 @@ def _fast_column(array: Any, zero_copy: bool) -> Any:
         if array.null_count:
             indices = indices.fill_null(-1)
         try:
-            dtype = pd.CategoricalDtype(pd.Index(array.dictionary.to_pandas()))
+            dtype = _categories(tuple(array.dictionary.to_pylist()))
         except (ValueError, TypeError):
             return None  # nulls or repeats in the dictionary: Arrow's conversion copes
         codes = indices.to_numpy(zero_copy_only=False)

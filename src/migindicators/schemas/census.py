@@ -203,7 +203,9 @@ def validate_fast(
             continue
         series = frame[col.name]
         if col.dtype in ("int", "nullable_int", "float"):
-            out[col.name] = _check_numeric(col, series, failures)
+            checked = _check_numeric(col, series, failures)
+            if checked is not series:  # coerced; an unchanged column is not set again
+                out[col.name] = checked
         elif col.dtype == "str":
             _check_codes(col, series, failures)
         if not col.nullable:
