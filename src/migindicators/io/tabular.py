@@ -307,15 +307,17 @@ def parquet_pieces(
         schema = file.schema_arrow
         wanted = list(columns) if columns is not None else list(schema.names)
         meta = file.metadata
-        # Only small row groups share a piece (joining them costs a copy); a larger group
-        # is a piece of its own, read in several chunks when it exceeds chunk_rows.
+        # Row groups smaller than chunk_rows share a piece up to chunk_rows rows: joining
+        # them costs a copy, but each chunk has a fixed cost in the pass (200M rows: 6.9 s
+        # in 2M-row chunks against 7.2-9 s in the file's 1M-row groups). A larger group
+        # is a piece of its own, read in several chunks.
         group: list[tuple[int, int, dict[str, Any]]] = []  # (row group, rows, constants)
         for i in range(meta.num_row_groups):
             rg = meta.row_group(i)
             if rg.num_rows == 0:
                 continue
             found = _constants(rg, schema, wanted)
-            small = rg.num_rows < chunk_rows // 4
+            small = rg.num_rows < chunk_rows
             if group and (
                 not small
                 or sum(r for _, r, _ in group) + rg.num_rows > chunk_rows
