@@ -179,7 +179,12 @@ def test_parquet_on_threads_equals_in_memory_with_taylor_se(
     expected = migrant_stock(clustered, by=["sex"], variance="taylor").data
     assert_same(expected, migrant_stock(split, by=["sex"], variance="taylor", chunk_rows=37).data)
     by_origin = migrant_stock_by_origin(path, by=["sex"], chunk_rows=500)
-    assert_same(migrant_stock_by_origin(census, by=["sex"]).data, by_origin.data)
+    reference = migrant_stock_by_origin(census, by=["sex"])
+    assert_same(reference.data, by_origin.data)
+    # A frame larger than chunk_rows is tabulated in slices on the threads too.
+    sliced = migrant_stock_by_origin(census, by=["sex"], chunk_rows=500)
+    assert_same(reference.data, sliced.data)
+    pd.testing.assert_frame_equal(reference.exclusions, sliced.exclusions)
 
 
 def test_parquet_error_in_a_late_row_group_names_the_file_row(

@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -118,6 +118,8 @@ W = "w"
 _MOMENT_SUMS = ("n", "_num", "_den", "_num*_num", "_num*_den", "_den*_den")
 _CODE_COLUMNS = ("ref_area", "sex", "country_of_birth", "citizenship", "age_group")
 _MAPPINGS = {"ipums_international": IPUMS_INTERNATIONAL}
+T = TypeVar("T")
+
 #: Cells of one chunk's dense cell code (the limit of :func:`tabulate_codes`).
 _CELLS = 1 << 16
 #: Raw keys of a chunk's first tabulation (never column names: those have no dunder).
@@ -287,12 +289,12 @@ def run_census(census: Any, spec: CensusPass) -> CensusTotals:
     if isinstance(census, pd.DataFrame) and len(census) > spec.chunk_rows:
         head = census.iloc[:1]
         if not state.needs_carry(mapping.apply(head) if mapping is not None else head):
-            # A large frame is tabulated in row slices (views, no copy): every temporary of
-            # the pass is then a few MB that the allocator reuses, instead of fresh
-            # full-length arrays whose page faults cost more than the arithmetic. Taylor
-            # variance takes the frame whole (its households need not be sorted).
-            step = spec.chunk_rows
-            source = (census.iloc[i : i + step] for i in range(0, len(census), step))
+            # A large frame is tabulated in row slices (views, no copy), on several threads:
+            # every temporary of the pass is then a few MB that the allocator reuses,
+            # instead of fresh full-length arrays whose page faults cost more than the
+            # arithmetic. Taylor variance takes the frame whole (its households need not
+            # be sorted).
+            return _run_frame_slices(census, spec, mapping)
     carry: pd.DataFrame | None = None
     for raw in progress_bar(_source_chunks(source, spec, mapping), enabled=spec.progress):
         chunk = mapping.apply(raw) if mapping is not None else raw
@@ -329,12 +331,10 @@ def _run_parquet(
     categorical = _categorical_sources(mapping)
     pieces = parquet_pieces(path, columns=cols, chunk_rows=spec.chunk_rows, categorical=categorical)
     threads = default_threads()
-    states = [_PassState(spec, mapping) for _ in range(threads)]
-    edges: list[list[pd.DataFrame]] = [[] for _ in range(threads)]
     handles: list[dict[str, Any]] = [{} for _ in range(threads)]
 
-    def work(k: int, piece: ParquetPiece) -> Iterator[int]:
-        state, files = states[k], handles[k]
+    def chunks(k: int, piece: ParquetPiece) -> Iterator[pd.DataFrame]:
+        files = handles[k]
         if piece.path not in files:
             files.clear()  # one open file per thread
             files[piece.path] = open_parquet(piece.path, categorical)
@@ -346,8 +346,52 @@ def _run_parquet(
             categorical=categorical,
             file=files[piece.path],
         ):
-            raw = batch_frame(batch, categorical, first, zero_copy=True)
-            first += len(raw)
+            yield batch_frame(batch, categorical, first, zero_copy=True)
+            first += batch.num_rows
+
+    total = sum(piece.num_rows for piece in pieces)
+    return _run_threaded(pieces, chunks, spec, mapping, threads=threads, total_rows=total)
+
+
+def _run_frame_slices(
+    census: pd.DataFrame, spec: CensusPass, mapping: VariableMapping | None
+) -> CensusTotals:
+    """A large frame in row slices of ``chunk_rows``, on several threads (no Taylor carry)."""
+    step = spec.chunk_rows
+    slices = [(i, min(i + step, len(census))) for i in range(0, len(census), step)]
+
+    def chunks(k: int, bounds: tuple[int, int]) -> Iterator[pd.DataFrame]:
+        yield census.iloc[bounds[0] : bounds[1]]
+
+    return _run_threaded(
+        slices, chunks, spec, mapping, threads=default_threads(), total_rows=len(census)
+    )
+
+
+def _run_threaded(
+    pieces: Sequence[T],
+    chunks: Callable[[int, T], Iterator[pd.DataFrame]],
+    spec: CensusPass,
+    mapping: VariableMapping | None,
+    *,
+    threads: int,
+    total_rows: int,
+) -> CensusTotals:
+    """Tabulate the chunks of every piece on *threads* threads, one partial state each.
+
+    Pieces go to the workers in a fixed rotation
+    (:func:`~migindicators.io.threads.run_on_threads`), so a pass is reproducible; the
+    states are merged at the end. For Taylor variance a household must lie whole in one
+    chunk: the households at the two edges of every chunk are set aside (a few rows) and
+    tabulated together at the end, as for Dask partitions.
+    """
+    threads = max(1, min(threads, len(pieces)))
+    states = [_PassState(spec, mapping) for _ in range(threads)]
+    edges: list[list[pd.DataFrame]] = [[] for _ in range(threads)]
+
+    def work(k: int, piece: T) -> Iterator[int]:
+        state = states[k]
+        for raw in chunks(k, piece):
             frame = mapping.apply(raw) if mapping is not None else raw
             if state.needs_carry(frame):
                 frame, edge = _split_edges(frame)
@@ -357,10 +401,9 @@ def _run_parquet(
                 state.add(frame)
             yield len(raw)
 
-    total = sum(piece.num_rows for piece in pieces)
     counts = run_on_threads(pieces, work, threads=threads)
     for _ in progress_bar(
-        (range(n) for n in counts), enabled=spec.progress, total_rows=total
+        (range(n) for n in counts), enabled=spec.progress, total_rows=total_rows
     ):  # a range stands for the chunk: the bar needs only its length
         pass
     merged = states[0]
@@ -608,9 +651,7 @@ class _PassState:
         area_cats = labels["ref_area"]
         place_cats = labels[_PLACE][1:]
         place = cell[_PLACE] - 1  # index into place_cats; -1 unknown
-        valid = _countries(place_cats) | (
-            place_cats == FOREIGN_UNSPECIFIED
-        )
+        valid = _countries(place_cats) | (place_cats == FOREIGN_UNSPECIFIED)
         # A code that is no country is an unknown place of birth (citizenship): counted
         # with the unknowns and named in the notes, never a silent origin.
         invalid = np.zeros(len(place), dtype=bool)
@@ -712,9 +753,7 @@ class _PassState:
         column = BASES[self.basis][0]
         area_codes, area_cats = _codes(frame["ref_area"])
         place_codes, place_cats = _codes(frame[column])
-        valid = _countries(place_cats) | (
-            place_cats == FOREIGN_UNSPECIFIED
-        )
+        valid = _countries(place_cats) | (place_cats == FOREIGN_UNSPECIFIED)
         if not valid.all():
             # A code that is no country is an unknown place (as in _cell_keys, which
             # counts them for the notes).
