@@ -717,14 +717,12 @@ class _PassState:
                     detail=", ".join(codes[:10]),
                 )
         if self.weighted:
-            frame = _exclude_if(
-                ledger, frame, frame["weight"].isna().to_numpy(), "missing weight", None
-            )
+            frame = _exclude_if(ledger, frame, _missing(frame["weight"]), "missing weight", None)
         for col in spec.by:
             if col in ("migratory_status", "origin"):
                 continue
             if col == "age_group" and "age" in frame.columns:
-                missing = frame["age"].isna().to_numpy()
+                missing = _missing(frame["age"])
                 reason = "unknown age"
             elif col not in frame.columns:
                 raise InputValidationError(
@@ -733,7 +731,7 @@ class _PassState:
                     input_kind="census",
                 )
             else:
-                missing = frame[col].isna().to_numpy()
+                missing = _missing(frame[col])
                 reason = "unknown sex" if col == "sex" else f"missing {col}"
             frame = _exclude_if(ledger, frame, missing, reason, weight)
         if spec.single_age:
@@ -741,9 +739,7 @@ class _PassState:
                 raise InputValidationError(
                     "census: single years of age need an 'age' column", input_kind="census"
                 )
-            frame = _exclude_if(
-                ledger, frame, frame["age"].isna().to_numpy(), "unknown age", weight
-            )
+            frame = _exclude_if(ledger, frame, _missing(frame["age"]), "unknown age", weight)
         return frame
 
     def _derive(self, frame: pd.DataFrame) -> _Derived:
@@ -969,11 +965,36 @@ def _countries_cached(codes: tuple[Any, ...]) -> np.ndarray:
     return np.asarray(is_country(pd.Series(list(codes), dtype=object)).to_numpy(), dtype=bool)
 
 
+def _missing(series: pd.Series) -> np.ndarray | None:
+    """The rows where *series* is missing, or None when no row is (the common case).
+
+    Decided in one pass without a mask where possible: a float sum is NaN only when some
+    value is NaN (or +inf meets -inf, which the exact mask then sorts out), a categorical's
+    smallest code is -1 only when some value is missing.
+    """
+    values = series.array
+    if isinstance(values, pd.Categorical):
+        codes = np.asarray(values.codes)
+        if not len(codes) or codes.min() >= 0:
+            return None
+    elif isinstance(series.dtype, np.dtype):
+        if series.dtype.kind in "iub":
+            return None  # NumPy integers and booleans cannot be missing
+        if series.dtype.kind == "f" and not np.isnan(series.to_numpy().sum()):
+            return None
+    mask = series.isna().to_numpy()
+    return mask if mask.any() else None
+
+
 def _exclude_if(
-    ledger: RowLedger, frame: pd.DataFrame, mask: np.ndarray, reason: str, weight: str | None
+    ledger: RowLedger,
+    frame: pd.DataFrame,
+    mask: np.ndarray | None,
+    reason: str,
+    weight: str | None,
 ) -> pd.DataFrame:
     """``ledger.exclude`` only when some row is excluded (it always copies the frame)."""
-    if not mask.any():
+    if mask is None or not mask.any():
         return frame
     return ledger.exclude(INPUT, frame, mask, reason, weight=weight)
 
