@@ -642,9 +642,12 @@ class _PassState:
         self,
         raw: list[tuple[str, np.ndarray, np.ndarray]],
         digits: list[np.ndarray],
-        counts: np.ndarray,
+        counts: np.ndarray | None = None,
     ) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """The keys of every cell of the raw tabulation: (key, cell codes, labels)."""
+        """The keys of every cell of the raw tabulation: (key, cell codes, labels).
+
+        With the rows of each cell (*counts*), invalid place codes are counted in the notes.
+        """
         spec = self.spec
         cell = {name: digit for (name, _, _), digit in zip(raw, digits, strict=True)}
         labels = {name: lab for name, _, lab in raw}
@@ -657,9 +660,10 @@ class _PassState:
         invalid = np.zeros(len(place), dtype=bool)
         if not valid.all():
             invalid = (place >= 0) & ~valid[np.maximum(place, 0)]
-            bad = self.notes.setdefault("invalid_codes", {})
-            for code, count in zip(place[invalid], counts[invalid], strict=True):
-                bad[str(place_cats[code])] = bad.get(str(place_cats[code]), 0) + int(count)
+            if counts is not None:
+                bad = self.notes.setdefault("invalid_codes", {})
+                for code, count in zip(place[invalid], counts[invalid], strict=True):
+                    bad[str(place_cats[code])] = bad.get(str(place_cats[code]), 0) + int(count)
         lookup = {v: i for i, v in enumerate(place_cats)}
         own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
         unknown = (place < 0) | invalid
@@ -743,55 +747,17 @@ class _PassState:
         return frame
 
     def _derive(self, frame: pd.DataFrame) -> _Derived:
-        """Integer codes and labels of every key, the migratory status, and the weights."""
-        spec = self.spec
-        assert self.basis is not None
-        column = BASES[self.basis][0]
-        area_codes, area_cats = _codes(frame["ref_area"])
-        place_codes, place_cats = _codes(frame[column])
-        valid = _countries(place_cats) | (place_cats == FOREIGN_UNSPECIFIED)
-        if not valid.all():
-            # A code that is no country is an unknown place (as in _cell_keys, which
-            # counts them for the notes).
-            place_codes = np.where(np.isin(place_codes, np.flatnonzero(~valid)), -1, place_codes)
-        lookup = {v: i for i, v in enumerate(place_cats)}
-        own = np.array([lookup.get(a, -2) for a in area_cats], dtype=np.int64)
-        native = place_codes == own[0] if len(own) == 1 else place_codes == own[area_codes]
-        # 1 native, 0 foreign, 2 unknown (a negative code is never the own country's):
-        # two comparisons and one add on int8, no masked assignments.
-        status = native.view(np.int8) + 2 * (place_codes < 0).view(np.int8)
-        keys: dict[str, tuple[np.ndarray, np.ndarray]] = {
-            "ref_area": (area_codes, area_cats),
-            "migratory_status": (status, np.asarray(STATUS_CODES, dtype=object)),
+        """Integer codes and labels of every key per row, and the weights (Taylor moments).
+
+        The same derivation as the cells' (:meth:`_cell_keys`), each row taken as a cell.
+        """
+        raw = self._raw_keys(frame)
+        keys = {
+            key: (codes, labels)
+            for key, codes, labels in self._cell_keys(raw, [codes for _, codes, _ in raw])
         }
-        keys["time_period"] = _codes(frame["time_period"])
-        for col in spec.by:
-            if col in ("migratory_status", "origin"):
-                continue
-            if col == "age_group" and "age" in frame.columns:
-                edges = age_group_edges(spec.age_width, spec.age_top)
-                age = frame["age"].to_numpy(dtype="float32").astype(np.int16)
-                group = np.minimum(age // spec.age_width, len(edges) - 1)
-                keys[col] = (group, np.asarray(age_group_labels(edges), dtype=object))
-            else:
-                keys[col] = _codes(frame[col])
-        if spec.origin or "origin" in spec.by:
-            labels = np.asarray([*map(str, place_cats), NOT_APPLICABLE], dtype=object)
-            keys["origin"] = (np.where(status == 0, place_codes, len(place_cats)), labels)
-        if spec.single_age:
-            age = np.floor(frame["age"].to_numpy(dtype="float64"))
-            keys["age"] = (age.astype(np.int64), np.arange(int(age.max()) + 1, dtype=float))
-        if spec.arrival:
-            if "year_of_arrival" in frame.columns:
-                arrival = frame["year_of_arrival"].to_numpy(dtype="float64", na_value=np.nan)
-            else:
-                arrival = np.full(len(frame), np.nan)
-            # Arrival matters for migrants only; non-migrants are tabulated as NaN.
-            arrival = np.where(status == 0, arrival, np.nan)
-            codes, uniques = pd.factorize(arrival, use_na_sentinel=False)
-            keys["year_of_arrival"] = (codes.astype(np.int64), np.asarray(uniques, dtype=float))
         weight = frame["weight"].to_numpy(dtype="float64") if self.weighted else np.ones(len(frame))
-        return _Derived(keys=keys, status=status, weight=weight)
+        return _Derived(keys=keys, status=keys["migratory_status"][0], weight=weight)
 
     def _prepare(self, frame: pd.DataFrame, derived: _Derived) -> pd.DataFrame:
         """A frame of the derived columns, for the estimand masks of the Taylor moments."""
