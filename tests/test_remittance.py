@@ -316,6 +316,13 @@ def test_weighted_average_uses_flow_shares_over_corridors_with_data(
     assert ("prices", "corridor has no positive bilateral flow") in reasons
     assert ("flows", "flow zero or missing") in reasons
     assert ("flows", "no price data for this corridor") in reasons
+    # The priced ESP>MAR corridor is missing from the average: the aggregate says so.
+    assert res.data["flag"].item() == "incomplete_coverage"
+    by_sender = mi.compute(
+        "remittance_cost_weighted_average", prices=two_corridors, flows=flows, level="sending"
+    ).data.set_index("sending_area")
+    assert list(by_sender.index) == ["USA"]  # ESP has no corridor with a flow
+    assert by_sender.loc["USA", "flag"] == ""  # both US corridors have flows
 
 
 # -- corridors above target and change ------------------------------------------------------

@@ -838,7 +838,8 @@ def remittance_cost_weighted_average(
         ``value`` [percent]; ``n`` = services; extra columns ``corridors`` and
         ``flow_total`` [USD] (the sum of weights). Exclusions: price rows of corridors
         without a positive flow, flow rows of corridors without prices, and all
-        :func:`remittance_cost_average` exclusions.
+        :func:`remittance_cost_average` exclusions. A cell that lost a priced corridor
+        for want of its flow is flagged ``incomplete_coverage``.
 
     References
     ----------
@@ -899,6 +900,11 @@ def remittance_cost_weighted_average(
             int(corridors.loc[no_flow, "n"].sum()),
             detail=", ".join(sample),
         )
+    # Priced corridors without a flow are left out of their area's average: those cells
+    # are flagged incomplete_coverage (a throwaway ledger: the rows were recorded above).
+    dropped, _ = _level_table(
+        corridors.loc[no_flow], RowLedger(), level=level, grouping=grouping, side=side, keys=by_cols
+    )
     corridors = corridors.loc[~no_flow]
     used_pairs = pd.MultiIndex.from_frame(corridors[list(_CORRIDOR)].astype(str))
     f_pairs = pd.MultiIndex.from_frame(f[list(_CORRIDOR)].astype(str))
@@ -928,6 +934,10 @@ def remittance_cost_weighted_average(
     cells["flag"] = add_flag(
         pd.Series("", index=cells.index), cells["value"].isna(), "zero_denominator"
     )
+    partial = pd.MultiIndex.from_frame(dropped[keys].astype(str)) if len(dropped) else None
+    if partial is not None:
+        missing_members = pd.MultiIndex.from_frame(cells[keys].astype(str)).isin(partial)
+        cells["flag"] = add_flag(cells["flag"], missing_members, "incomplete_coverage")
     cells.insert(len(area_cols) + 1, "amount_usd", float(amount))
     if level == "region":
         cells.insert(0, "region_grouping", grouping)
