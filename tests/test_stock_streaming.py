@@ -232,3 +232,16 @@ def test_hashing_fallback_equals_dense_cell_codes(
     )
     assert_same(arrival, recent_migrants(census, variance="none").data)
     assert_same(median, migrant_median_age(census).data)
+
+
+def test_ipums_parquet_with_mapping_on_threads_equals_standard_frame(
+    demo: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IPUMS names and codes in Parquet: constant COUNTRY/YEAR from statistics, mapped per chunk."""
+    monkeypatch.setenv("MIGINDICATORS_THREADS", "2")
+    path = tmp_path / "ipums.parquet"
+    demo["ipums"].to_parquet(path, row_group_size=1500)
+    res = migrant_stock(path, mapping="ipums_international", by=BY, chunk_rows=1500)
+    ref = migrant_stock(demo["census"], by=BY)
+    assert_same(ref.data, res.data)
+    assert res.rows_accounted()
