@@ -42,7 +42,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -218,25 +218,8 @@ _MEASURES: dict[str, _Measure] = {
 }
 
 
-def employment_rate_gap(
-    persons: pd.DataFrame,
-    *,
-    by: Sequence[str] | None = None,
-    status_by: str = "country_of_birth",
-    min_age: int = 15,
-    max_age: int | None = 64,
-    age_bands: Sequence[int] | None = None,
-    lonely_psu: str = "fail",
-    confidence_level: float = 0.95,
-    quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
-) -> Result:
-    """Employment rate gap between migrants and natives, with the gap's standard error.
-
-    Employment rate: employed persons as a percentage of the population of working age (15–64),
-    ILO definition; persons with unknown labour status are left out.
-
-    .. math:: R = 100 \\cdot E / P_{15-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
+#: What the docstrings of every gap indicator share, after their own definition and formula.
+_GAP_DOC = """
     estimated by weighted domain ratios per country and year (and ``by`` cell), with the
     gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
     two domain estimates included). See the module docstring for the design conventions.
@@ -284,6 +267,36 @@ def employment_rate_gap(
     underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
     of informal employment, 17th ICLS.
     """
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shared_gap_doc(func: F) -> F:
+    """Append :data:`_GAP_DOC` (parameters, returns, references) to a gap's own docstring."""
+    func.__doc__ = (func.__doc__ or "").rstrip() + "\n" + _GAP_DOC
+    return func
+
+
+@_shared_gap_doc
+def employment_rate_gap(
+    persons: pd.DataFrame,
+    *,
+    by: Sequence[str] | None = None,
+    status_by: str = "country_of_birth",
+    min_age: int = 15,
+    max_age: int | None = 64,
+    age_bands: Sequence[int] | None = None,
+    lonely_psu: str = "fail",
+    confidence_level: float = 0.95,
+    quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
+) -> Result:
+    """Employment rate gap between migrants and natives, with the gap's standard error.
+
+    Employment rate: employed persons as a percentage of the population of working age (15–64),
+    ILO definition; persons with unknown labour status are left out.
+
+    .. math:: R = 100 \\cdot E / P_{15-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+    """
     return _gap(
         "employment_rate_gap",
         persons,
@@ -298,6 +311,7 @@ def employment_rate_gap(
     )
 
 
+@_shared_gap_doc
 def activity_rate_gap(
     persons: pd.DataFrame,
     *,
@@ -317,53 +331,6 @@ def activity_rate_gap(
 
     .. math:: R = 100 \\cdot (E + U) / P_{15-64},
               \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
-    estimated by weighted domain ratios per country and year (and ``by`` cell), with the
-    gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
-    two domain estimates included). See the module docstring for the design conventions.
-
-    Parameters
-    ----------
-    persons : pandas.DataFrame
-        Input kind ``integration_persons``: ``ref_area``, ``time_period``, ``age`` [year],
-        ``country_of_birth`` or ``citizenship`` (ISO3), the outcome column, optionally
-        ``sex``, ``weight``, ``strata``, ``psu`` or ``household`` (the PSU when ``psu`` is
-        absent; each person is its own PSU when both are absent).
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (built from ``age`` with ``age_bands``).
-    status_by : {"country_of_birth", "citizenship"}
-        Migrants are the foreign-born (default) or foreign citizens; natives are the
-        native-born or nationals. ``XXX`` (foreign, country not stated) counts as foreign; a
-        missing value is unknown and excluded.
-    min_age, max_age : int
-        The age range in scope [year], inclusive (``max_age=None``: no upper bound).
-    age_bands : sequence of int, optional
-        Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU (as R ``survey``).
-    confidence_level : float
-        Level of the Student-t intervals (design degrees of freedom).
-    quality : mapping or sequence, optional
-        Quality rules of :mod:`migindicators.quality`; ``None`` flags ``low_n`` (n < 30) and
-        ``high_cv`` (cv > 0.3); ``[]`` applies none.
-
-    Returns
-    -------
-    Result
-        Three rows per cell, ``migratory_status`` = ``MS_MIGRANT``, ``MS_NOMIGRANT`` (rates,
-        percent) and ``GAP`` (migrant minus native, percentage points): ``value``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n`` (persons in scope), ``flag``; extra columns
-        ``status_basis`` and ``df`` (design degrees of freedom).
-
-    References
-    ----------
-    OECD/European Commission (2023), *Indicators of Immigrant Integration 2023: Settling In*,
-    OECD Publishing, Paris, doi:10.1787/1d5020a6-en.
-    Council of the European Union (2010), Zaragoza Declaration, core indicators of migrant
-    integration; Eurostat, *Migrant integration statistics* (database ``migr_integr``).
-    ILO (2013), Resolution concerning statistics of work, employment and labour
-    underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
-    of informal employment, 17th ICLS.
     """
     return _gap(
         "activity_rate_gap",
@@ -379,6 +346,7 @@ def activity_rate_gap(
     )
 
 
+@_shared_gap_doc
 def unemployment_rate_gap(
     persons: pd.DataFrame,
     *,
@@ -397,53 +365,6 @@ def unemployment_rate_gap(
     unemployed) aged 15–64, ILO definition; persons outside the labour force are out of scope.
 
     .. math:: R = 100 \\cdot U / (E + U), \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
-    estimated by weighted domain ratios per country and year (and ``by`` cell), with the
-    gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
-    two domain estimates included). See the module docstring for the design conventions.
-
-    Parameters
-    ----------
-    persons : pandas.DataFrame
-        Input kind ``integration_persons``: ``ref_area``, ``time_period``, ``age`` [year],
-        ``country_of_birth`` or ``citizenship`` (ISO3), the outcome column, optionally
-        ``sex``, ``weight``, ``strata``, ``psu`` or ``household`` (the PSU when ``psu`` is
-        absent; each person is its own PSU when both are absent).
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (built from ``age`` with ``age_bands``).
-    status_by : {"country_of_birth", "citizenship"}
-        Migrants are the foreign-born (default) or foreign citizens; natives are the
-        native-born or nationals. ``XXX`` (foreign, country not stated) counts as foreign; a
-        missing value is unknown and excluded.
-    min_age, max_age : int
-        The age range in scope [year], inclusive (``max_age=None``: no upper bound).
-    age_bands : sequence of int, optional
-        Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU (as R ``survey``).
-    confidence_level : float
-        Level of the Student-t intervals (design degrees of freedom).
-    quality : mapping or sequence, optional
-        Quality rules of :mod:`migindicators.quality`; ``None`` flags ``low_n`` (n < 30) and
-        ``high_cv`` (cv > 0.3); ``[]`` applies none.
-
-    Returns
-    -------
-    Result
-        Three rows per cell, ``migratory_status`` = ``MS_MIGRANT``, ``MS_NOMIGRANT`` (rates,
-        percent) and ``GAP`` (migrant minus native, percentage points): ``value``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n`` (persons in scope), ``flag``; extra columns
-        ``status_basis`` and ``df`` (design degrees of freedom).
-
-    References
-    ----------
-    OECD/European Commission (2023), *Indicators of Immigrant Integration 2023: Settling In*,
-    OECD Publishing, Paris, doi:10.1787/1d5020a6-en.
-    Council of the European Union (2010), Zaragoza Declaration, core indicators of migrant
-    integration; Eurostat, *Migrant integration statistics* (database ``migr_integr``).
-    ILO (2013), Resolution concerning statistics of work, employment and labour
-    underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
-    of informal employment, 17th ICLS.
     """
     return _gap(
         "unemployment_rate_gap",
@@ -459,6 +380,7 @@ def unemployment_rate_gap(
     )
 
 
+@_shared_gap_doc
 def informal_employment_gap(
     persons: pd.DataFrame,
     *,
@@ -478,53 +400,6 @@ def informal_employment_gap(
     computable where the survey codes informality.
 
     .. math:: R = 100 \\cdot E_{informal} / E, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
-    estimated by weighted domain ratios per country and year (and ``by`` cell), with the
-    gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
-    two domain estimates included). See the module docstring for the design conventions.
-
-    Parameters
-    ----------
-    persons : pandas.DataFrame
-        Input kind ``integration_persons``: ``ref_area``, ``time_period``, ``age`` [year],
-        ``country_of_birth`` or ``citizenship`` (ISO3), the outcome column, optionally
-        ``sex``, ``weight``, ``strata``, ``psu`` or ``household`` (the PSU when ``psu`` is
-        absent; each person is its own PSU when both are absent).
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (built from ``age`` with ``age_bands``).
-    status_by : {"country_of_birth", "citizenship"}
-        Migrants are the foreign-born (default) or foreign citizens; natives are the
-        native-born or nationals. ``XXX`` (foreign, country not stated) counts as foreign; a
-        missing value is unknown and excluded.
-    min_age, max_age : int
-        The age range in scope [year], inclusive (``max_age=None``: no upper bound).
-    age_bands : sequence of int, optional
-        Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU (as R ``survey``).
-    confidence_level : float
-        Level of the Student-t intervals (design degrees of freedom).
-    quality : mapping or sequence, optional
-        Quality rules of :mod:`migindicators.quality`; ``None`` flags ``low_n`` (n < 30) and
-        ``high_cv`` (cv > 0.3); ``[]`` applies none.
-
-    Returns
-    -------
-    Result
-        Three rows per cell, ``migratory_status`` = ``MS_MIGRANT``, ``MS_NOMIGRANT`` (rates,
-        percent) and ``GAP`` (migrant minus native, percentage points): ``value``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n`` (persons in scope), ``flag``; extra columns
-        ``status_basis`` and ``df`` (design degrees of freedom).
-
-    References
-    ----------
-    OECD/European Commission (2023), *Indicators of Immigrant Integration 2023: Settling In*,
-    OECD Publishing, Paris, doi:10.1787/1d5020a6-en.
-    Council of the European Union (2010), Zaragoza Declaration, core indicators of migrant
-    integration; Eurostat, *Migrant integration statistics* (database ``migr_integr``).
-    ILO (2013), Resolution concerning statistics of work, employment and labour
-    underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
-    of informal employment, 17th ICLS.
     """
     return _gap(
         "informal_employment_gap",
@@ -540,6 +415,7 @@ def informal_employment_gap(
     )
 
 
+@_shared_gap_doc
 def school_attendance_gap(
     persons: pd.DataFrame,
     *,
@@ -559,53 +435,6 @@ def school_attendance_gap(
     ages of compulsory schooling).
 
     .. math:: R = 100 \\cdot A / P_{6-15}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
-    estimated by weighted domain ratios per country and year (and ``by`` cell), with the
-    gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
-    two domain estimates included). See the module docstring for the design conventions.
-
-    Parameters
-    ----------
-    persons : pandas.DataFrame
-        Input kind ``integration_persons``: ``ref_area``, ``time_period``, ``age`` [year],
-        ``country_of_birth`` or ``citizenship`` (ISO3), the outcome column, optionally
-        ``sex``, ``weight``, ``strata``, ``psu`` or ``household`` (the PSU when ``psu`` is
-        absent; each person is its own PSU when both are absent).
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (built from ``age`` with ``age_bands``).
-    status_by : {"country_of_birth", "citizenship"}
-        Migrants are the foreign-born (default) or foreign citizens; natives are the
-        native-born or nationals. ``XXX`` (foreign, country not stated) counts as foreign; a
-        missing value is unknown and excluded.
-    min_age, max_age : int
-        The age range in scope [year], inclusive (``max_age=None``: no upper bound).
-    age_bands : sequence of int, optional
-        Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU (as R ``survey``).
-    confidence_level : float
-        Level of the Student-t intervals (design degrees of freedom).
-    quality : mapping or sequence, optional
-        Quality rules of :mod:`migindicators.quality`; ``None`` flags ``low_n`` (n < 30) and
-        ``high_cv`` (cv > 0.3); ``[]`` applies none.
-
-    Returns
-    -------
-    Result
-        Three rows per cell, ``migratory_status`` = ``MS_MIGRANT``, ``MS_NOMIGRANT`` (rates,
-        percent) and ``GAP`` (migrant minus native, percentage points): ``value``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n`` (persons in scope), ``flag``; extra columns
-        ``status_basis`` and ``df`` (design degrees of freedom).
-
-    References
-    ----------
-    OECD/European Commission (2023), *Indicators of Immigrant Integration 2023: Settling In*,
-    OECD Publishing, Paris, doi:10.1787/1d5020a6-en.
-    Council of the European Union (2010), Zaragoza Declaration, core indicators of migrant
-    integration; Eurostat, *Migrant integration statistics* (database ``migr_integr``).
-    ILO (2013), Resolution concerning statistics of work, employment and labour
-    underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
-    of informal employment, 17th ICLS.
     """
     return _gap(
         "school_attendance_gap",
@@ -621,6 +450,7 @@ def school_attendance_gap(
     )
 
 
+@_shared_gap_doc
 def tertiary_attainment_gap(
     persons: pd.DataFrame,
     *,
@@ -640,53 +470,6 @@ def tertiary_attainment_gap(
     30–34: set ``min_age=30, max_age=34``).
 
     .. math:: R = 100 \\cdot T / P_{25-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
-    estimated by weighted domain ratios per country and year (and ``by`` cell), with the
-    gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
-    two domain estimates included). See the module docstring for the design conventions.
-
-    Parameters
-    ----------
-    persons : pandas.DataFrame
-        Input kind ``integration_persons``: ``ref_area``, ``time_period``, ``age`` [year],
-        ``country_of_birth`` or ``citizenship`` (ISO3), the outcome column, optionally
-        ``sex``, ``weight``, ``strata``, ``psu`` or ``household`` (the PSU when ``psu`` is
-        absent; each person is its own PSU when both are absent).
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (built from ``age`` with ``age_bands``).
-    status_by : {"country_of_birth", "citizenship"}
-        Migrants are the foreign-born (default) or foreign citizens; natives are the
-        native-born or nationals. ``XXX`` (foreign, country not stated) counts as foreign; a
-        missing value is unknown and excluded.
-    min_age, max_age : int
-        The age range in scope [year], inclusive (``max_age=None``: no upper bound).
-    age_bands : sequence of int, optional
-        Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU (as R ``survey``).
-    confidence_level : float
-        Level of the Student-t intervals (design degrees of freedom).
-    quality : mapping or sequence, optional
-        Quality rules of :mod:`migindicators.quality`; ``None`` flags ``low_n`` (n < 30) and
-        ``high_cv`` (cv > 0.3); ``[]`` applies none.
-
-    Returns
-    -------
-    Result
-        Three rows per cell, ``migratory_status`` = ``MS_MIGRANT``, ``MS_NOMIGRANT`` (rates,
-        percent) and ``GAP`` (migrant minus native, percentage points): ``value``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n`` (persons in scope), ``flag``; extra columns
-        ``status_basis`` and ``df`` (design degrees of freedom).
-
-    References
-    ----------
-    OECD/European Commission (2023), *Indicators of Immigrant Integration 2023: Settling In*,
-    OECD Publishing, Paris, doi:10.1787/1d5020a6-en.
-    Council of the European Union (2010), Zaragoza Declaration, core indicators of migrant
-    integration; Eurostat, *Migrant integration statistics* (database ``migr_integr``).
-    ILO (2013), Resolution concerning statistics of work, employment and labour
-    underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
-    of informal employment, 17th ICLS.
     """
     return _gap(
         "tertiary_attainment_gap",
@@ -702,6 +485,7 @@ def tertiary_attainment_gap(
     )
 
 
+@_shared_gap_doc
 def housing_tenure_gap(
     persons: pd.DataFrame,
     *,
@@ -721,53 +505,6 @@ def housing_tenure_gap(
     "share of property owners").
 
     .. math:: R = 100 \\cdot O / P_{16+}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
-
-    estimated by weighted domain ratios per country and year (and ``by`` cell), with the
-    gap's variance from :func:`migindicators.survey.estimate_difference` (covariance of the
-    two domain estimates included). See the module docstring for the design conventions.
-
-    Parameters
-    ----------
-    persons : pandas.DataFrame
-        Input kind ``integration_persons``: ``ref_area``, ``time_period``, ``age`` [year],
-        ``country_of_birth`` or ``citizenship`` (ISO3), the outcome column, optionally
-        ``sex``, ``weight``, ``strata``, ``psu`` or ``household`` (the PSU when ``psu`` is
-        absent; each person is its own PSU when both are absent).
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (built from ``age`` with ``age_bands``).
-    status_by : {"country_of_birth", "citizenship"}
-        Migrants are the foreign-born (default) or foreign citizens; natives are the
-        native-born or nationals. ``XXX`` (foreign, country not stated) counts as foreign; a
-        missing value is unknown and excluded.
-    min_age, max_age : int
-        The age range in scope [year], inclusive (``max_age=None``: no upper bound).
-    age_bands : sequence of int, optional
-        Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU (as R ``survey``).
-    confidence_level : float
-        Level of the Student-t intervals (design degrees of freedom).
-    quality : mapping or sequence, optional
-        Quality rules of :mod:`migindicators.quality`; ``None`` flags ``low_n`` (n < 30) and
-        ``high_cv`` (cv > 0.3); ``[]`` applies none.
-
-    Returns
-    -------
-    Result
-        Three rows per cell, ``migratory_status`` = ``MS_MIGRANT``, ``MS_NOMIGRANT`` (rates,
-        percent) and ``GAP`` (migrant minus native, percentage points): ``value``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n`` (persons in scope), ``flag``; extra columns
-        ``status_basis`` and ``df`` (design degrees of freedom).
-
-    References
-    ----------
-    OECD/European Commission (2023), *Indicators of Immigrant Integration 2023: Settling In*,
-    OECD Publishing, Paris, doi:10.1787/1d5020a6-en.
-    Council of the European Union (2010), Zaragoza Declaration, core indicators of migrant
-    integration; Eurostat, *Migrant integration statistics* (database ``migr_integr``).
-    ILO (2013), Resolution concerning statistics of work, employment and labour
-    underutilization, 19th ICLS; ILO (2003), Guidelines concerning a statistical definition
-    of informal employment, 17th ICLS.
     """
     return _gap(
         "housing_tenure_gap",
