@@ -232,19 +232,24 @@ def _needed(spec: CensusPass) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
+def _source_columns(
+    have: Sequence[str], spec: CensusPass, mapping: VariableMapping | None
+) -> list[str]:
+    """The source columns to read: those the pass needs that the input has (mapped names)."""
+    needed = _needed(spec)
+    if mapping is not None:
+        return mapping.source_for(needed, list(have))
+    return [c for c in needed if c in have]
+
+
 def _source_chunks(
     census: Any, spec: CensusPass, mapping: VariableMapping | None
 ) -> Iterator[pd.DataFrame]:
-    needed = _needed(spec)
     if isinstance(census, pd.DataFrame):
         yield census
         return
     if isinstance(census, (str, Path)):
-        have = available_columns(census, ddi=spec.ddi)
-        if mapping is not None:
-            cols = mapping.source_for(needed, have)
-        else:
-            cols = [c for c in needed if c in have]
+        cols = _source_columns(available_columns(census, ddi=spec.ddi), spec, mapping)
         yield from prefetch(
             iter_chunks(
                 census,
@@ -321,13 +326,7 @@ def _run_parquet(
     one chunk: the households at the two edges of every chunk are set aside (a few rows)
     and tabulated together at the end, as for Dask partitions.
     """
-    needed = _needed(spec)
-    have = available_columns(path)
-    cols = (
-        mapping.source_for(needed, have)
-        if mapping is not None
-        else [c for c in needed if c in have]
-    )
+    cols = _source_columns(available_columns(path), spec, mapping)
     categorical = _categorical_sources(mapping)
     pieces = parquet_pieces(path, columns=cols, chunk_rows=spec.chunk_rows, categorical=categorical)
     threads = default_threads()
@@ -437,12 +436,7 @@ def _run_dask(ddf: Any, spec: CensusPass, mapping: VariableMapping | None) -> Ce
     from dask.base import compute
     from dask.delayed import delayed
 
-    needed = _needed(spec)
-    cols = (
-        mapping.source_for(needed, list(ddf.columns))
-        if mapping is not None
-        else [c for c in needed if c in ddf.columns]
-    )
+    cols = _source_columns(list(ddf.columns), spec, mapping)
     parts = ddf[cols].to_delayed()
     if not parts:
         raise InputValidationError(
@@ -457,10 +451,7 @@ def _run_dask(ddf: Any, spec: CensusPass, mapping: VariableMapping | None) -> Ce
         frame = mapping.apply(part) if mapping is not None else part
         edges = frame.iloc[:0]
         if len(frame) and state.needs_carry(frame):
-            hh = frame["household"].to_numpy()
-            at_edge = (hh == hh[0]) | (hh == hh[-1])
-            edges = frame.loc[at_edge]
-            frame = frame.loc[~at_edge]
+            frame, edges = _split_edges(frame)
         if len(frame):
             state.add(frame)
         return state, edges
@@ -757,7 +748,7 @@ class _PassState:
             for key, codes, labels in self._cell_keys(raw, [codes for _, codes, _ in raw])
         }
         weight = frame["weight"].to_numpy(dtype="float64") if self.weighted else np.ones(len(frame))
-        return _Derived(keys=keys, status=keys["migratory_status"][0], weight=weight)
+        return _Derived(keys=keys, weight=weight)
 
     def _prepare(self, frame: pd.DataFrame, derived: _Derived) -> pd.DataFrame:
         """A frame of the derived columns, for the estimand masks of the Taylor moments."""
@@ -876,10 +867,9 @@ class _PassState:
 
 @dataclass
 class _Derived:
-    """Per chunk: key → (codes, labels), migratory status codes, full-sample weights."""
+    """Per chunk row: key → (codes, labels), and the full-sample weights."""
 
     keys: dict[str, tuple[np.ndarray, np.ndarray]]
-    status: np.ndarray
     weight: np.ndarray
 
 
