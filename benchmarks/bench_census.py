@@ -1,7 +1,7 @@
 """Census migrant stock at national scale: the library's validated tabulation against DuckDB SQL.
 
 Job: international migrant stock by sex x 5-year age group x origin (country of birth) from
-person records with weights — :func:`migindicators.stock.migrant_stock_by_origin` with
+person records with weights — :func:`migindicators.stock.indicators.migrant_stock_by_origin` with
 ``by=["sex", "age_group"]`` (validation, exclusions, derived age groups and migratory status,
 the additive tabulation kernel) against the same aggregation written directly in DuckDB SQL
 (DuckDB is a benchmark-only dependency). Standard errors are off (``variance="none"``) so that
@@ -105,7 +105,7 @@ def generate(rows: int, seed: int, first_household: int = 0) -> pd.DataFrame:
 
 
 def library(source: Any) -> pd.DataFrame:
-    from migindicators.stock import migrant_stock_by_origin
+    from migindicators.stock.indicators import migrant_stock_by_origin
 
     res = migrant_stock_by_origin(
         source, by=["sex", "age_group"], variance="none", chunk_rows=CHUNK, progress=False

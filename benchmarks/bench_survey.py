@@ -1,8 +1,8 @@
 """Survey tabulation: 5 million rows x 81 weight columns (full sample + 80 replicates) by 3 keys.
 
-The library's :func:`migindicators.tabulate.tabulate` against a plain pandas groupby-sum of the
-same 81 weight columns, on the same frame, in the same run. Size from the environment variable
-``MIGI_BENCH_SURVEY_ROWS`` (default 5 000 000).
+The library's :func:`migindicators.engine.tabulate.tabulate` against a plain pandas groupby-sum
+of the same 81 weight columns, on the same frame, in the same run. Size from the environment
+variable ``MIGI_BENCH_SURVEY_ROWS`` (default 5 000 000).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from harness import Case
 
-from migindicators.tabulate import tabulate
+from migindicators.engine.tabulate import tabulate
 
 ROWS = int(os.environ.get("MIGI_BENCH_SURVEY_ROWS", "5000000"))
 REPLICATES = 80

@@ -17,8 +17,8 @@ import pytest
 from conftest import DemoReport
 
 import migindicators as mi
+from migindicators.core.registry import AGENDA_POINTS
 from migindicators.datasets import demo_jobs
-from migindicators.registry import AGENDA_POINTS
 
 
 @dataclass

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.brain_drain import emigration_rate_values, tertiary_emigration_rate
-from migindicators.flags import has_flag
+from migindicators.core.flags import has_flag
+from migindicators.mobility.brain_drain import emigration_rate_values, tertiary_emigration_rate
 
 
 def _emigrants() -> pd.DataFrame:

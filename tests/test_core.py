@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 
 import migindicators as mi
-from migindicators import countries
-from migindicators.flags import FLAGS, add_flag, combine_flags, has_flag
-from migindicators.ledger import RowLedger
-from migindicators.schemas import Column, InputKind
-from migindicators.units import (
+from migindicators.core import countries
+from migindicators.core.flags import FLAGS, add_flag, combine_flags, has_flag
+from migindicators.core.ledger import RowLedger
+from migindicators.core.units import (
     CURRENCIES,
     KNOWN_UNITS,
     check_dimensionality,
@@ -22,6 +21,7 @@ from migindicators.units import (
     conversion_factor,
     parse_unit,
 )
+from migindicators.schemas import Column, InputKind
 
 # --- units ----------------------------------------------------------------------------------
 

@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 from migindicators.datasets import load
-from migindicators.stock import migrant_median_age, migrant_stock, migrant_stock_by_origin
+from migindicators.stock.indicators import (
+    migrant_median_age,
+    migrant_stock,
+    migrant_stock_by_origin,
+)
 
 dd = pytest.importorskip(
     "dask.dataframe", reason="dask is an optional extra (pip install 'migindicators[dask]')"

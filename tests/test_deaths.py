@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.deaths import derive_missing_values, migrant_deaths_and_disappearances
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
+from migindicators.protection.deaths import derive_missing_values, migrant_deaths_and_disappearances
 
 SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAN = np.nan

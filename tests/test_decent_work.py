@@ -9,14 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.decent_work import (
+from migindicators.core.errors import InputValidationError
+from migindicators.decent_work.indicators import (
     labour_rights_compliance,
     labour_rights_score_values,
     occupational_injury_rate_fatal,
     occupational_injury_rate_nonfatal,
     occupational_injury_rate_values,
 )
-from migindicators.errors import InputValidationError
 
 SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 STATUS = ["MS_MIGRANT", "MS_NOMIGRANT"]

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import migindicators as mi
-from migindicators import flow_gini, flow_indices, flows
-from migindicators.errors import InputValidationError, OptionError
-from migindicators.flags import has_flag
+from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.flags import has_flag
+from migindicators.flows import gini as flow_gini
+from migindicators.flows import indicators as flows
+from migindicators.flows import indices as flow_indices
 
 HYP = np.array([[0, 10, 10], [20, 0, 20], [30, 30, 0]], dtype=float)
 LABELS = ["A", "B", "C"]
@@ -396,7 +398,7 @@ def test_every_flow_indicator_runs_through_the_registry_and_accounts_rows():
 
 
 def test_flow_table_gives_the_checked_square_matrix():
-    from migindicators.flows_matrix import flow_table
+    from migindicators.flows.matrix import flow_table
 
     frame = pd.concat(
         [long_hyp().iloc[1:], pd.DataFrame({"origin": ["A"], "destination": ["A"], "flow": [9.0]})],

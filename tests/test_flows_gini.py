@@ -15,8 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from migindicators import flow_gini, flow_indices, flows
-from migindicators.registry import registry
+from migindicators.core.registry import registry
+from migindicators.flows import gini as flow_gini
+from migindicators.flows import indicators as flows
+from migindicators.flows import indices as flow_indices
 
 HYP = np.array([[0, 10, 10], [20, 0, 20], [30, 30, 0]], dtype=float)
 ATOL = 5e-8  # the package documents 7 significant digits

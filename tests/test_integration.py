@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators import integration as ig
-from migindicators.flags import has_flag
+from migindicators.core.flags import has_flag
+from migindicators.integration import gaps as ig
 
 GAP_FUNCTIONS = [
     ig.employment_rate_gap,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 from migindicators.io.ddi import Codebook, DdiError, VariableSpec, read_ddi
 from migindicators.io.fixed_width import (
     iter_fixed_width,

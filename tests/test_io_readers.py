@@ -160,7 +160,7 @@ def test_prefetch_keeps_order_raises_and_stops() -> None:
 
 
 def test_iter_census_yields_validated_standard_chunks(tmp_path: Path) -> None:
-    from migindicators.errors import InputValidationError
+    from migindicators.core.errors import InputValidationError
     from migindicators.io.tabular import iter_census
 
     raw = pd.DataFrame(

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators import mobility
-from migindicators.errors import InputValidationError
-from migindicators.flags import has_flag
+from migindicators.core.errors import InputValidationError
+from migindicators.core.flags import has_flag
+from migindicators.mobility import indicators as mobility
 
 
 def students() -> pd.DataFrame:
@@ -365,7 +365,7 @@ def test_aggregates_lie_between_their_members(inputs):
         countries = data.loc[data["aggregate_grouping"].isna()]
         for _, agg in data.loc[data["aggregate_grouping"].notna()].iterrows():
             member = countries["ref_area"].isin(
-                mi.countries.members("m49_region").query("area == @agg.ref_area")["iso3"]
+                mi.core.countries.members("m49_region").query("area == @agg.ref_area")["iso3"]
             )
             values = countries.loc[member, "value"].dropna()
             if len(values) and not math.isnan(agg["value"]):

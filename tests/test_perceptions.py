@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.perceptions import (
+from migindicators.perceptions.indicators import (
     desire_to_migrate_share,
     migrant_views_share,
     potential_net_migration_index,

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.errors import InputValidationError
-from migindicators.policy import (
+from migindicators.core.errors import InputValidationError
+from migindicators.policy.indicators import (
     migration_policy_categories,
     migration_policy_category_values,
     migration_policy_score,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from migindicators.provenance import FULL_HASH_ROWS, fingerprint, provenance
+from migindicators.core.provenance import FULL_HASH_ROWS, fingerprint, provenance
 
 
 def test_small_frames_hash_every_value() -> None:

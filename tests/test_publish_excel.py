@@ -82,6 +82,8 @@ def test_sheet_names() -> None:
     assert len(long) <= 31 and long.endswith("~2")
 
 
-def test_result_method(tmp_path: Path) -> None:
-    path = refugees().to_excel(tmp_path / "r.xlsx")
+def test_write_excel_of_one_result(tmp_path: Path) -> None:
+    from migindicators.publish.excel import write_excel
+
+    path = write_excel(refugees(), tmp_path / "r.xlsx")
     assert openpyxl.load_workbook(path).sheetnames[-1] == "refugees_test"

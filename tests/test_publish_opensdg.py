@@ -64,10 +64,12 @@ def test_totals_are_blank_headline_and_nan_is_blank() -> None:
     assert back.columns[0] == "Year" and back.columns[-1] == "Value"
 
 
-def test_result_method(tmp_path: Path) -> None:
-    assert refugees().to_open_sdg(tmp_path).name == "indicator_10-7-4.csv"
-    assert refugees().to_open_sdg(tmp_path / "x.csv") == tmp_path / "x.csv"
-    assert non_sdg().to_open_sdg(tmp_path) is None
+def test_write_open_sdg_file_of_one_result(tmp_path: Path) -> None:
+    from migindicators.publish.opensdg import write_open_sdg_file
+
+    assert write_open_sdg_file(refugees(), tmp_path).name == "indicator_10-7-4.csv"
+    assert write_open_sdg_file(refugees(), tmp_path / "x.csv") == tmp_path / "x.csv"
+    assert write_open_sdg_file(non_sdg(), tmp_path) is None
 
 
 def test_quarters_give_a_year_and_a_quarter_column() -> None:

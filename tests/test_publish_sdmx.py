@@ -13,7 +13,7 @@ from golden.publish_inputs import migrant_stock, non_sdg, refugees, remittances,
 
 import migindicators as mi
 from migindicators import datasets, publish
-from migindicators.countries import to_m49
+from migindicators.core.countries import to_m49
 from migindicators.publish import check_sdmx_csv, codes, to_sdmx, write_sdmx_csv
 from migindicators.publish.sdmx import (
     DIMENSIONS,
@@ -142,8 +142,8 @@ def test_check_finds_duplicates_and_bad_values() -> None:
     assert "TIME_PERIOD: 6 blank cell(s) (series SM_POP_REFG_OR)" in problems
 
 
-def test_result_method(tmp_path: Path) -> None:
-    path = refugees().to_sdmx_csv(tmp_path / "out" / "r.csv")
+def test_write_sdmx_csv_of_one_result(tmp_path: Path) -> None:
+    path = write_sdmx_csv(refugees(), tmp_path / "out" / "r.csv")
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert tuple(back.columns) == SDMX_CSV_COLUMNS
     assert check_sdmx_csv(back) == []

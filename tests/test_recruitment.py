@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.errors import InputValidationError, OptionError, UnitError
-from migindicators.recruitment import recruitment_cost_indicator, recruitment_cost_values
-from migindicators.survey import Design
+from migindicators.core.errors import InputValidationError, OptionError, UnitError
+from migindicators.engine.survey import Design
+from migindicators.recruitment.indicators import recruitment_cost_indicator, recruitment_cost_values
 
 DESIGN = {"weight": "weight", "strata": "stratum", "psu": "psu"}
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.errors import InputValidationError
-from migindicators.refugees import refugees_per_100k, refugees_per_100k_values
+from migindicators.core.errors import InputValidationError
+from migindicators.protection.refugees import refugees_per_100k, refugees_per_100k_values
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

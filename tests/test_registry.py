@@ -11,23 +11,23 @@ import pytest
 
 import migindicators as mi
 from migindicators import schemas
-from migindicators.registry import (
+from migindicators.core.registry import (
     AGENDA_POINTS,
     Registry,
     indicators_directory,
     parse_spec,
     signature_defaults,
 )
-from migindicators.units import parse_unit
+from migindicators.core.units import parse_unit
 
 # Public functions that return a Result but are general tools, not indicators.
 NOT_INDICATORS = {
-    "migindicators.result:make_result",
-    "migindicators.registry:compute",
-    "migindicators.survey:estimate",
-    "migindicators.survey:estimate_difference",
-    "migindicators.estimate:estimate",
-    "migindicators.estimate:estimate_difference",
+    "migindicators.core.assemble:make_result",
+    "migindicators.core.registry:compute",
+    "migindicators.engine.survey:estimate",
+    "migindicators.engine.survey:estimate_difference",
+    "migindicators.engine.estimate:estimate",
+    "migindicators.engine.estimate:estimate_difference",
 }
 
 MINIMAL = {

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import migindicators as mi
-from migindicators.flags import has_flag
-from migindicators.remittance import (
+from migindicators.core.flags import has_flag
+from migindicators.remittances.compute import (
     fee_percent,
     fx_margin_percent,
     mean_of_cheapest,

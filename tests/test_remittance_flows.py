@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.errors import InputValidationError, UnitError
-from migindicators.remittance_flows import (
+from migindicators.core.errors import InputValidationError, UnitError
+from migindicators.remittances.gdp_share import (
     remittances_share_of_gdp,
     remittances_share_of_gdp_values,
 )

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import migindicators as mi
-from migindicators.flags import has_flag
+from migindicators.core.flags import has_flag
 
 
 def services(

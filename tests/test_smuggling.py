@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.flags import has_flag
-from migindicators.smuggling import quantile_confidence_interval, smuggling_fees
+from migindicators.core.flags import has_flag
+from migindicators.protection.smuggling import quantile_confidence_interval, smuggling_fees
 
 
 def _reports() -> pd.DataFrame:

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import migindicators as mi
-from migindicators.errors import InputValidationError, OptionError
-from migindicators.flags import has_flag
-from migindicators.stock import (
+from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.flags import has_flag
+from migindicators.stock.indicators import (
     migrant_female_share,
     migrant_median_age,
     migrant_sex_ratio,
@@ -340,7 +340,7 @@ def test_lonely_psu_flagged() -> None:
     ],
 )
 def test_registry_defaults_match_signatures(indicator: str) -> None:
-    from migindicators.registry import signature_defaults
+    from migindicators.core.registry import signature_defaults
 
     spec = mi.registry[indicator]
     defaults = signature_defaults(spec.function)
@@ -349,7 +349,7 @@ def test_registry_defaults_match_signatures(indicator: str) -> None:
 
 
 def test_taylor_se_agrees_with_the_survey_core() -> None:
-    """The streamable PSU-moment variance equals migindicators.survey's (R-validated) one."""
+    """The streamable PSU-moment variance equals migindicators.engine.survey's (R-validated) one."""
     from migindicators import survey
 
     frame = _clustered(seed=5).assign(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migindicators.stock import migrant_stock, migrant_stock_by_origin
+from migindicators.stock.indicators import migrant_stock, migrant_stock_by_origin
 
 pytestmark = pytest.mark.slow
 

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_io_ddi import make_ddi, write_fixed_width  # tests/ is on sys.path (rootdir-less)
 
-from migindicators import stock_census
+from migindicators.core.errors import InputValidationError
 from migindicators.datasets import load
-from migindicators.errors import InputValidationError
+from migindicators.engine import census as stock_census
 from migindicators.io.ddi import read_ddi
-from migindicators.stock import (
+from migindicators.stock.indicators import (
     migrant_female_share,
     migrant_median_age,
     migrant_share_of_population,

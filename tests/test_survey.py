@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.flags import has_flag
-from migindicators.survey import Design, as_design, estimate, estimate_difference
-from migindicators.survey_dist import t_cdf, t_quantile
+from migindicators.core.flags import has_flag
+from migindicators.engine.distributions import t_cdf, t_quantile
+from migindicators.engine.survey import Design, as_design, estimate, estimate_difference
 
 
 @pytest.fixture
@@ -359,8 +359,8 @@ def test_school_median() -> None:
 def test_chunked_tables_give_the_in_memory_estimate() -> None:
     # The estimators only need additive totals per (domain, stratum, PSU): tables tabulated
     # chunk by chunk and combined give the same estimate and SE as the in-memory call.
-    from migindicators.estimate import StrataInfo, taylor_estimates, taylor_variance
-    from migindicators.tabulate import combine, group_codes, tabulate
+    from migindicators.engine.estimate import StrataInfo, taylor_estimates, taylor_variance
+    from migindicators.engine.tabulate import combine, group_codes, tabulate
 
     rng = np.random.default_rng(11)
     n = 5_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from migindicators.estimate import (
+from migindicators.engine.estimate import (
     DomainEstimates,
     StrataInfo,
     taylor_variance,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migindicators.tabulate import combine, group_codes, tabulate, tabulate_chunks
+from migindicators.engine.tabulate import combine, group_codes, tabulate, tabulate_chunks
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_dask_partitions_combine_exactly(frame: pd.DataFrame) -> None:
 
 
 def test_psu_moments_hand_values_and_chunks() -> None:
-    from migindicators.tabulate import psu_moments
+    from migindicators.engine.tabulate import psu_moments
 
     df = pd.DataFrame(
         {

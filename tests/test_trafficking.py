@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.errors import InputValidationError
-from migindicators.trafficking import (
+from migindicators.core.errors import InputValidationError
+from migindicators.protection.trafficking import (
     trafficking_victims_per_100k,
     trafficking_victims_per_100k_values,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from migindicators import schemas
-from migindicators.registry import AGENDA_POINTS, IndicatorSpec, registry
+from migindicators.core.registry import AGENDA_POINTS, IndicatorSpec, registry
 
 OUT = Path(__file__).resolve().parents[1] / "indicators" / "generated"
 

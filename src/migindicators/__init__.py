@@ -10,25 +10,43 @@ Secretary-General's eight-point agenda on migration and development.
 ['refugees_per_100k']
 
 Indicators are computed with :func:`compute` (``mi.compute("refugees_per_100k", ...)``) or by
-calling their functions in the family modules (``migindicators.refugees``,
-``migindicators.remittance``, ``migindicators.stock``, …) directly; both return a
-:class:`Result`. Sub-packages: :mod:`~migindicators.io` (readers), :mod:`~migindicators.survey`
-(designs and estimators), :mod:`~migindicators.publish` (SDMX, Open SDG, Excel, report).
+calling their functions in the family subpackages directly
+(``mi.protection.refugees_per_100k(...)``, ``mi.stock.migrant_stock(...)``, …); both return a
+:class:`Result`.
+
+The layers, bottom up (``docs/dev/architecture.md``): :mod:`~migindicators.core`
+(registry, Result, errors, units, flags, ledger, provenance, code lists, quality rules),
+:mod:`~migindicators.io` (readers), :mod:`~migindicators.schemas` (input schemas),
+:mod:`~migindicators.engine` (designs, tabulation, estimators, the census pass; used through
+:mod:`~migindicators.survey`), the indicator families (:mod:`~migindicators.stock`,
+:mod:`~migindicators.remittances`, :mod:`~migindicators.recruitment`,
+:mod:`~migindicators.mobility`, :mod:`~migindicators.flows`,
+:mod:`~migindicators.integration`, :mod:`~migindicators.decent_work`,
+:mod:`~migindicators.protection`, :mod:`~migindicators.perceptions`,
+:mod:`~migindicators.policy`) and :mod:`~migindicators.publish` (SDMX, Open SDG, Excel, report).
 """
 
 from migindicators import (
-    countries,
+    core,
     datasets,
-    flags,
+    decent_work,
+    engine,
+    flows,
+    integration,
     io,
+    mobility,
+    perceptions,
+    policy,
+    protection,
     publish,
-    quality,
+    recruitment,
+    remittances,
     schemas,
+    stock,
     survey,
-    tabulate,
 )
 from migindicators._version import __version__
-from migindicators.errors import (
+from migindicators.core.errors import (
     DesignError,
     InputValidationError,
     MigIndicatorsError,
@@ -36,12 +54,33 @@ from migindicators.errors import (
     RegistryError,
     UnitError,
 )
-from migindicators.registry import AGENDA_POINTS, IndicatorSpec, Registry, compute, registry
-from migindicators.result import Result
-from migindicators.units import units
+from migindicators.core.registry import (
+    AGENDA_POINTS,
+    IndicatorSpec,
+    Registry,
+    compute,
+    registry,
+)
+from migindicators.core.result import Result
+from migindicators.core.units import units
+
+#: The indicator families, one subpackage each (``mi.<family>.<indicator function>``).
+FAMILIES = (
+    "stock",
+    "remittances",
+    "recruitment",
+    "mobility",
+    "flows",
+    "integration",
+    "decent_work",
+    "protection",
+    "perceptions",
+    "policy",
+)
 
 __all__ = [
     "AGENDA_POINTS",
+    "FAMILIES",
     "DesignError",
     "IndicatorSpec",
     "InputValidationError",
@@ -53,15 +92,23 @@ __all__ = [
     "UnitError",
     "__version__",
     "compute",
-    "countries",
+    "core",
     "datasets",
-    "flags",
+    "decent_work",
+    "engine",
+    "flows",
+    "integration",
     "io",
+    "mobility",
+    "perceptions",
+    "policy",
+    "protection",
     "publish",
-    "quality",
+    "recruitment",
     "registry",
+    "remittances",
     "schemas",
+    "stock",
     "survey",
-    "tabulate",
     "units",
 ]

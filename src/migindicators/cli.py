@@ -19,9 +19,9 @@ import pandas as pd
 
 from migindicators import datasets as datasets_module
 from migindicators import io as io_module
-from migindicators.errors import MigIndicatorsError, OptionError, RegistryError
+from migindicators.core.errors import MigIndicatorsError, OptionError, RegistryError
+from migindicators.core.registry import AGENDA_POINTS, IndicatorSpec, registry
 from migindicators.io.files import read_table, write_table
-from migindicators.registry import AGENDA_POINTS, IndicatorSpec, registry
 
 __all__ = ["main"]
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from migindicators.errors import MigIndicatorsError
+from migindicators.core.errors import MigIndicatorsError
 
 __all__ = ["DatasetInfo", "DemoJob", "datasets_directory", "demo_jobs", "info", "list", "load"]
 

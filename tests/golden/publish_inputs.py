@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from migindicators.result import Result
+from migindicators.core.result import Result
 
 EXCLUSION_COLUMNS = ["input", "reason", "rows", "weighted", "detail"]
 

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migindicators.stock import (
+from migindicators.stock.compute import growth_rate_values
+from migindicators.stock.desa import read_desa_table
+from migindicators.stock.indicators import (
     migrant_female_share,
     migrant_share_of_population,
     migrant_stock_growth_rate,
 )
-from migindicators.stock_compute import growth_rate_values
-from migindicators.stock_desa import read_desa_table
 
 WORKBOOK = "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx"
 

@@ -1,6 +1,6 @@
 """Golden cases for design-based estimation (../shared/data/survey/cases.json, 130 cases).
 
-Each case is run through :func:`migindicators.survey.estimate` and every figure it states
+Each case is run through :func:`migindicators.engine.survey.estimate` and every figure it states
 (estimate, se, lci, uci, cv, df) is compared at the case's own tolerance. The data and cases
 are read from ``../shared`` (never copied into the repository).
 """
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migindicators.result import Result
-from migindicators.survey import Design, estimate
+from migindicators.core.result import Result
+from migindicators.engine.survey import Design, estimate
 
 CASES_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "survey" / "cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text()) if CASES_FILE.is_file() else []

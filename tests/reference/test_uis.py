@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from migindicators.io.uis import read_uis, uis_students, uis_tertiary_enrolment
-from migindicators.mobility import mobility_ratio_values, outbound_mobility_ratio
+from migindicators.mobility.indicators import mobility_ratio_values, outbound_mobility_ratio
 
 FILE = "uis_student_mobility_feb2026.csv"
 TOL = 0.01  # percentage points

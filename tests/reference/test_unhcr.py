@@ -60,7 +60,7 @@ def test_feeds_refugees_per_100k(end_2024: pd.DataFrame) -> None:
 
 
 def test_not_a_unhcr_table(tmp_path: Path) -> None:
-    from migindicators.errors import InputValidationError
+    from migindicators.core.errors import InputValidationError
 
     bad = tmp_path / "x.csv"
     bad.write_text("year,origin,refugees\n2024,SYR,10\n")

@@ -83,7 +83,7 @@ def test_every_country_value_reproduced(frames: dict[str, pd.DataFrame]) -> None
     np.testing.assert_allclose(check["value"], check["value_wdi"], rtol=1e-14)
     # WDI aggregates (WLD, SSF, ...) are not country codes: reported, not dropped silently
     unknown = res.exclusions.loc[res.exclusions["reason"] == "unknown country code"]
-    aggregates = ~mi.countries.is_country(frames["remittances"]["ref_area"])
+    aggregates = ~mi.core.countries.is_country(frames["remittances"]["ref_area"])
     assert unknown.set_index("input").loc["remittances", "rows"] == aggregates.sum()
     assert "ARB" in unknown["detail"].iloc[0]
 
@@ -121,7 +121,7 @@ def test_missing_excel_engine_names_the_extra(
 
 
 def test_csv_layout_and_bad_files(tmp_path: Path) -> None:
-    from migindicators.errors import InputValidationError
+    from migindicators.core.errors import InputValidationError
 
     csv = tmp_path / "API_BX.csv"
     csv.write_text(

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 
 __all__ = ["Codebook", "DdiError", "VariableSpec", "read_ddi"]
 

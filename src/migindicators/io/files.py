@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from migindicators.errors import MigIndicatorsError
+from migindicators.core.errors import MigIndicatorsError
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
 

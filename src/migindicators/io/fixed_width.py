@@ -29,7 +29,7 @@ from typing import IO, cast
 import numpy as np
 import pandas as pd
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 from migindicators.io.ddi import Codebook, VariableSpec, read_ddi
 
 __all__ = ["iter_fixed_width", "parse_numeric_field", "read_fixed_width", "read_ipums"]

@@ -17,7 +17,7 @@ a national layout is a few lines::
 IPUMS-International codes
 -------------------------
 ``COUNTRY`` is the ISO 3166 numeric code, which equals the UN M49 code: it is converted with
-:func:`migindicators.countries.to_iso3`. ``BPLCNTRY`` (country of birth) is IPUMS's own
+:func:`migindicators.core.countries.to_iso3`. ``BPLCNTRY`` (country of birth) is IPUMS's own
 5-digit hierarchical code (continent, region, two digits for the country alphabetically
 within the region, one detail digit; "n.s." residuals end in ``999``). The library ships a
 small table, :data:`BPLCNTRY_ISO3`, holding only codes checked against IPUMS documentation
@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.countries import to_iso3
+from migindicators.core.countries import to_iso3
 
 __all__ = [
     "BPLCNTRY_ISO3",

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from migindicators.countries import country_table
-from migindicators.errors import InputValidationError
+from migindicators.core.countries import country_table
+from migindicators.core.errors import InputValidationError
 
 __all__ = [
     "RPW_COLUMNS",

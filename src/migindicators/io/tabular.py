@@ -610,7 +610,7 @@ def iter_census(
     pandas.DataFrame
         Chunks validated against the ``census`` input kind
         (:func:`migindicators.schemas.census.validate_census`); a chunk that fails raises
-        :class:`~migindicators.errors.InputValidationError` naming the column and rows.
+        :class:`~migindicators.core.errors.InputValidationError` naming the column and rows.
     """
     from migindicators.io.mapping import IPUMS_INTERNATIONAL
     from migindicators.schemas.census import validate_census

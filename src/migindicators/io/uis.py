@@ -4,7 +4,7 @@ The UIS data browser and API (https://api.uis.unesco.org) export one row per ind
 geographic unit x year, columns ``indicatorId, geoUnit, year, value, qualifier, magnitude``.
 :func:`read_uis` reads such a file and names each indicator by the quantity it holds;
 :func:`uis_students` and :func:`uis_tertiary_enrolment` turn the result into the input frames
-of :mod:`migindicators.mobility`.
+of :mod:`migindicators.mobility.indicators`.
 
 Indicator ids mapped (February 2026 data release):
 
@@ -39,7 +39,7 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 
 __all__ = ["UIS_QUANTITIES", "read_uis", "uis_students", "uis_tertiary_enrolment"]
 

@@ -31,7 +31,7 @@ from os import PathLike
 
 import pandas as pd
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 
 __all__ = ["read_unhcr_population"]
 

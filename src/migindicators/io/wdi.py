@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 
 __all__ = ["QUANTITIES", "read_wdi"]
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from migindicators.publish import codes
 from migindicators.publish.excel import write_excel
-from migindicators.publish.opensdg import open_sdg_filename, to_open_sdg, write_open_sdg
+from migindicators.publish.opensdg import (
+    open_sdg_filename,
+    to_open_sdg,
+    write_open_sdg,
+    write_open_sdg_file,
+)
 from migindicators.publish.sdmx import (
     check_sdmx_csv,
     to_sdmx,
@@ -26,6 +31,7 @@ __all__ = [
     "to_sdmx",
     "write_excel",
     "write_open_sdg",
+    "write_open_sdg_file",
     "write_sdmx_csv",
     "write_sdmx_ml",
 ]

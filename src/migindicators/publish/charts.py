@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.result import Result
 from migindicators.publish.codes import age_label, age_sort_key, group_columns
-from migindicators.result import Result
 
 __all__ = [
     "REMITTANCE_COST_AVERAGES",

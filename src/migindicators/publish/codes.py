@@ -16,7 +16,7 @@ This module is the one place where these choices are written down:
   converted (:data:`UNIT_CONVERSIONS`, :func:`published_unit`): ``month_of_earnings``
   (SDG 10.7.1) is published as ``PT`` with the value × 100.
 * ``OBS_STATUS`` (SDMX CL_OBS_STATUS): from the library's cell flags, see :data:`FLAG_OBS_STATUS`.
-* ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.countries.to_m49`.
+* ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.core.countries.to_m49`.
 
 References
 ----------
@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from migindicators.countries import to_m49
-from migindicators.result import Result
-from migindicators.units import is_currency
+from migindicators.core.countries import to_m49
+from migindicators.core.result import Result
+from migindicators.core.units import is_currency
 
 if TYPE_CHECKING:
-    from migindicators.registry import IndicatorSpec
+    from migindicators.core.registry import IndicatorSpec
 
 __all__ = [
     "AGE_LABELS",
@@ -246,7 +246,7 @@ def ref_area_m49(codes: pd.Series) -> pd.Series:
 def group_columns(result: Result) -> list[str]:
     """The grouping columns of *result*: those before ``value`` in :attr:`Result.data`.
 
-    (:func:`~migindicators.result.make_result` puts the groups first, then the value columns,
+    (:func:`~migindicators.core.result.make_result` puts the groups first, then the value columns,
     then indicator-specific extras such as numerators, which are not groups.)
     """
     columns = list(result.data.columns)
@@ -257,6 +257,6 @@ def group_columns(result: Result) -> list[str]:
 
 def registry_entry(indicator: str) -> IndicatorSpec | None:
     """The registry entry of *indicator*, or ``None`` for a result of an unregistered id."""
-    from migindicators.registry import registry
+    from migindicators.core.registry import registry
 
     return registry[indicator] if indicator in registry.ids() else None

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.result import Result
 from migindicators.publish.codes import registry_entry
-from migindicators.result import Result
 
 __all__ = ["FORMULA_PREFIXES", "needs_escape", "sheet_name", "write_excel"]
 

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.result import Result
 from migindicators.publish.codes import (
     age_code,
     age_label,
@@ -53,7 +54,6 @@ from migindicators.publish.codes import (
     registry_entry,
     sex_code,
 )
-from migindicators.result import Result
 
 __all__ = [
     "OpenSdgOutput",

@@ -41,11 +41,11 @@ import numpy as np
 import pandas as pd
 
 from migindicators._version import __version__
+from migindicators.core.registry import AGENDA_POINTS, registry
+from migindicators.core.result import Result
 from migindicators.datasets import DemoJob, demo_jobs, load
 from migindicators.publish.charts import Chart, charts_available, charts_for
 from migindicators.publish.codes import group_columns, registry_entry, unit_measure_known
-from migindicators.registry import AGENDA_POINTS, registry
-from migindicators.result import Result
 
 __all__ = ["FORMATS", "JobOutcome", "ReportSummary", "add_arguments", "build_report", "run"]
 

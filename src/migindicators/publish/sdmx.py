@@ -65,7 +65,7 @@ country, ``SI_RMT_COST_SND`` the sending country.
 Regions
 -------
 A ``region`` grouping column (the deaths family's region of incident) holds names or codes;
-names of :func:`migindicators.countries.region_table` (case-insensitive) map to their M49
+names of :func:`migindicators.core.countries.region_table` (case-insensitive) map to their M49
 aggregate code, which becomes REF_AREA of the rows with no country (blank ``ref_area``) or
 of world-total rows (``001``). Regions without an M49 code (Missing Migrants Project regions
 such as "Mediterranean") cannot be placed: such rows without another area are left out and
@@ -95,7 +95,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.countries import region_table
+from migindicators.core.countries import region_table
+from migindicators.core.result import Result
 from migindicators.publish.codes import (
     TOTAL,
     age_code,
@@ -108,7 +109,6 @@ from migindicators.publish.codes import (
     sex_code,
     unit_measure,
 )
-from migindicators.result import Result
 
 __all__ = [
     "ATTRIBUTES",

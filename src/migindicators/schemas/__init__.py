@@ -13,7 +13,7 @@ from functools import cache
 
 import pandas as pd
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 from migindicators.schemas._spec import Column, InputKind
 
 __all__ = ["Column", "InputKind", "get", "input_kinds", "register", "validate"]

@@ -16,8 +16,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
-from migindicators.errors import InputValidationError
-from migindicators.units import check_unit
+from migindicators.core.errors import InputValidationError
+from migindicators.core.units import check_unit
 
 __all__ = ["Column", "InputKind"]
 

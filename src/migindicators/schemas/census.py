@@ -9,7 +9,7 @@ Fast validation
 ---------------
 A national extract has 10^7–10^9 rows. :func:`validate_census` checks the *same column
 specification* as the pandera schema (:meth:`InputKind.validate`) with vectorised numpy
-operations, and raises the same :class:`~migindicators.errors.InputValidationError` layout
+operations, and raises the same :class:`~migindicators.core.errors.InputValidationError` layout
 (column, check, count, a few offending rows):
 
 * numeric columns: one coercion (skipped when already numeric), then ``>=``/``<=`` as array
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import AGE_GROUP, REF_AREA, SEX, TIME_PERIOD, WEIGHT

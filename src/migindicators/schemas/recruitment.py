@@ -10,10 +10,10 @@ Exchange rates, when currencies differ, come as data in the input kind ``exchang
 
 from __future__ import annotations
 
+from migindicators.core.units import CURRENCIES
 from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import AGE_GROUP, SEX, TIME_PERIOD, WEIGHT, area_column
-from migindicators.units import CURRENCIES
 
 __all__ = ["COST_ITEMS", "EMPLOYMENT_STATUSES", "RECRUITMENT_SURVEY"]
 

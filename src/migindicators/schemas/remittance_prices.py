@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from migindicators.errors import InputValidationError
+from migindicators.core.errors import InputValidationError
 from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import area_column

@@ -9,10 +9,10 @@ never mix: ``exchange_rates`` carries dated rates as data.
 
 from __future__ import annotations
 
+from migindicators.core.units import CURRENCIES
 from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import SEX, TIME_PERIOD, area_column
-from migindicators.units import CURRENCIES
 
 __all__ = ["DATE_PATTERN", "EXCHANGE_RATES", "SMUGGLING_REPORTS", "TRANSPORT_MODES"]
 
