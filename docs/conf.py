@@ -27,7 +27,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
-exclude_patterns = ["_build", "dev/*.md"]
+exclude_patterns = ["_build"]
 templates_path: list[str] = []
 
 autodoc_default_options = {"members": True, "show-inheritance": False}
