@@ -13,7 +13,9 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_venv = "yes"
 
-PYTHON = "3.11"
+# Sessions run on the interpreter that runs nox (``dev.py`` starts nox with the Python that runs
+# it, 3.11 or newer), so a machine with only Python 3.12 or 3.13 works as well as one with 3.11.
+PYTHON = None
 # Every optional engine the test suite exercises (Excel, Parquet, Stata/SPSS, Dask, charts,
 # SDMX, progress bars); tests of a missing engine skip with a reason.
 TEST_EXTRAS = ".[test,all]"

@@ -19,6 +19,7 @@ import pandas as pd
 
 from migindicators import datasets as datasets_module
 from migindicators import io as io_module
+from migindicators._version import __version__
 from migindicators.core.errors import MigIndicatorsError, OptionError, RegistryError
 from migindicators.core.registry import AGENDA_POINTS, IndicatorSpec, registry
 from migindicators.io.files import read_table, write_table
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         "from validated tables.",
         epilog="Exit codes: 0 ok, 1 bad data, 2 bad usage.",
     )
+    parser.add_argument("--version", action="version", version=f"migindicators {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the indicators in the registry")
