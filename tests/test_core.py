@@ -29,7 +29,10 @@ from migindicators.schemas import Column, InputKind
 def test_library_units() -> None:
     assert conversion_factor("per_100000", "percent") == pytest.approx(1e-3)
     assert conversion_factor("percent", "dimensionless") == pytest.approx(0.01)
-    assert conversion_factor("month_of_earnings", "month") == 1.0
+    # months of earnings are their own dimension, not a duration (no days in them)
+    assert str(parse_unit("month_of_earnings").dimensionality) == "[month_of_earnings]"
+    with pytest.raises(mi.UnitError, match="different dimensions"):
+        conversion_factor("month_of_earnings", "month")
     assert str(parse_unit("person").dimensionality) == "[person]"
 
 

@@ -14,7 +14,8 @@ Units defined on top of pint's defaults:
     16.2.2, 8.8.1).
 ``month_of_earnings``
     one month of a worker's earnings: the unit of SDG 10.7.1 (cost divided by monthly
-    earnings).
+    earnings). Its own dimension (``[month_of_earnings]``): it is not a duration, and does
+    not convert to ``month`` or days.
 ISO 4217 currencies
     every active code (``USD``, ``EUR``, ``KES``, …) is a separate base dimension, so amounts
     in different currencies never mix without explicit, dated exchange rates passed as data.
@@ -64,7 +65,9 @@ CURRENCIES: tuple[str, ...] = tuple(_ISO_4217.split())
 _EXTRA_DEFINITIONS = (
     "person = [person] = persons",
     "per_100000 = 1e-5 = per_100k",
-    "month_of_earnings = month = months_of_earnings",
+    # its own dimension: a month of a worker's earnings is a sum of money in the worker's
+    # currency, not 30.4375 days, so it converts to nothing but itself
+    "month_of_earnings = [month_of_earnings] = months_of_earnings",
 )
 
 
