@@ -274,3 +274,47 @@ def test_deaths_regions_to_m49_and_rows_without_area_reported() -> None:
     assert not publish.sdmx.check_sdmx_csv(publish.to_sdmx(at_sea))
     (message,) = publish.sdmx.unplaced_rows(at_sea)
     assert "2 row(s) not written" in message
+
+
+def test_sdmx_csv_2_layout(tmp_path: Path) -> None:
+    results = [refugees(), migrant_stock()]
+    one = pd.read_csv(
+        write_sdmx_csv(results, tmp_path / "v1.csv"), dtype=str, keep_default_na=False
+    )
+    two = pd.read_csv(
+        write_sdmx_csv(results, tmp_path / "v2.csv", version="2.0"),
+        dtype=str,
+        keep_default_na=False,
+    )
+    assert list(two.columns[:3]) == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
+    assert list(two.columns[3:]) == list(SDMX_CSV_COLUMNS[1:])
+    assert set(two["STRUCTURE"]) == {"dataflow"} and set(two["ACTION"]) == {"I"}
+    assert two["STRUCTURE_ID"].tolist() == one["DATAFLOW"].tolist()
+    pd.testing.assert_frame_equal(two.iloc[:, 3:], one.iloc[:, 1:])
+
+
+def test_sdmx_csv_2_read_back_by_sdmx1(tmp_path: Path) -> None:
+    sdmx = pytest.importorskip("sdmx", reason="the sdmx extra (sdmx1) is not installed")
+    from migindicators.publish.sdmx import DIMENSIONS, sdmx_dsd
+
+    results = [refugees(), migrant_stock()]
+    path = write_sdmx_csv(results, tmp_path / "sdg.csv", version="2.0")
+    written = pd.read_csv(path, dtype=str, keep_default_na=False)
+    message = sdmx.read_sdmx(path, structure=sdmx_dsd())
+    observations = [obs for data_set in message.data for obs in data_set.obs]
+    assert len(observations) == len(written)
+    read = {
+        tuple(str(obs.dimension.values[d].value) for d in DIMENSIONS): (
+            "" if obs.value is None else str(obs.value)
+        )
+        for obs in observations
+    }
+    expected = {
+        tuple(row[d] for d in DIMENSIONS): row["OBS_VALUE"] for _, row in written.iterrows()
+    }
+    assert read == expected
+
+
+def test_sdmx_csv_version_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(mi.OptionError, match="version='3.0'"):
+        write_sdmx_csv([refugees()], tmp_path / "x.csv", version="3.0")

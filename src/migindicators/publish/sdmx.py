@@ -80,7 +80,7 @@ absent conditional attributes. Results whose indicator has no SDMX series are sk
 References
 ----------
 IAEG-SDGs, *SDG Data Structure Definition* ``IAEG-SDGs:SDG`` (dimensions and attributes).
-SDMX Technical Working Group, *SDMX-CSV format* (version 1.0).
+SDMX Technical Working Group, *SDMX-CSV format* (versions 1.0 and 2.0).
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.countries import region_table
+from migindicators.core.errors import OptionError
 from migindicators.core.result import Result
 from migindicators.publish.codes import (
     TOTAL,
@@ -116,6 +117,8 @@ __all__ = [
     "DIMENSIONS",
     "MANDATORY_ATTRIBUTES",
     "SDMX_CSV_COLUMNS",
+    "SDMX_CSV_VERSIONS",
+    "as_sdmx_csv_2",
     "check_sdmx_csv",
     "sdmx_dsd",
     "series_of",
@@ -472,11 +475,61 @@ def to_sdmx(
     return out.sort_values(list(DIMENSIONS), kind="stable").reset_index(drop=True)
 
 
-def write_sdmx_csv(results: Result | Iterable[Result], path: str | Path, **options: Any) -> Path:
-    """Write :func:`to_sdmx` of *results* to *path* (UTF-8, comma-separated); return the path."""
+#: SDMX-CSV versions :func:`write_sdmx_csv` writes.
+SDMX_CSV_VERSIONS = ("1.0", "2.0")
+
+
+def as_sdmx_csv_2(frame: pd.DataFrame) -> pd.DataFrame:
+    """An SDMX-CSV 1.0 frame of :func:`to_sdmx` in the layout of SDMX-CSV 2.0.
+
+    Version 2.0 replaces the first column, ``DATAFLOW``, with three: ``STRUCTURE``
+    (``dataflow``), ``STRUCTURE_ID`` (the same ``AGENCY:ID(VERSION)``) and ``ACTION`` (``I``,
+    information: observations to add or replace). The other columns, their order and the
+    observations are those of version 1.0.
+
+    References
+    ----------
+    SDMX Technical Working Group, *SDMX-CSV format*, version 2.0 (2021), section "Header row".
+    """
+    out = frame.drop(columns=["DATAFLOW"])
+    out.insert(0, "ACTION", "I")
+    out.insert(0, "STRUCTURE_ID", frame["DATAFLOW"].to_numpy())
+    out.insert(0, "STRUCTURE", "dataflow")
+    return out
+
+
+def write_sdmx_csv(
+    results: Result | Iterable[Result],
+    path: str | Path,
+    *,
+    version: str = "1.0",
+    **options: Any,
+) -> Path:
+    """Write :func:`to_sdmx` of *results* to *path* (UTF-8, comma-separated); return the path.
+
+    Parameters
+    ----------
+    results : Result or iterable of Result
+        What to write.
+    path : str or Path
+        The file; its folder is created when missing.
+    version : {"1.0", "2.0"}
+        SDMX-CSV version: ``"1.0"`` (first column ``DATAFLOW``; what the SDG global database
+        has taken) or ``"2.0"`` (``STRUCTURE``, ``STRUCTURE_ID``, ``ACTION``; what current
+        SDMX tools such as sdmx1 2.28 read, see :func:`as_sdmx_csv_2`).
+    **options
+        Passed to :func:`to_sdmx` (``dataflow``, ``series``, ``source_detail``, …).
+    """
+    if version not in SDMX_CSV_VERSIONS:
+        raise OptionError(
+            f"version={version!r}: SDMX-CSV is written as one of {list(SDMX_CSV_VERSIONS)}"
+        )
+    frame = to_sdmx(results, **options)
+    if version == "2.0":
+        frame = as_sdmx_csv_2(frame)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    to_sdmx(results, **options).to_csv(target, index=False, lineterminator="\n")
+    frame.to_csv(target, index=False, lineterminator="\n")
     return target
 
 
