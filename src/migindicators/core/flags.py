@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLAGS", "add_flag", "combine_flags", "has_flag"]
+__all__ = ["CONFIDENTIAL_FLAGS", "FLAGS", "add_flag", "combine_flags", "has_flag"]
 
 #: Flag code → meaning.
 FLAGS: dict[str, str] = {
@@ -33,7 +33,26 @@ FLAGS: dict[str, str] = {
     "lonely_psu": "a stratum with a single PSU was handled by the lonely-PSU rule",
     "partial_reporting": "compiled from partner reports (mirror data) that some partners did "
     "not send: the count is a lower bound",
+    # Quality profiles (migindicators.core.quality_profiles): one code per outcome, shared by
+    # the agencies' standards so that outputs map them to one SDMX status.
+    "unreliable": "too unreliable to publish under the quality profile applied (NCHS "
+    "'suppress', Statistics Canada F, Eurostat below limit A, ABS RSE >= 50 %)",
+    "low_reliability": "publish with a warning under the quality profile applied (Statistics "
+    "Canada E 'use with caution', Eurostat between limits A and B, ABS RSE 25-50 %)",
+    "statistical_review": "NCHS standards: the estimate needs statistical review before "
+    "publication (degrees of freedom < 8, complement's relative CI width > 130 %, 0 % or 100 %)",
+    # Disclosure control (migindicators.disclosure)
+    "confidential_frequency": "withheld for confidentiality: too few contributors "
+    "(frequency rule) or too small a weighted count (threshold rule)",
+    "confidential_dominance": "withheld for confidentiality: a few contributors dominate the "
+    "cell's magnitude ((n,k) dominance or p% rule)",
+    "secondary_suppressed": "withheld for confidentiality so that a primary-suppressed cell "
+    "cannot be derived from the table's totals (complementary suppression)",
+    "perturbed": "value perturbed by the cell-key method for confidentiality",
 }
+
+#: Flags of cells withheld for confidentiality (disclosure control): their value is NaN.
+CONFIDENTIAL_FLAGS = ("confidential_frequency", "confidential_dominance", "secondary_suppressed")
 
 
 def add_flag(flags: pd.Series, mask: pd.Series | np.ndarray, code: str) -> pd.Series:

@@ -13,12 +13,19 @@ and Eurostat's LFS publication thresholds; adjust them to your office's rules):
     Flags ``low_n`` where fewer than *min* unweighted observations entered the cell.
 ``max_cv`` (``max=0.3``)
     Flags ``high_cv`` where the coefficient of variation ``se / |value|`` exceeds *max*.
-``suppress`` (``when=("low_n",)``)
+``suppress`` (``when=("low_n", "unreliable")``)
     Withholds ``value``, ``se`` and the interval of cells already carrying any of the codes in
     *when*, and flags them ``suppressed``. Off unless asked for: run it after the flagging
     rules.
 
-Example: ``quality={"min_n": {"min": 50}, "max_cv": {"max": 0.2}, "suppress": {}}``.
+Quality profiles (:mod:`migindicators.core.quality_profiles`) are rules too, one per
+published standard: ``"nchs"``, ``"statcan"``, ``"eurostat"``, ``"abs"``. A profile flags
+``unreliable``, ``low_reliability`` or ``statistical_review``; its thresholds are parameters.
+
+``quality=`` takes a mapping of rule name to parameters, a sequence of rule names, or one
+rule or profile name: ``quality="nchs"``, ``quality=["abs", "suppress"]``,
+``quality={"min_n": {"min": 50}, "max_cv": {"max": 0.2}, "suppress": {}}``,
+``quality={"statcan": {"min_records": 20}, "suppress": {}}``. Rules run in the order given.
 """
 
 from __future__ import annotations
@@ -30,16 +37,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag, has_flag
+from migindicators.core.quality_profiles import PROFILES
 
-__all__ = ["DEFAULT_RULES", "QualityRule", "apply_rules", "quality_rules", "register_rule"]
+__all__ = [
+    "DEFAULT_RULES",
+    "QualitySpec",
+    "QualityRule",
+    "apply_rules",
+    "quality_rules",
+    "register_rule",
+    "resolve_rules",
+]
+
+#: What ``quality=`` accepts: rule name → parameters, rule names, one name, or None.
+QualitySpec = Mapping[str, Mapping[str, Any]] | Sequence[str] | str | None
 
 RuleFunc = Callable[..., "np.ndarray"]
 
 
 @dataclass(frozen=True)
 class QualityRule:
-    """A named rule: a function ``(frame, **params) -> boolean mask`` and its flag code."""
+    """A named rule: a function ``(frame, **params) -> boolean mask`` and its flag code.
+
+    A rule with several outcomes (a quality profile) lists them in *flags*; its function
+    returns ``({flag: mask}, {column: values})``, the columns being added to the frame.
+    """
 
     name: str
     flag: str
@@ -47,6 +71,8 @@ class QualityRule:
     func: RuleFunc
     defaults: Mapping[str, Any] = field(default_factory=dict)
     suppresses: bool = False
+    flags: tuple[str, ...] = ()
+    source: str = ""
 
 
 _RULES: dict[str, QualityRule] = {}
@@ -81,7 +107,9 @@ def _max_cv(frame: pd.DataFrame, *, max: float = 0.3) -> np.ndarray:
     return np.asarray(cv > max, dtype=bool)
 
 
-def _suppress(frame: pd.DataFrame, *, when: Sequence[str] = ("low_n",)) -> np.ndarray:
+def _suppress(
+    frame: pd.DataFrame, *, when: Sequence[str] = ("low_n", "unreliable")
+) -> np.ndarray:
     mask = np.zeros(len(frame), dtype=bool)
     for code in when:
         mask |= has_flag(frame["flag"], code).to_numpy(dtype=bool)
@@ -100,17 +128,53 @@ register_rule(
         "suppressed",
         "withhold cells flagged with any code in `when`",
         _suppress,
-        {"when": ["low_n"]},
+        {"when": ["low_n", "unreliable"]},
         suppresses=True,
     )
 )
+for _profile in PROFILES.values():
+    register_rule(
+        QualityRule(
+            _profile.name,
+            _profile.flags[0],
+            _profile.description,
+            _profile.func,
+            dict(_profile.defaults),
+            flags=_profile.flags,
+            source=_profile.source,
+        )
+    )
 
 _WITHHELD = ("value", "se", "ci_lower", "ci_upper", "cv")
 
 
+def resolve_rules(rules: QualitySpec) -> dict[str, dict[str, Any]]:
+    """The rules a ``quality=`` argument selects, as rule name → parameters (in order).
+
+    ``None`` gives :data:`DEFAULT_RULES`; a string is one rule or profile name.
+    """
+    if rules is None:
+        return {k: dict(v) for k, v in DEFAULT_RULES.items()}
+    if isinstance(rules, str):
+        return {rules: {}}
+    if isinstance(rules, Mapping):
+        out: dict[str, dict[str, Any]] = {}
+        for name, params in rules.items():
+            if params is None:
+                params = {}
+            if not isinstance(params, Mapping):
+                raise OptionError(
+                    f"quality={{{name!r}: {params!r}}}: the parameters of a rule are a "
+                    "mapping, e.g. {'min_n': {'min': 50}}"
+                )
+            out[str(name)] = dict(params)
+        return out
+    return {str(name): {} for name in rules}
+
+
 def apply_rules(
     frame: pd.DataFrame,
-    rules: Mapping[str, Mapping[str, Any]] | Sequence[str] | None,
+    rules: QualitySpec,
     *,
     key_columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -120,8 +184,9 @@ def apply_rules(
     ----------
     frame : pandas.DataFrame
         Result data with ``value``, ``se``, ``n`` and ``flag``.
-    rules : mapping of name to parameters, or sequence of names, or None
-        ``None`` applies :data:`DEFAULT_RULES`; ``{}`` or ``[]`` applies none.
+    rules : mapping of name to parameters, sequence of names, one name, or None
+        ``None`` applies :data:`DEFAULT_RULES`; ``{}`` or ``[]`` applies none; a string is
+        one rule or quality profile (``"nchs"``, ``"statcan"``, ``"eurostat"``, ``"abs"``).
     key_columns : sequence of str
         Columns that identify a cell, used to list flagged cells in the record.
 
@@ -133,13 +198,7 @@ def apply_rules(
         Per rule: ``rule``, ``flag``, ``params``, ``cells_flagged`` and ``flagged`` (the key
         values of the flagged cells, at most 50).
     """
-    chosen: dict[str, dict[str, Any]]
-    if rules is None:
-        chosen = {k: dict(v) for k, v in DEFAULT_RULES.items()}
-    elif isinstance(rules, Mapping):
-        chosen = {k: dict(v) for k, v in rules.items()}
-    else:
-        chosen = {name: {} for name in rules}
+    chosen = resolve_rules(rules)
     out = frame.copy()
     if "flag" not in out.columns:
         out["flag"] = ""
@@ -148,22 +207,42 @@ def apply_rules(
         if name not in _RULES:
             raise KeyError(f"unknown quality rule {name!r}; known rules: {sorted(_RULES)}")
         rule = _RULES[name]
+        unknown = sorted(set(params) - set(rule.defaults))
+        if unknown:
+            raise OptionError(
+                f"quality rule {name!r} has no parameter {unknown}; its parameters are "
+                f"{dict(rule.defaults)}"
+            )
         merged = {**rule.defaults, **params}
-        mask = rule.func(out, **merged) if len(out) else np.zeros(0, dtype=bool)
-        out["flag"] = add_flag(out["flag"], mask, rule.flag)
+        outcome = rule.func(out, **merged)
+        if rule.flags:
+            masks, columns = outcome
+            for column, values in columns.items():
+                out[column] = values
+        else:
+            masks = {rule.flag: np.asarray(outcome, dtype=bool)}
+        mask = np.zeros(len(out), dtype=bool)
+        counts: dict[str, int] = {}
+        for code, code_mask in masks.items():
+            code_mask = np.asarray(code_mask, dtype=bool)
+            out["flag"] = add_flag(out["flag"], code_mask, code)
+            counts[code] = int(code_mask.sum())
+            mask |= code_mask
         if rule.suppresses:
             for col in _WITHHELD:
                 if col in out.columns:
                     out.loc[mask, col] = np.nan
         keys = [c for c in key_columns if c in out.columns]
         flagged = out.loc[mask, keys].head(50).to_dict("records") if keys else []
-        applied.append(
-            {
-                "rule": name,
-                "flag": rule.flag,
-                "params": merged,
-                "cells_flagged": int(mask.sum()),
-                "flagged": flagged,
-            }
-        )
+        record: dict[str, Any] = {
+            "rule": name,
+            "flag": rule.flag,
+            "params": merged,
+            "cells_flagged": int(mask.sum()),
+            "flagged": flagged,
+        }
+        if rule.flags:
+            record["flags"] = counts
+            record["source"] = rule.source
+        applied.append(record)
     return out, applied

@@ -9,7 +9,8 @@
 ``estimate(frame, design, parameter, y, x=None, by=None, *, q=0.5, level=0.95, quality=None,
 deff=True, unit="")`` returns a :class:`~migindicators.core.result.Result` with, per domain cell,
 ``value``, ``se``, ``ci_lower``, ``ci_upper``, ``n`` (unweighted rows) and the extra columns
-``variance``, ``cv``, ``deff``, ``df`` and ``weighted_n``. ``parameter`` is ``total``, ``mean``,
+``variance``, ``cv``, ``deff``, ``effective_n`` (n / deff), ``df`` and ``weighted_n``.
+``parameter`` is ``total``, ``mean``,
 ``ratio`` (total of *y* over total of *x*), ``proportion`` (one row per category of *y*, in a
 column named after *y*) or ``quantile`` (``q=``, Woodruff interval).
 
@@ -426,9 +427,13 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
 
 
 def _srs_variance(
-    prep: _Prepared, parameter: str, y: str, x: str | None, cells: _Cells
+    prep: _Prepared, parameter: str, y: str, x: str | None, cells: _Cells, replace: bool = False
 ) -> np.ndarray:
-    """Variance under simple random sampling of the same size (R ``survey``'s deff)."""
+    """Variance under simple random sampling of the same size (R ``survey``'s deff).
+
+    Without replacement (R's ``deff=TRUE``, factor (N - n)/N) unless *replace* (R's
+    ``deff="replace"``).
+    """
     products = [(y, y)] + ([(x, y), (x, x)] if x else [])
     tab = tabulate(
         prep.work, prep.by, weights="_w", values=[y] + ([x] if x else []), products=products
@@ -449,7 +454,7 @@ def _srs_variance(
         else:
             ybar = swy / big_n
             s2 = (swyy / big_n - ybar * ybar) * n / (n - 1)
-        v = s2 / n * (big_n - n) / big_n
+        v = s2 / n if replace else s2 / n * (big_n - n) / big_n
         if parameter == "total":
             v = v * big_n**2
     return np.asarray(v)
@@ -494,6 +499,9 @@ def _frame(
             if srs is not None
             else np.nan
         )
+        # Kish's effective sample size n / deff (reliability of the estimate, issue 16).
+        deff_values = out["deff"].to_numpy(dtype=float)
+        out["effective_n"] = np.where(deff_values > 0, cells.n / deff_values, np.nan)
     out["variance"] = cells.variance
     out["df"] = prep.df
     out["weighted_n"] = cells.weighted_n
@@ -542,6 +550,16 @@ def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame
     return data.loc[~hit].reset_index(drop=True) if hit.any() else data
 
 
+def _check_deff(deff: bool | str) -> bool:
+    """Whether the SRS variance of the design effect is with replacement."""
+    if deff not in (True, False, "replace"):
+        raise ValueError(
+            f"deff={deff!r}: choose True (SRS without replacement, R's deff=TRUE), "
+            "'replace' (SRS with replacement, R's deff='replace') or False"
+        )
+    return deff == "replace"
+
+
 def _compute_frame(
     prep: _Prepared,
     parameter: str,
@@ -549,10 +567,11 @@ def _compute_frame(
     x: str | None,
     q: float,
     level: float,
-    deff: bool,
+    deff: bool | str,
     qrule: str = "math",
 ) -> tuple[pd.DataFrame, list[_Cells]]:
     _check_level(level)
+    replace = _check_deff(deff)
     if parameter == "proportion":
         cats = pd.Index(pd.unique(prep.work[y])).sort_values()
         parts, all_cells = [], []
@@ -560,7 +579,7 @@ def _compute_frame(
             col = f"_cat{k}"
             prep.work[col] = (prep.work[y] == cat).astype(float)
             cells = _cells(prep, col, "_one")
-            srs = _srs_variance(prep, "mean", col, None, cells) if deff else None
+            srs = _srs_variance(prep, "mean", col, None, cells, replace) if deff else None
             part = _frame(cells, prep, level, True, srs)
             part.insert(len(prep.by), y, cat)
             parts.append(part)
@@ -571,7 +590,7 @@ def _compute_frame(
     _numeric(prep, [y] + ([x] if x else []))
     den = None if parameter == "total" else ("_one" if parameter == "mean" else x)
     cells = _cells(prep, y, den)
-    srs = _srs_variance(prep, parameter, y, x, cells) if deff else None
+    srs = _srs_variance(prep, parameter, y, x, cells, replace) if deff else None
     return _frame(cells, prep, level, False, srs), [cells]
 
 
@@ -588,7 +607,7 @@ def estimate_cells(
     q: float = 0.5,
     qrule: str = "math",
     level: float = 0.95,
-    deff: bool = True,
+    deff: bool | str = True,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The estimate table of :func:`estimate`, for indicator functions that keep their ledger.
 
@@ -620,7 +639,7 @@ def estimate(
     qrule: str = "math",
     level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
-    deff: bool = True,
+    deff: bool | str = True,
     unit: str = "",
 ) -> Result:
     """Design-based estimate of a total, mean, ratio, proportion or quantile, by domain.
@@ -653,8 +672,11 @@ def estimate(
     quality : mapping or sequence, optional
         Quality rules (:mod:`migindicators.core.quality`); ``None`` applies the defaults
         (``min_n`` 30, ``max_cv`` 0.3, flags only).
-    deff : bool
-        Report the design effect (variance over the SRS variance of the same size, as R).
+    deff : bool or "replace"
+        Report the design effect: the design variance (with-replacement PSU estimator) over
+        the variance under simple random sampling of the same size, without replacement
+        (``True``, R's ``deff=TRUE``) or with replacement (``"replace"``, R's
+        ``deff="replace"``); and the effective sample size ``effective_n`` = n / deff.
     unit : str
         Unit of the estimate, written to the result.
 
@@ -662,8 +684,8 @@ def estimate(
     -------
     Result
         ``data``: domain columns (and *y* for proportions), ``value``, ``unit``, ``se``,
-        ``ci_lower``, ``ci_upper``, ``n``, ``flag``, ``cv``, ``deff``, ``variance``, ``df``,
-        ``weighted_n``. ``metadata`` states the variance method, the design, the degrees of
+        ``ci_lower``, ``ci_upper``, ``n``, ``flag``, ``cv``, ``deff``, ``effective_n``,
+        ``variance``, ``df``, ``weighted_n``. ``metadata`` states the variance method, the design, the degrees of
         freedom and the interval used.
 
     References
@@ -805,7 +827,9 @@ def estimate_difference(
         cells.n[pa] + cells.n[mi_],
         cells.weighted_n[pa] + cells.weighted_n[mi_],
     )
-    data = _frame(out_cells, prep, level, False, None).drop(columns=["deff", "cv"])
+    data = _frame(out_cells, prep, level, False, None).drop(
+        columns=["deff", "cv", "effective_n"]
+    )
     data["estimate_a"] = cells.est.theta[pa]
     data["estimate_b"] = cells.est.theta[mi_]
     data = _drop_missing_domains(data, by_cols)
@@ -977,6 +1001,7 @@ def _quantile_frame(
     with np.errstate(divide="ignore", invalid="ignore"):
         out["cv"] = np.where(qhat != 0, out["se"] / np.abs(qhat), np.nan)
     out["deff"] = np.nan
+    out["effective_n"] = np.nan
     out["variance"] = out["se"] ** 2
     out["df"] = prep.df
     out["weighted_n"] = np.bincount(code, weights=wv, minlength=len(keys))

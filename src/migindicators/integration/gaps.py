@@ -52,7 +52,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
-from migindicators.core.quality import DEFAULT_RULES, apply_rules
+from migindicators.core.quality import apply_rules, resolve_rules
 from migindicators.core.result import Result
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, estimate, estimate_difference
@@ -752,13 +752,7 @@ def _quality(
     The coefficient of variation of a difference is not a quality measure (a gap near zero
     has a huge CV however precise it is), so ``max_cv`` is not applied to the gap rows.
     """
-    chosen: dict[str, dict[str, Any]]
-    if quality is None:
-        chosen = {k: dict(v) for k, v in DEFAULT_RULES.items()}
-    elif isinstance(quality, Mapping):
-        chosen = {k: dict(v) for k, v in quality.items()}
-    else:
-        chosen = {name: {} for name in quality}
+    chosen = resolve_rules(quality)
     is_gap = cells["migratory_status"] == GAP
     rates, applied = apply_rules(cells.loc[~is_gap], chosen, key_columns=keys)
     gap_rules = {k: v for k, v in chosen.items() if k != "max_cv"}
