@@ -288,6 +288,66 @@ def _taylor_se(
     return se, lonely_mask
 
 
+def _srs_share_variance(p: np.ndarray, n: np.ndarray, big_n: np.ndarray) -> np.ndarray:
+    """Variance of a proportion *p* under SRS without replacement of *n* from *big_n*.
+
+    R ``survey``'s deff denominator for the mean of a 0/1 variable: the weighted variance
+    p(1-p) n/(n-1), over n, times (N - n)/N.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = p * (1.0 - p) / (n - 1.0) * (big_n - n) / big_n
+    return np.asarray(np.where((n > 1) & (big_n > 0), v, np.nan), dtype=float)
+
+
+def _design_df(cells: pd.DataFrame, totals: CensusTotals) -> np.ndarray:
+    """Design degrees of freedom per cell: PSUs minus strata of its country and period
+    (Taylor), replicates minus one (replicate weights), NaN without variance."""
+    if totals.variance == "replicate":
+        return np.full(len(cells), float(len(totals.replicate_weights) - 1))
+    if totals.variance != "taylor" or totals.psus is None:
+        return np.full(len(cells), np.nan)
+    psus = totals.psus.groupby(["ref_area", "time_period"], sort=False)["n_psu"].agg(
+        ["sum", "size"]
+    )
+    df = (psus["sum"] - psus["size"]).rename("_df").reset_index()
+    df["ref_area"] = df["ref_area"].astype(str)
+    df["time_period"] = df["time_period"].astype("int64")
+    keys = cells[["ref_area", "time_period"]].astype({"ref_area": str})
+    merged = keys.merge(df, on=["ref_area", "time_period"], how="left")
+    return np.asarray(merged["_df"].to_numpy(dtype=float))
+
+
+def _reliability(cells: pd.DataFrame, totals: CensusTotals) -> pd.DataFrame:
+    """Add ``cv``, ``df``, ``deff`` and ``effective_n`` beside the standard error.
+
+    ``deff`` is the variance over the SRS-without-replacement variance of the same sample
+    size (R ``survey``'s ``deff=TRUE``), from the columns ``_srs_var`` (that variance) and
+    ``_srs_n`` (the sample size it assumes) when the indicator supplies them, else NaN;
+    ``effective_n`` = ``_srs_n`` / deff.
+    """
+    value = cells["value"].to_numpy(dtype=float)
+    se = (
+        cells["se"].to_numpy(dtype=float) if "se" in cells.columns else np.full(len(cells), np.nan)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells["cv"] = np.where(value != 0, se / np.abs(value), np.nan)
+        srs = (
+            cells.pop("_srs_var").to_numpy(dtype=float)
+            if "_srs_var" in cells.columns
+            else np.full(len(cells), np.nan)
+        )
+        n = (
+            cells.pop("_srs_n").to_numpy(dtype=float)
+            if "_srs_n" in cells.columns
+            else np.full(len(cells), np.nan)
+        )
+        deff = np.where(srs > 0, se * se / np.where(srs > 0, srs, 1.0), np.nan)
+        cells["deff"] = deff
+        cells["effective_n"] = np.where(deff > 0, n / deff, np.nan)
+    cells["df"] = _design_df(cells, totals)
+    return cells
+
+
 def _finish(
     indicator: str,
     cells: pd.DataFrame,
@@ -312,6 +372,7 @@ def _finish(
     if "se" in cells.columns:
         cells["ci_lower"] = cells["value"] - _Z * cells["se"]
         cells["ci_upper"] = cells["value"] + _Z * cells["se"]
+    cells = _reliability(cells, totals)
     cells["type_of_data"] = totals.type_of_data
     meta = {
         "basis": totals.basis,
@@ -538,6 +599,14 @@ def migrant_stock(
             totals, out, domain, None, factor=None if "migratory_status" in by_cols else factor
         )
         out["se"] = se
+    known_n = (cells["M_n"] + cells["NM_n"]).to_numpy(dtype=float)
+    if "migratory_status" in by_cols:
+        known_n = np.concatenate([known_n, known_n])
+    population = out["population"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(population > 0, out["value"].to_numpy(dtype=float) / population, np.nan)
+    out["_srs_n"] = known_n
+    out["_srs_var"] = population**2 * _srs_share_variance(share, known_n, population)
     group_cols = [*_BASE, *by_cols]
     groupings = normalise_groupings(aggregate)
     if groupings:
@@ -575,6 +644,7 @@ def _add_aggregates(
 ) -> pd.DataFrame:
     """Country rows plus regional sums (variances of independent national samples add)."""
     values = ["value", "migrants", "non_migrants", "unknown_status", "population", "n"]
+    values += [c for c in ("_srs_var", "_srs_n") if c in out.columns]
     work = out.assign(_var=out["se"] ** 2 if "se" in out.columns else np.nan)
     keys = [c for c in group_cols if c != "ref_area"]
     agg = sum_by_area(work, values=[*values, "_var"], keys=keys, groupings=groupings)
@@ -692,6 +762,10 @@ def migrant_share_of_population(
         ratio = out["value"].to_numpy() / 100.0
         se, lonely = _taylor_se(totals, out, keys, np.nan_to_num(ratio) * 100.0, scale=100.0)
         out["se"] = se
+    out["_srs_n"] = out["n"].to_numpy(dtype=float)
+    out["_srs_var"] = 100.0**2 * _srs_share_variance(
+        out["value"].to_numpy(dtype=float) / 100.0, out["_srs_n"].to_numpy(), known
+    )
     options = _common_options(
         by=by_cols,
         basis=basis,
@@ -823,6 +897,18 @@ def _by_sex(
     elif totals.variance == "taylor":
         se, lonely = _taylor_se(totals, out, keys, np.nan_to_num(value), scale=100.0)
         out["se"] = se
+    out["_srs_n"] = n_rows = out["n"].to_numpy(dtype=float)
+    num_w, den_w = out["_num"].to_numpy(dtype=float), out["_den"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if den_sex is None:  # a share of the migrants with known sex
+            out["_srs_var"] = 100.0**2 * _srs_share_variance(num_w / den_w, n_rows, den_w)
+        else:  # a ratio num/den of two sexes: SRS variance of a ratio (residual y - R x)
+            both = num_w + den_w
+            r = num_w / den_w
+            s2 = (num_w + r * r * den_w) / both * n_rows / (n_rows - 1)
+            xbar = den_w / both
+            v = s2 / (n_rows * xbar * xbar) * (both - n_rows) / both
+            out["_srs_var"] = 100.0**2 * np.where((n_rows > 1) & (den_w > 0), v, np.nan)
     out = out.rename(columns={"_num": "numerator", "_den": "denominator"})
     options = _common_options(by=by_cols, **kwargs)
     return _finish(
