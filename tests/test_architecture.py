@@ -21,12 +21,14 @@ PACKAGE = "migindicators"
 
 #: What each layer may import; families may import any of these layers, publish anything below
 #: it. ``_version`` is a leaf every layer may read. The readers know the census schema's
-#: categories (to read codes as categoricals), so ``io`` sits above ``schemas``.
+#: categories (to read codes as categoricals), so ``io`` sits above ``schemas``. Disclosure
+#: control works on any family's Result: above the families, below publish.
 LOWER_LAYERS = {
     "core": {"_version", "core"},
     "schemas": {"_version", "core", "schemas"},
     "io": {"_version", "core", "schemas", "io"},
     "engine": {"_version", "core", "schemas", "io", "engine"},
+    "disclosure": {"_version", "core", "schemas", "io", "engine", "disclosure"},
 }
 
 
@@ -177,3 +179,15 @@ def test_no_submodule_is_shadowed() -> None:
         module = importlib.import_module(info.name)
         attribute = getattr(parent, child, module)
         assert attribute is module, f"{info.name} is shadowed by {type(attribute).__name__}"
+
+
+def test_families_do_not_reach_up_to_disclosure_or_publish() -> None:
+    upper = {"disclosure", "publish", "cli"}
+    wrong = sorted(
+        f"{m} -> {t}"
+        for m, targets in _graph().items()
+        if _layer(m) in mi.FAMILIES
+        for t in targets
+        if _layer(t) in upper
+    )
+    assert not wrong, f"families import from the layers above them: {wrong}"

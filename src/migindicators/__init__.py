@@ -23,13 +23,16 @@ The layers, bottom up (``docs/dev/architecture.md``): :mod:`~migindicators.core`
 :mod:`~migindicators.mobility`, :mod:`~migindicators.flows`,
 :mod:`~migindicators.integration`, :mod:`~migindicators.decent_work`,
 :mod:`~migindicators.protection`, :mod:`~migindicators.perceptions`,
-:mod:`~migindicators.policy`) and :mod:`~migindicators.publish` (SDMX, Open SDG, Excel, report).
+:mod:`~migindicators.policy`), :mod:`~migindicators.disclosure` (suppression and cell-key
+perturbation of published tables) and :mod:`~migindicators.publish` (SDMX, Open SDG, Excel,
+report).
 """
 
 from migindicators import (
     core,
     datasets,
     decent_work,
+    disclosure,
     engine,
     flows,
     integration,
@@ -95,6 +98,7 @@ __all__ = [
     "core",
     "datasets",
     "decent_work",
+    "disclosure",
     "engine",
     "flows",
     "integration",

@@ -73,7 +73,9 @@ def _betacf(a: float, b: float, x: float) -> float:
 
 
 def _log_beta_front(a: float, b: float, x: float) -> float:
-    return math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    return (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
 
 
 def _betainc(a: float, b: float, x: float) -> float:

@@ -43,8 +43,8 @@ from migindicators.core.quality_profiles import PROFILES
 
 __all__ = [
     "DEFAULT_RULES",
-    "QualitySpec",
     "QualityRule",
+    "QualitySpec",
     "apply_rules",
     "quality_rules",
     "register_rule",
@@ -54,7 +54,8 @@ __all__ = [
 #: What ``quality=`` accepts: rule name → parameters, rule names, one name, or None.
 QualitySpec = Mapping[str, Mapping[str, Any]] | Sequence[str] | str | None
 
-RuleFunc = Callable[..., "np.ndarray"]
+#: ``(frame, **params)`` → mask, or (flag → mask, column → values) for a multi-flag rule.
+RuleFunc = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,7 @@ def _max_cv(frame: pd.DataFrame, *, max: float = 0.3) -> np.ndarray:
     return np.asarray(cv > max, dtype=bool)
 
 
-def _suppress(
-    frame: pd.DataFrame, *, when: Sequence[str] = ("low_n", "unreliable")
-) -> np.ndarray:
+def _suppress(frame: pd.DataFrame, *, when: Sequence[str] = ("low_n", "unreliable")) -> np.ndarray:
     mask = np.zeros(len(frame), dtype=bool)
     for code in when:
         mask |= has_flag(frame["flag"], code).to_numpy(dtype=bool)

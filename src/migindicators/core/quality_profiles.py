@@ -106,8 +106,7 @@ def _column(frame: pd.DataFrame, name: str, profile: str) -> np.ndarray:
 def _number(profile: str, name: str, value: Any, *, low: float, high: float = np.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise OptionError(
-            f"quality profile {profile!r}: {name}={value!r} must be a number in "
-            f"[{low:g}, {high:g}]"
+            f"quality profile {profile!r}: {name}={value!r} must be a number in [{low:g}, {high:g}]"
         )
     if not (low <= float(value) <= high):
         raise OptionError(
@@ -196,7 +195,7 @@ def _statcan(
     *,
     caution_cv: float = 16.5,
     unreliable_cv: float = 33.3,
-    min_records: int = 10,
+    min_records: float = 10,
 ) -> ProfileOutcome:
     caution_cv = _number("statcan", "caution_cv", caution_cv, low=0)
     unreliable_cv = _number("statcan", "unreliable_cv", unreliable_cv, low=caution_cv)

@@ -827,9 +827,7 @@ def estimate_difference(
         cells.n[pa] + cells.n[mi_],
         cells.weighted_n[pa] + cells.weighted_n[mi_],
     )
-    data = _frame(out_cells, prep, level, False, None).drop(
-        columns=["deff", "cv", "effective_n"]
-    )
+    data = _frame(out_cells, prep, level, False, None).drop(columns=["deff", "cv", "effective_n"])
     data["estimate_a"] = cells.est.theta[pa]
     data["estimate_b"] = cells.est.theta[mi_]
     data = _drop_missing_domains(data, by_cols)

@@ -326,9 +326,7 @@ def _reliability(cells: pd.DataFrame, totals: CensusTotals) -> pd.DataFrame:
     ``effective_n`` = ``_srs_n`` / deff.
     """
     value = cells["value"].to_numpy(dtype=float)
-    se = (
-        cells["se"].to_numpy(dtype=float) if "se" in cells.columns else np.full(len(cells), np.nan)
-    )
+    se = cells["se"].to_numpy(dtype=float) if "se" in cells.columns else np.full(len(cells), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         cells["cv"] = np.where(value != 0, se / np.abs(value), np.nan)
         srs = (
