@@ -14,8 +14,8 @@ withheld (or perturbed) and flagged, with what was applied in ``metadata["disclo
 from __future__ import annotations
 
 from migindicators.disclosure.cellkey import cell_keys, perturb, perturbation_table, record_keys
-from migindicators.disclosure.primary import PRIMARY_RULES, cell_contributions, primary_mask
 from migindicators.disclosure.control import DEFAULT_PRIMARY, METHODS, protect
+from migindicators.disclosure.primary import PRIMARY_RULES, cell_contributions, primary_mask
 from migindicators.disclosure.secondary import AuditRow, audit, complementary_suppression
 from migindicators.disclosure.table import TableStructure, table_structure
 

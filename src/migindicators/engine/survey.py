@@ -685,8 +685,8 @@ def estimate(
     Result
         ``data``: domain columns (and *y* for proportions), ``value``, ``unit``, ``se``,
         ``ci_lower``, ``ci_upper``, ``n``, ``flag``, ``cv``, ``deff``, ``effective_n``,
-        ``variance``, ``df``, ``weighted_n``. ``metadata`` states the variance method, the design, the degrees of
-        freedom and the interval used.
+        ``variance``, ``df``, ``weighted_n``. ``metadata`` states the variance method, the
+        design, the degrees of freedom and the interval used.
 
     References
     ----------
