@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from golden.publish_inputs import migrant_stock, non_sdg, refugees, remittances, small_results
 
@@ -42,6 +44,9 @@ def test_columns_and_labels() -> None:
         "Sex",
         "Age",
         "Migratory status",
+        "OBS_STATUS",  # the result has flagged cells: status and footnote columns (issue 16)
+        "CONF_STATUS",
+        "COMMENT_OBS",
         "Units",
         "Series",
         "GeoCode",
@@ -92,3 +97,21 @@ def test_months_of_earnings_published_as_percent() -> None:
     assert set(out["Units"]) == {"Percentage (%)"}
     world_f = out[(out["GeoCode"] == "001") & (out["Sex"] == "Female")]
     assert list(world_f["Value"]) == ["123450"]
+
+
+def test_flags_become_status_and_footnote_columns() -> None:
+    result = migrant_stock()
+    flags = list(result.data["flag"])
+    flags[0] = "low_reliability"
+    flags[1] = "confidential_frequency"
+    result.data["flag"] = flags
+    result.data.loc[1, "value"] = np.nan
+    frame = to_open_sdg(result)
+    low = frame[frame["COMMENT_OBS"].str.contains("Statistics Canada E")]
+    assert low["OBS_STATUS"].tolist() == ["U"] and low["CONF_STATUS"].tolist() == ["F"]
+    secret = frame[frame["CONF_STATUS"] == "A"]
+    assert len(secret) == 1
+    assert secret["OBS_STATUS"].iloc[0] == "O" and secret["Value"].iloc[0] == ""
+    assert "too few contributors" in secret["COMMENT_OBS"].iloc[0]
+    plain = to_open_sdg(replace(result, data=result.data.assign(flag="")))
+    assert "OBS_STATUS" not in plain.columns  # no flag, no attribute columns

@@ -318,3 +318,32 @@ def test_sdmx_csv_2_read_back_by_sdmx1(tmp_path: Path) -> None:
 def test_sdmx_csv_version_is_checked(tmp_path: Path) -> None:
     with pytest.raises(mi.OptionError, match="version='3.0'"):
         write_sdmx_csv([refugees()], tmp_path / "x.csv", version="3.0")
+
+
+def test_conf_status_is_split_from_obs_status() -> None:
+    result = refugees()
+    codes_ = [
+        "confidential_frequency",
+        "confidential_dominance",
+        "secondary_suppressed",
+        "low_n;suppressed",
+        "unreliable",
+        "",
+    ]
+    result.data["flag"] = (codes_ * len(result.data))[: len(result.data)]
+    frame = to_sdmx(result)
+    by_comment = dict(
+        zip(
+            frame["COMMENT_OBS"],
+            zip(frame["OBS_STATUS"], frame["CONF_STATUS"], strict=True),
+            strict=True,
+        )
+    )
+    assert by_comment["flags: confidential_frequency"] == ("O", "A")
+    assert by_comment["flags: confidential_dominance"] == ("O", "G")
+    assert by_comment["flags: secondary_suppressed"] == ("O", "D")
+    assert by_comment["flags: low_n;suppressed"] == ("Q", "N")
+    assert by_comment["flags: unreliable"] == ("U", "F")
+    assert by_comment[""] == ("A", "F")
+    assert check_sdmx_csv(frame) == []
+    assert codes.conf_status("secondary_suppressed;confidential_frequency") == "A"

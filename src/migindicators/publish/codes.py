@@ -16,12 +16,17 @@ This module is the one place where these choices are written down:
   converted (:data:`UNIT_CONVERSIONS`, :func:`published_unit`): ``month_of_earnings``
   (SDG 10.7.1) is published as ``PT`` with the value × 100.
 * ``OBS_STATUS`` (SDMX CL_OBS_STATUS): from the library's cell flags, see :data:`FLAG_OBS_STATUS`.
+* ``CONF_STATUS`` (SDMX CL_CONF_STATUS): confidentiality, separate from the observation
+  status as Eurostat adopted in 2025 (a withheld cell is "missing" in OBS_STATUS and says
+  why in CONF_STATUS), see :data:`FLAG_CONF_STATUS`.
 * ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.core.countries.to_m49`.
 
 References
 ----------
 IAEG-SDGs, *SDG Data Structure Definition* (``IAEG-SDGs:SDG``, SDMX registry).
-SDMX, *Cross-domain code lists* CL_SEX, CL_AGE, CL_OBS_STATUS, CL_UNIT_MULT.
+SDMX, *Cross-domain code lists* CL_SEX, CL_AGE, CL_OBS_STATUS, CL_CONF_STATUS, CL_UNIT_MULT.
+Eurostat (2025), *Flags and confidentiality status*: observation status and confidentiality
+status disseminated as two attributes (OBS_STATUS, CONF_STATUS).
 UN Statistics Division, *Standard country or area codes for statistical use (M49)*.
 """
 
@@ -41,14 +46,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGE_LABELS",
+    "CONF_STATUS_LABELS",
+    "CONF_STATUS_PRIORITY",
+    "FLAG_CONF_STATUS",
     "FLAG_OBS_STATUS",
     "MIGRATORY_STATUS",
+    "OBS_STATUS_LABELS",
     "OBS_STATUS_PRIORITY",
     "SEX",
     "UNIT_CONVERSIONS",
     "UNIT_MEASURE",
     "age_code",
     "composite_breakdown_code",
+    "conf_status",
     "group_columns",
     "obs_status",
     "published_unit",
@@ -122,10 +132,47 @@ FLAG_OBS_STATUS: dict[str, str] = {
     "high_cv": "U",
     "imputed": "I",  # imputed value
     "estimated": "E",  # estimated value
+    "unreliable": "U",  # low reliability (published only when not withheld)
+    "low_reliability": "U",
+    "confidential_frequency": "O",  # missing value: withheld, the reason is in CONF_STATUS
+    "confidential_dominance": "O",
+    "secondary_suppressed": "O",
 }
 
 #: When a cell has several flags, the first status in this order wins.
 OBS_STATUS_PRIORITY = ("Q", "M", "O", "U", "I", "E", "A")
+
+#: OBS_STATUS code → label (for legends).
+OBS_STATUS_LABELS: dict[str, str] = {
+    "A": "normal value",
+    "E": "estimated value",
+    "I": "imputed value",
+    "M": "missing value; data cannot exist",
+    "O": "missing value",
+    "Q": "missing value; suppressed",
+    "U": "low reliability",
+}
+
+#: Library flag → SDMX CONF_STATUS (CL_CONF_STATUS). Cells without one of these flags are
+#: ``F`` (free). Quality suppression is "not for publication" (N), not confidentiality.
+FLAG_CONF_STATUS: dict[str, str] = {
+    "confidential_frequency": "A",  # primary confidentiality due to small counts
+    "confidential_dominance": "G",  # primary confidentiality: dominance by one or two units
+    "secondary_suppressed": "D",  # secondary confidentiality set by the sender
+    "suppressed": "N",  # not for publication, restricted for internal use only
+}
+
+#: When a cell has several confidentiality flags, the first status in this order wins.
+CONF_STATUS_PRIORITY = ("A", "G", "D", "N", "F")
+
+#: CONF_STATUS code → label (for legends).
+CONF_STATUS_LABELS: dict[str, str] = {
+    "F": "free (for publication)",
+    "A": "primary confidentiality due to small counts",
+    "G": "primary confidentiality due to dominance by one or two units",
+    "D": "secondary confidentiality set by the sender, not for publication",
+    "N": "not for publication, restricted for internal use only",
+}
 
 #: Labels of AGE codes for human-readable outputs (Open SDG, report).
 AGE_LABELS: dict[str, str] = {TOTAL: ""}
@@ -234,6 +281,13 @@ def obs_status(flags: object) -> str:
     codes = [c for c in _text(flags).split(";") if c]
     statuses = {FLAG_OBS_STATUS.get(c, "A") for c in codes} | {"A"}
     return next(s for s in OBS_STATUS_PRIORITY if s in statuses)
+
+
+def conf_status(flags: object) -> str:
+    """CONF_STATUS of a cell from its ``;``-joined library flags (``F`` when free)."""
+    codes = [c for c in _text(flags).split(";") if c]
+    statuses = {FLAG_CONF_STATUS.get(c, "F") for c in codes} | {"F"}
+    return next(s for s in CONF_STATUS_PRIORITY if s in statuses)
 
 
 def ref_area_m49(codes: pd.Series) -> pd.Series:

@@ -21,7 +21,14 @@ Layout of a file (``indicator_10-7-4.csv`` for SDG 10.7.4)::
   of monthly earnings, values × 100); ``Series``: the SDMX series code of the registry
   entry (Open SDG shows it as the series selector; the SDG global database uses the same
   codes); ``GeoCode``: ``ref_area`` as given (ISO3 for countries, M49 for aggregates);
-  ``Value``: the value (blank when NaN).
+  ``Value``: the value (blank when NaN), the last column.
+* Flags: when a cell of the result carries a flag, the file gets, before ``Units``, the
+  observation-attribute columns ``OBS_STATUS`` (the SDMX observation status, e.g. ``U`` low reliability, ``O``
+  withheld), ``CONF_STATUS`` (the SDMX confidentiality status, ``F`` free) and
+  ``COMMENT_OBS`` (the footnote: the meaning of each flag, from
+  :data:`migindicators.core.flags.FLAGS`). Open SDG shows observation attributes as
+  footnotes when the site configuration lists them (``observation_attributes`` with the
+  fields ``COMMENT_OBS``, ``OBS_STATUS`` and ``CONF_STATUS``).
 
 Several results for the same SDG code (several series, or several demo runs) go into the
 same file. **Indicators without an SDG code** have no place in an Open SDG site's numbering
@@ -45,11 +52,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.flags import FLAGS
 from migindicators.core.result import Result
 from migindicators.publish.codes import (
     age_code,
     age_label,
+    conf_status,
     group_columns,
+    obs_status,
     published_unit,
     registry_entry,
     sex_code,
@@ -165,10 +175,28 @@ def to_open_sdg(result: Result) -> pd.DataFrame:
     out["GeoCode"] = (
         data["ref_area"].astype("string").fillna("") if "ref_area" in data.columns else ""
     )
+    flags = data["flag"].fillna("").astype(str) if "flag" in data.columns else None
+    if flags is not None and bool((flags != "").any()):
+        out["OBS_STATUS"] = [obs_status(f) for f in flags]
+        out["CONF_STATUS"] = [conf_status(f) for f in flags]
+        out["COMMENT_OBS"] = [footnote(f) for f in flags]
+    out["Units"] = out.pop("Units")
+    out["Series"] = out.pop("Series")
+    out["GeoCode"] = out.pop("GeoCode")
     out["Value"] = [_value(v, factor) for v in data["value"]]
     out = out.astype("string").fillna("")
-    keys = [c for c in out.columns if c != "Value"]
+    keys = [c for c in out.columns if c not in ("Value", *_ATTRIBUTES)]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+#: Observation-attribute columns written after ``Value`` when cells carry flags.
+_ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT_OBS")
+
+
+def footnote(flags: object) -> str:
+    """The footnote of a cell: the meaning of each of its ``;``-joined flags."""
+    text = "" if flags is None or (isinstance(flags, float) and flags != flags) else str(flags)
+    return "; ".join(FLAGS.get(code, code) for code in text.split(";") if code)
 
 
 def write_open_sdg_file(result: Result, path_or_dir: str | Path) -> Path | None:
@@ -207,8 +235,9 @@ def write_open_sdg(results: Result | Iterable[Result], directory: str | Path) ->
         frame = pd.concat(frames, ignore_index=True).fillna("")
         head = ["Year"]
         tail = ["Units", "Series", "GeoCode", "Value"]
-        middle = [c for c in frame.columns if c not in head and c not in tail]
-        frame = frame[head + middle + tail].drop_duplicates()
+        attributes = [c for c in _ATTRIBUTES if c in frame.columns]
+        middle = [c for c in frame.columns if c not in (*head, *tail, *attributes)]
+        frame = frame[head + middle + attributes + tail].drop_duplicates()
         path = target / open_sdg_filename(code)
         frame.to_csv(path, index=False, lineterminator="\n")
         output.files[code] = path

@@ -40,6 +40,9 @@ TIME_PERIOD             ``time_period`` (a year; ``2024Q1`` becomes ``2024-Q1``)
 OBS_VALUE               ``value`` (blank when NaN; shortest round-trip decimal), times the
                         factor of ``codes.UNIT_CONVERSIONS`` (months of earnings × 100)
 OBS_STATUS              the cell's flags through ``codes.FLAG_OBS_STATUS``
+CONF_STATUS             confidentiality from the flags through ``codes.FLAG_CONF_STATUS``
+                        (``F`` free; ``A``/``G`` primary, ``D`` secondary confidentiality,
+                        ``N`` withheld by a quality rule), the 2025 Eurostat split
 UNIT_MULT               ``0`` (values are never scaled)
 UNIT_MEASURE            the result's unit through ``codes.unit_measure`` (``PT`` for
                         ``month_of_earnings``)
@@ -102,6 +105,7 @@ from migindicators.publish.codes import (
     TOTAL,
     age_code,
     composite_breakdown_code,
+    conf_status,
     group_columns,
     obs_status,
     published_unit,
@@ -153,6 +157,7 @@ DIMENSIONS = (
 #: The attributes written (mandatory ones first).
 ATTRIBUTES = (
     "OBS_STATUS",
+    "CONF_STATUS",
     "UNIT_MULT",
     "UNIT_MEASURE",
     "NATURE",
@@ -373,6 +378,7 @@ def _one_result(
     out["OBS_VALUE"] = [_number(v, f) for v, f in zip(data["value"], factors, strict=True)]
     flags = data["flag"] if "flag" in data.columns else pd.Series([""] * n)
     out["OBS_STATUS"] = [obs_status(f) for f in flags]
+    out["CONF_STATUS"] = [conf_status(f) for f in flags]
     out["COMMENT_OBS"] = [f"flags: {f}" if isinstance(f, str) and f else "" for f in flags]
     out["UNIT_MULT"] = ["0"] * n
     out["UNIT_MEASURE"] = [unit_measure(u) for u in units]
