@@ -41,6 +41,7 @@ def test_sheets_and_metadata(tmp_path: Path) -> None:
         "migrant_share_test",
         "remittance_cost_test",
         "non_sdg_test",
+        "Legend",  # status codes and flags (issue 16)
     ]
     keys = {row[0].value for row in book["Metadata"].iter_rows() if row[0].value}
     assert {"definition", "unit", "sources", "options", "exclusions"} <= keys
@@ -86,4 +87,27 @@ def test_write_excel_of_one_result(tmp_path: Path) -> None:
     from migindicators.publish.excel import write_excel
 
     path = write_excel(refugees(), tmp_path / "r.xlsx")
-    assert openpyxl.load_workbook(path).sheetnames[-1] == "refugees_test"
+    assert openpyxl.load_workbook(path).sheetnames[-2:] == ["refugees_test", "Legend"]
+
+
+def test_status_columns_and_legend(tmp_path: Path) -> None:
+    result = refugees()
+    flags = list(result.data["flag"])
+    flags[0] = "secondary_suppressed"
+    result.data["flag"] = flags
+    path = write_excel(result, tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    rows = [[c.value for c in row] for row in book["refugees_test"].iter_rows()]
+    header = rows[0]
+    at = header.index("flag")
+    assert header[at + 1 : at + 3] == ["status", "confidentiality"]
+    first = rows[1]
+    assert first[at] == "secondary_suppressed" and first[at + 1 : at + 3] == ["O", "D"]
+    legend = {row[0].value: row[1].value for row in book["Legend"].iter_rows() if row[0].value}
+    assert legend["D"] == "secondary confidentiality set by the sender, not for publication"
+    assert legend["U"] == "low reliability"
+    assert "complementary suppression" in legend["secondary_suppressed"]
+    every_flag = {row[0].value for row in book["Legend"].iter_rows()}
+    from migindicators.core.flags import FLAGS
+
+    assert set(FLAGS) <= every_flag

@@ -4,6 +4,12 @@ The ``Metadata`` sheet lists, per indicator: name, SDG code, SDMX series, defini
 method, sources (references), options, inputs (fingerprints), library version and row
 accounting; below it, every exclusion (input, reason, rows, detail).
 
+Each result sheet has, right after ``flag``, a ``status`` column (the SDMX observation
+status of the cell, ``A`` normal, ``U`` low reliability, ``O`` withheld …) and a
+``confidentiality`` column (the SDMX confidentiality status, ``F`` free, ``A``/``G``
+primary, ``D`` secondary confidentiality); the last sheet, ``Legend``, explains every status
+code and every flag.
+
 **No formula ever runs.** A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab
 or carriage return) would be taken as a formula by a spreadsheet: such cells are written as
 explicit string cells with Excel's quote prefix, so the text shows as typed and nothing is
@@ -21,10 +27,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.flags import FLAGS
 from migindicators.core.result import Result
-from migindicators.publish.codes import registry_entry
+from migindicators.publish.codes import (
+    CONF_STATUS_LABELS,
+    FLAG_CONF_STATUS,
+    FLAG_OBS_STATUS,
+    OBS_STATUS_LABELS,
+    conf_status,
+    obs_status,
+    registry_entry,
+)
 
-__all__ = ["FORMULA_PREFIXES", "needs_escape", "sheet_name", "write_excel"]
+__all__ = ["FORMULA_PREFIXES", "legend_rows", "needs_escape", "sheet_name", "write_excel"]
 
 #: First characters that make a spreadsheet treat text as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -118,6 +133,35 @@ def _metadata_rows(result: Result, title: str) -> list[list[Any]]:
     return rows
 
 
+def _with_status(data: pd.DataFrame) -> pd.DataFrame:
+    """*data* with ``status`` and ``confidentiality`` columns right after ``flag``."""
+    if "flag" not in data.columns:
+        return data
+    out = data.copy()
+    where = list(out.columns).index("flag") + 1
+    flags = out["flag"]
+    out.insert(where, "status", [obs_status(f) for f in flags])
+    out.insert(where + 1, "confidentiality", [conf_status(f) for f in flags])
+    return out
+
+
+_LEGEND_HEADINGS = ("status (OBS_STATUS)", "confidentiality (CONF_STATUS)", "flag")
+
+
+def legend_rows() -> list[list[str]]:
+    """The rows of the ``Legend`` sheet: status codes, confidentiality codes, then flags."""
+    rows: list[list[str]] = [["status (OBS_STATUS)", "meaning"]]
+    rows += [[code, label] for code, label in OBS_STATUS_LABELS.items()]
+    rows += [[], ["confidentiality (CONF_STATUS)", "meaning"]]
+    rows += [[code, label] for code, label in CONF_STATUS_LABELS.items()]
+    rows += [[], ["flag", "meaning", "status", "confidentiality"]]
+    rows += [
+        [code, text, FLAG_OBS_STATUS.get(code, "A"), FLAG_CONF_STATUS.get(code, "F")]
+        for code, text in FLAGS.items()
+    ]
+    return rows
+
+
 def write_excel(
     results: Result | Iterable[Result], path: str | Path, *, titles: Sequence[str] | None = None
 ) -> Path:
@@ -153,7 +197,7 @@ def write_excel(
             _write_row(meta_sheet, row)
         meta_sheet.append([])
         sheet = book.create_sheet(name)
-        data = result.data
+        data = _with_status(result.data)
         _write_row(sheet, list(data.columns), bold=True)
         for record in data.itertuples(index=False, name=None):
             _write_row(sheet, list(record))
@@ -169,6 +213,11 @@ def write_excel(
     _write_row(excl_sheet, ["sheet", "input", "reason", "rows", "weighted", "detail"], bold=True)
     for row in exclusions:
         _write_row(excl_sheet, row)
+    legend = book.create_sheet(sheet_name("Legend", names))
+    for row in legend_rows():
+        _write_row(legend, row, bold=bool(row) and row[0] in _LEGEND_HEADINGS)
+    legend.column_dimensions["A"].width = 24
+    legend.column_dimensions["B"].width = 90
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
