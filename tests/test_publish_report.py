@@ -175,3 +175,16 @@ def test_flow_matrix_drawn_once_not_per_index(main_job: tuple[int, Path, float])
     assert any(c.startswith("smuggling_fees by ") for c in captions)
     # cost charts only for the averages: not for the share of corridors above the line
     assert sum(c.startswith("Remittance cost by corridor") for c in captions) == 2
+
+
+def test_legend_explains_the_flags_shown(main_job: tuple[int, Path, float]) -> None:
+    _, out, _ = main_job
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<h2 id="legend">Legend of flags</h2>' in page
+    legend = page.split('<h2 id="legend">', 1)[1]
+    shown = set(re.findall(r'<td class="flag">([a-z_0-9;]+)</td>', page.split('id="legend"')[0]))
+    codes = {c for cell in shown for c in cell.split(";")}
+    assert codes, "the demo results carry flags"
+    for code in codes:
+        assert f'<td class="flag">{code}</td>' in legend, code
+    assert "SDMX CONF_STATUS" in legend and "F: free (for publication)" in legend

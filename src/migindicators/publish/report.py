@@ -7,7 +7,8 @@ given, and writes into the output folder:
 * ``report.html``: one self-contained page (inline CSS, charts as SVG ``data:`` URIs, no
   script, no external resource): a summary per agenda point 1–8, including the points with
   no indicator yet; jobs that failed, with their error; then each result's table with
-  standard errors and flags, its exclusions and its charts;
+  standard errors and flags, its exclusions and its charts; and a legend of the flags the
+  tables show, with their SDMX observation and confidentiality status;
 * ``csv/<job>.csv`` (tidy results) and ``csv/<job>_exclusions.csv``, and Open SDG files in
   ``open-sdg/indicator_<code>.csv``;
 * ``sdmx/sdg_sdmx.csv`` (SDMX-CSV against the SDG DSD) and, with the ``sdmx`` extra,
@@ -45,7 +46,16 @@ from migindicators.core.registry import AGENDA_POINTS, registry
 from migindicators.core.result import Result
 from migindicators.datasets import DemoJob, demo_jobs, load
 from migindicators.publish.charts import Chart, charts_available, charts_for
-from migindicators.publish.codes import group_columns, registry_entry, unit_measure_known
+from migindicators.core.flags import FLAGS
+from migindicators.publish.codes import (
+    CONF_STATUS_LABELS,
+    OBS_STATUS_LABELS,
+    conf_status,
+    group_columns,
+    obs_status,
+    registry_entry,
+    unit_measure_known,
+)
 
 __all__ = ["FORMATS", "JobOutcome", "ReportSummary", "add_arguments", "build_report", "run"]
 
@@ -459,6 +469,33 @@ def _result_section(outcome: JobOutcome) -> str:
     return "".join(parts)
 
 
+def _legend_section(outcomes: Sequence[JobOutcome]) -> str:
+    """The flags that occur in the results, their meaning and SDMX statuses."""
+    seen: list[str] = []
+    for outcome in outcomes:
+        if outcome.result is None or "flag" not in outcome.result.data.columns:
+            continue
+        for cell in outcome.result.data["flag"].fillna("").astype(str).unique():
+            seen.extend(c for c in cell.split(";") if c and c not in seen)
+    head = '<h2 id="legend">Legend of flags</h2>'
+    if not seen:
+        return head + '<p class="none">No cell of these results carries a flag.</p>'
+    rows = []
+    for code in sorted(seen):
+        obs, conf = obs_status(code), conf_status(code)
+        rows.append(
+            f'<tr><td class="flag">{_esc(code)}</td><td>{_esc(FLAGS.get(code, ""))}</td>'
+            f"<td>{_esc(obs)}: {_esc(OBS_STATUS_LABELS.get(obs, ''))}</td>"
+            f"<td>{_esc(conf)}: {_esc(CONF_STATUS_LABELS.get(conf, ''))}</td></tr>"
+        )
+    return (
+        head + '<table class="legend"><thead><tr><th>Flag</th><th>Meaning</th>'
+        "<th>SDMX OBS_STATUS</th><th>SDMX CONF_STATUS</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
 def _render_html(summary: ReportSummary, generated: str) -> str:
     outcomes = summary.outcomes
     done = [o for o in outcomes if o.ok]
@@ -502,6 +539,7 @@ def _render_html(summary: ReportSummary, generated: str) -> str:
         + "</ul>"
     )
     body.extend(_result_section(o) for o in outcomes)
+    body.append(_legend_section(outcomes))
     files = [f for f in summary.files if f.suffix != ".html"]
     if files:
         links = "".join(
