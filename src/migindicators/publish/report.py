@@ -42,11 +42,11 @@ import numpy as np
 import pandas as pd
 
 from migindicators._version import __version__
+from migindicators.core.flags import FLAGS
 from migindicators.core.registry import AGENDA_POINTS, registry
 from migindicators.core.result import Result
 from migindicators.datasets import DemoJob, demo_jobs, load
 from migindicators.publish.charts import Chart, charts_available, charts_for
-from migindicators.core.flags import FLAGS
 from migindicators.publish.codes import (
     CONF_STATUS_LABELS,
     OBS_STATUS_LABELS,
