@@ -24,7 +24,8 @@ Layout of a file (``indicator_10-7-4.csv`` for SDG 10.7.4)::
   ``Value``: the value (blank when NaN), the last column.
 * Flags: when a cell of the result carries a flag, the file gets, before ``Units``, the
   observation-attribute columns ``OBS_STATUS`` (the SDMX observation status, e.g. ``U``
-  low reliability, ``O`` withheld), ``CONF_STATUS`` (the SDMX confidentiality status, ``F`` free) and
+  low reliability, ``O`` withheld), ``CONF_STATUS`` (the SDMX confidentiality status, ``F``
+  free) and
   ``COMMENT_OBS`` (the footnote: the meaning of each flag, from
   :data:`migindicators.core.flags.FLAGS`). Open SDG shows observation attributes as
   footnotes when the site configuration lists them (``observation_attributes`` with the
