@@ -28,6 +28,7 @@ NOT_INDICATORS = {
     "migindicators.engine.survey:estimate_difference",
     "migindicators.engine.estimate:estimate",
     "migindicators.engine.estimate:estimate_difference",
+    "migindicators.disclosure.control:protect",  # protects a Result, computes none
 }
 
 MINIMAL = {
