@@ -267,3 +267,13 @@ def test_country_without_migrants_gets_an_undefined_flagged_gap() -> None:
     assert np.isnan(migrant["value"])
     assert "zero_denominator" in migrant["flag"]
     assert res.rows_accounted()
+
+
+def test_quality_profile_applies_to_rates_not_to_gaps() -> None:
+    res = ig.employment_rate_gap(_persons(), quality="abs")
+    records = {r["rows"]: r for r in res.metadata["quality_rules"]}
+    assert records["MS_MIGRANT, MS_NOMIGRANT"]["rule"] == "abs"
+    assert "GAP" not in records  # no profile judges a difference
+    gaps = res.data[res.data["migratory_status"] == "GAP"]
+    assert not has_flag(gaps["flag"], "low_reliability").any()
+    assert not has_flag(gaps["flag"], "unreliable").any()

@@ -53,6 +53,7 @@ from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
+from migindicators.core.quality_profiles import PROFILES
 from migindicators.core.result import Result
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, estimate, estimate_difference
@@ -750,12 +751,14 @@ def _quality(
     """Quality rules on the rates; on the gaps every rule but ``max_cv``.
 
     The coefficient of variation of a difference is not a quality measure (a gap near zero
-    has a huge CV however precise it is), so ``max_cv`` is not applied to the gap rows.
+    has a huge CV however precise it is), so ``max_cv`` and the quality profiles (``nchs``,
+    ``statcan``, ``eurostat``, ``abs``) are not applied to the gap rows.
     """
     chosen = resolve_rules(quality)
     is_gap = cells["migratory_status"] == GAP
     rates, applied = apply_rules(cells.loc[~is_gap], chosen, key_columns=keys)
-    gap_rules = {k: v for k, v in chosen.items() if k != "max_cv"}
+    # Profiles judge a level by its CV or interval: like max_cv, not applied to a difference.
+    gap_rules = {k: v for k, v in chosen.items() if k != "max_cv" and k not in PROFILES}
     gaps, applied_gap = apply_rules(cells.loc[is_gap], gap_rules, key_columns=keys)
     for record in applied:
         record["rows"] = "MS_MIGRANT, MS_NOMIGRANT"
