@@ -14,11 +14,14 @@ The audit solves, for each suppressed cell *i*, the two linear programs
           \\text{ for published } j,\\; x \\ge 0,
 
 (:func:`audit`). The complementary cells are chosen greedily: while some primary cell is
-under-protected, the cheapest published cell (smallest value; margins cost more than inner
-cells, so inner cells are preferred) among those in a relation with it — or, when none is
-left there, in a relation with a suppressed cell of such a relation — is withheld and the
-audit repeated. The result is protected by construction (the loop stops only when the audit
-passes), though not necessarily with the fewest cells an optimal (MILP) method would find.
+under-protected, the cheapest published cell among those in a relation with it — or, when
+none is left there, in a relation with a suppressed cell of such a relation — is withheld
+and the audit repeated. Cheapest: a cell large enough to absorb the protection shift
+(value ≥ v·u, otherwise it cannot give way when the primary cell is pushed up), then the
+smallest value, inner cells before margins. Withholding a cell only widens the feasible
+ranges, so a cell once protected stays protected and only the others are audited again.
+The result is protected by construction (the loop stops only when the audit passes),
+though not necessarily with the fewest cells an optimal (MILP) method would find.
 
 Needs SciPy (``pip install migindicators[disclosure]``) for the linear programs.
 
@@ -181,21 +184,29 @@ def complementary_suppression(
         members[total].append(k)
         for p in parts:
             members[int(p)].append(k)
-    cost = values + 1.0 + np.where(is_total, values.sum() + 1.0, 0.0)
+    big = values.sum() + 1.0
+    cost = values + 1.0 + np.where(is_total, big, 0.0)
     rounds = max_rounds if max_rounds is not None else len(values) + 1
+    final: dict[int, AuditRow] = {}
+    pending = primary.copy()
     for _ in range(rounds):
         rows = audit(
             values,
             structure,
             suppressed,
-            check=primary,
+            check=pending,
             lower_protection=lower_protection,
             upper_protection=upper_protection,
         )
         weak = [r for r in rows if not r.protected]
+        final.update({r.cell: r for r in rows})
+        pending = np.zeros(len(values), dtype=bool)
+        pending[[r.cell for r in weak]] = True
         if not weak:
-            return suppressed & ~primary, rows
-        choice = _cheapest_partner(weak[0].cell, structure, members, suppressed, cost)
+            return suppressed & ~primary, [final[c] for c in sorted(final)]
+        need = values[weak[0].cell] * upper_protection
+        weighted = cost + np.where(values < need, 2 * big, 0.0)
+        choice = _cheapest_partner(weak[0].cell, structure, members, suppressed, weighted)
         if choice is None:
             # Nothing left to withhold beside this cell: the table cannot protect it.
             raise MigIndicatorsError(
