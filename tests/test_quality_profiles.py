@@ -207,3 +207,11 @@ def test_estimate_accepts_a_profile_name() -> None:
     assert (res.data["value"] <= res.data["kg_upper"]).all()
     res = estimate(frame, design, parameter="mean", y="y", by="g", quality=["statcan"])
     assert res.metadata["quality_rules"][0]["flags"].keys() == {"unreliable", "low_reliability"}
+
+
+def test_suppressed_cells_lose_their_korn_graubard_bounds_too() -> None:
+    out, _ = apply_rules(NCHS_CELLS, {"nchs": {}, "suppress": {}})
+    gone = has_flag(out["flag"], "suppressed").to_numpy()
+    assert gone.sum() == 4
+    assert out.loc[gone, ["value", "se", "kg_lower", "kg_upper"]].isna().all().all()
+    assert out.loc[~gone, "kg_upper"].notna().all()

@@ -144,7 +144,8 @@ for _profile in PROFILES.values():
         )
     )
 
-_WITHHELD = ("value", "se", "ci_lower", "ci_upper", "cv")
+#: Columns a suppressing rule withholds: the value and everything that bounds it.
+_WITHHELD = ("value", "se", "ci_lower", "ci_upper", "cv", "variance", "kg_lower", "kg_upper")
 
 
 def resolve_rules(rules: QualitySpec) -> dict[str, dict[str, Any]]:
