@@ -294,3 +294,37 @@ def test_bad_parameters_are_clear_errors() -> None:
     broken = Result(data=result.data.assign(value=result.data["value"] + (result.data["sex"] == T)))
     with pytest.raises(InputValidationError, match="not additive"):
         protect(broken)
+
+
+def test_cell_key_with_a_hierarchy_of_areas() -> None:
+    rng = np.random.default_rng(5)
+    n = 300
+    records = pd.DataFrame(
+        {
+            "ref_area": rng.choice(["KEN", "UGA", "NGA"], n),
+            "sex": rng.choice(["F", "M"], n),
+            "record_key": record_keys(n, seed=99),
+        }
+    )
+    areas = {"EAF": ["KEN", "UGA"], "AFR": ["EAF", "NGA"]}
+    members = {"KEN": ["KEN"], "UGA": ["UGA"], "NGA": ["NGA"], "EAF": ["KEN", "UGA"]}
+    members["AFR"] = ["KEN", "UGA", "NGA"]
+    rows = []
+    for area, inside in members.items():
+        for s in ["F", "M", T]:
+            hit = records["ref_area"].isin(inside) & ((records["sex"] == s) | (s == T))
+            rows.append({"ref_area": area, "sex": s, "value": float(hit.sum())})
+    data = pd.DataFrame(rows).assign(
+        unit="person", se=np.nan, ci_lower=np.nan, ci_upper=np.nan, n=0, flag=""
+    )
+    result = Result(data=data[["ref_area", "sex", *VALUE_COLUMNS]])
+    out = protect(result, method="cell_key", microdata=records, hierarchies={"ref_area": areas})
+    # the same East-Africa cells as a table of their own (one area, KEN+UGA relabelled)
+    east = records[records["ref_area"].isin(["KEN", "UGA"])].assign(ref_area="EAF")
+    alone = data[data["ref_area"] == "EAF"].reset_index(drop=True)
+    other = protect(
+        Result(data=alone[["ref_area", "sex", *VALUE_COLUMNS]]), method="cell_key", microdata=east
+    )
+    mine = out.data[out.data["ref_area"] == "EAF"].reset_index(drop=True)
+    assert mine["value"].tolist() == other.data["value"].tolist()
+    assert (np.abs(out.data["value"] - data["value"]) <= 2).all()

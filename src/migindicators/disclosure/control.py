@@ -13,7 +13,7 @@ from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.result import Result
 from migindicators.disclosure.cellkey import cell_keys, perturb, perturbation_table
-from migindicators.disclosure.primary import primary_mask
+from migindicators.disclosure.primary import expand_margins, primary_mask
 from migindicators.disclosure.secondary import complementary_suppression
 from migindicators.disclosure.table import Hierarchies, table_structure
 
@@ -53,7 +53,9 @@ def protect(
     being recovered from the table's margins and hierarchies
     (:mod:`~migindicators.disclosure.secondary`, audited by linear programming).
     ``method="cell_key"`` perturbs every count by the cell-key method
-    (:mod:`~migindicators.disclosure.cellkey`) from the records' keys in *microdata*.
+    (:mod:`~migindicators.disclosure.cellkey`) from the records' keys in *microdata*; a
+    margin or parent cell (``_T``, or a code of *hierarchies*) gets the key of all the
+    records it covers.
 
     Parameters
     ----------
@@ -126,7 +128,20 @@ def protect(
             else perturbation_table(max_perturbation=max_perturbation, variance=variance)
         )
         _check_ptable(table)
-        counts, ckeys = cell_keys(microdata, dims, record_key, data, total_code=total_code)
+        if hierarchies:
+            # Records copied under every parent code (margins included): every cell of the
+            # table is then an exact match of expanded records, and its key the sum of its
+            # own records' keys, as for any cell.
+            missing = [c for c in [*dims, record_key] if c not in microdata.columns]
+            if missing:
+                raise OptionError(
+                    f"microdata= lacks the columns {missing}; it needs the table's dimensions "
+                    f"{dims} and the record key column {record_key!r}"
+                )
+            expanded = expand_margins(microdata[[*dims, record_key]], structure.hierarchies)
+            counts, ckeys = cell_keys(expanded, dims, record_key, data, total_code="\0")
+        else:
+            counts, ckeys = cell_keys(microdata, dims, record_key, data, total_code=total_code)
         v = perturb(counts, ckeys, table)
         value = pd.to_numeric(data["value"], errors="coerce").to_numpy(dtype=float)
         mismatch = np.isfinite(value) & (value != counts)
