@@ -54,7 +54,7 @@ __all__ = [
     "net_migration_rate",
 ]
 
-FlowInput = pd.DataFrame | np.ndarray
+FlowInput = pd.DataFrame | np.ndarray | Result
 _Cells = Callable[[FlowSystem], pd.DataFrame]
 
 

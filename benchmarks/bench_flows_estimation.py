@@ -1,0 +1,110 @@
+"""Flows from stocks (issue 18): the demographic account of a 200-region bilateral table with
+births and deaths, target under 10 s on the 2-core machine with bounded memory.
+
+Size: ``MIGI_BENCH_FLOW_REGIONS`` regions (default 200, the UN scale). Setup (not timed)
+draws a synthetic world: populations log-normal (10^5 to 10^8), foreign-born stocks from a
+gravity-like pattern with many empty corridors, a second table five years on (the stocks
+grown or shrunk at random, the natives by births - deaths), and births and deaths of about
+1 % a year. The library call takes the two long stock frames (40 000 rows each), births
+and deaths, validates them, runs the account (global balance, births and deaths, the
+closed-system rescaling IPF, the quasi-independence IPF for every birthplace) and returns a
+Result of 200 × 200 × 200 + 200 × 200 rows. The baseline is the numpy estimator alone on
+ready arrays (:func:`migindicators.flows.from_stocks.demographic_account`), so the ratio is
+the cost of validation, accounting and the tidy result. Peak memory is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from harness import Case, peak_rss_mb
+
+import migindicators as mi
+from migindicators.flows.from_stocks import demographic_account
+
+REGIONS = int(os.environ.get("MIGI_BENCH_FLOW_REGIONS", "200"))
+
+
+def world(n: int, seed: int = 0) -> dict[str, Any]:
+    """Two consistent synthetic stock tables, births and deaths for *n* regions."""
+    rng = np.random.default_rng(seed)
+    labels = [f"R{i:03d}" for i in range(n)]
+    population = np.exp(rng.uniform(np.log(1e5), np.log(1e8), n))
+    pull = rng.uniform(0, 1, n)
+    share = np.outer(rng.uniform(0, 1, n), pull) * (rng.uniform(0, 1, (n, n)) < 0.4)
+    np.fill_diagonal(share, 0)
+    foreign = share / share.sum(axis=0) * population * rng.uniform(0.01, 0.3, n)
+    s1 = foreign.copy()
+    np.fill_diagonal(s1, population - foreign.sum(axis=0))
+    births = population * rng.uniform(0.03, 0.15, n)
+    deaths = population * rng.uniform(0.03, 0.08, n)
+    s2 = foreign * rng.uniform(0.6, 1.6, (n, n))
+    np.fill_diagonal(s2, np.diag(s1) + births - deaths)
+    s1, s2 = np.round(s1), np.round(s2)
+
+    def long(table: np.ndarray) -> pd.DataFrame:
+        b, r = np.indices(table.shape).reshape(2, -1)
+        return pd.DataFrame(
+            {
+                "birthplace": np.asarray(labels)[b],
+                "residence": np.asarray(labels)[r],
+                "stock": table.reshape(-1),
+            }
+        )
+
+    return {
+        "labels": labels,
+        "s1": s1,
+        "s2": s2,
+        "births": np.round(births),
+        "deaths": np.round(deaths),
+        "stock_start": long(s1),
+        "stock_end": long(s2),
+        "births_frame": pd.DataFrame({"region": labels, "births": np.round(births)}),
+        "deaths_frame": pd.DataFrame({"region": labels, "deaths": np.round(deaths)}),
+    }
+
+
+def _library(data: dict[str, Any]) -> Any:
+    start = time.perf_counter()
+    result = mi.compute(
+        "flows_demographic_accounting",
+        stock_start=data["stock_start"],
+        stock_end=data["stock_end"],
+        births=data["births_frame"],
+        deaths=data["deaths_frame"],
+    )
+    print(
+        f"   flows_demographic_accounting, {REGIONS} regions: "
+        f"{time.perf_counter() - start:.2f} s (target < 10 s), {len(result.data):,} rows, "
+        f"peak RSS {peak_rss_mb():.0f} MiB",
+        flush=True,
+    )
+    return result
+
+
+def _baseline(data: dict[str, Any]) -> Any:
+    return demographic_account(data["s1"], data["s2"], data["births"], data["deaths"])
+
+
+def _check(library: Any, baseline: Any) -> None:
+    total = library.data[library.data["birthplace"] == "_T"]["value"].to_numpy()
+    np.testing.assert_allclose(total, baseline.flows.sum(axis=0).reshape(-1), rtol=1e-9)
+
+
+CASES = [
+    Case(
+        name=f"flows_demographic_accounting, {REGIONS} regions with births and deaths",
+        setup=lambda: world(REGIONS),
+        run=_library,
+        baseline=_baseline,
+        target_ratio=3.0,
+        repeat=1,
+        check=_check,
+        notes="target: under 10 s; baseline: the numpy estimator on ready arrays",
+    ),
+]
