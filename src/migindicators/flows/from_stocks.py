@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from migindicators.core.errors import EstimationError, InputValidationError, OptionError
-from migindicators.flows.ipf import ipf2, scale_rows
+from migindicators.flows.ipf import ipf2, ipf2_shared_seed, scale_rows
 
 __all__ = [
     "BIRTHPLACE_TOTALS",
@@ -436,7 +436,7 @@ def demographic_account(
     death_method: str = "proportion",
     regions: tuple[str, ...] | None = None,
     tol: float = _TOL,
-    max_iter: int = 10_000,
+    max_iter: int = 100_000,
 ) -> DemographicAccount:
     """Flows by place of birth consistent with two stock tables, births and deaths.
 
@@ -591,23 +591,18 @@ def _flows_by_birthplace(
         stay = np.zeros_like(start)
         out_of, into = start, end
         movers_seed = seed
-    flows = np.empty((n, n, n))
-    worst = 0
-    # batches of birthplaces bound memory to a few n x n x batch arrays
-    batch = max(1, min(n, 8_000_000 // max(1, n * n)))
-    for lo in range(0, n, batch):
-        hi = min(n, lo + batch)
-        block = np.broadcast_to(movers_seed, (hi - lo, n, n))
-        fit = ipf2(block, out_of[lo:hi], into[lo:hi], tol=tol, max_iter=max_iter)
-        if not fit.converged:
-            raise EstimationError(
-                "no flows meet the stock changes of some birthplace with this seed (its zero "
-                f"cells leave no route for the moves; largest unmet total {fit.max_margin_error:g}"
-                f" after {fit.iterations} IPF cycles); give the seed positive values off the "
-                "diagonal"
-            )
-        flows[lo:hi] = fit.table
-        worst = max(worst, fit.iterations)
+    # every birthplace's table has the same seed: IPF in scaling-factor form fits all of
+    # them with two n x n products per cycle (memory: the n^3 result only)
+    fit = ipf2_shared_seed(movers_seed, out_of, into, tol=tol, max_iter=max_iter)
+    if not fit.converged:
+        raise EstimationError(
+            "no flows meet the stock changes of some birthplace with this seed (its zero "
+            f"cells leave no route for the moves; largest unmet total {fit.max_margin_error:g}"
+            f" after {fit.iterations} IPF cycles); give the seed positive values off the "
+            "diagonal"
+        )
+    flows = fit.tables(movers_seed)
+    worst = fit.iterations
     if stayer_assumption:
         idx = np.arange(n)
         flows[:, idx, idx] += stay
