@@ -186,6 +186,17 @@ def test_too_many_births_is_a_documented_adjustment(migest: dict[str, Any]) -> N
     assert any("births" in a and "B" in a for a in result.metadata["adjustments"])
 
 
+def test_closed_world_adjustment_is_reported_with_its_figures(migest: dict[str, Any]) -> None:
+    # example e3 with the default closed system: the stocks grow by 3060 - 3000 = 60, births
+    # - deaths = 200 - 160 = 40; the gap of 20 is taken half off each table's native-born
+    case = migest["doc_ffs_demo_04"]
+    inputs = {k: v for k, v in demo_inputs(case).items() if k != "birthplace_totals"}
+    result = mi.compute("flows_demographic_accounting", **inputs)
+    note = result.metadata["adjustments"][0]
+    assert "changed by 60 but births - deaths is 40" in note
+    assert "start table were changed by 10 and of the end table by -10" in note
+
+
 def test_distance_seed_under_the_stayer_assumption(migest: dict[str, Any]) -> None:
     # e2 passes a distance matrix as the seed; migest 2.0.5 ignores a seed under the stayer
     # assumption, so its documented output equals the no-seed example e1. Here the seed

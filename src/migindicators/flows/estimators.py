@@ -445,9 +445,7 @@ def flows_from_net_totals(
             "ipf": "F_ij = m_ij a_i / a_j fitted to the nets (fixed point)",
             "entropy": "min KL(F || m) subject to the nets (Newton on the dual)",
             "lp": "min sum F subject to the nets: senders to receivers, closest to the seed",
-        }[method]
-        if method in net_totals.NET_METHODS
-        else method,
+        }[method],
         extra={
             "regions": list(regions),
             "n_regions": len(regions),

@@ -259,14 +259,15 @@ def _global_balance_before(
     # A closed world: the stock totals must change by births - deaths. The gap is taken
     # off (put on) the native-born of both tables, half each, in proportion to their size
     # (migest rounds these to integers with random ties; this does not round).
-    gap = float(births.sum() - deaths.sum()) - float(s2.sum() - s1.sum())
+    change, natural = float(s2.sum() - s1.sum()), float(births.sum() - deaths.sum())
+    gap = natural - change
     if abs(gap) <= _NEGATIVE_SLACK * max(1.0, float(s1.sum())):
         return s1, s2
     nb1, nb2 = np.diag(s1).copy(), np.diag(s2).copy()
     if nb1.sum() - gap / 2 < 0 or nb2.sum() + gap / 2 < 0 or nb1.sum() <= 0 or nb2.sum() <= 0:
         raise EstimationError(
-            f"the stock tables change by {float(s2.sum() - s1.sum()):g} but births - deaths "
-            f"is {float(births.sum() - deaths.sum()):g}: the gap {gap:g} is larger than the "
+            f"the stock tables change by {change:g} but births - deaths is {natural:g}: the "
+            f"gap {gap:g} is larger than the "
             "native-born populations can absorb; check the inputs or use an open system "
             "(birthplace_totals='open' or 'open_dr')"
         )
@@ -274,8 +275,8 @@ def _global_balance_before(
     np.fill_diagonal(s1, nb1 * (nb1.sum() - gap / 2) / nb1.sum())
     np.fill_diagonal(s2, nb2 * (nb2.sum() + gap / 2) / nb2.sum())
     notes.append(
-        f"closed system: the stock totals changed by {float(s2.sum() - s1.sum() + gap):g} "
-        f"but births - deaths is {float(births.sum() - deaths.sum()):g}; the native-born of "
+        f"closed system: the stock totals changed by {change:g} but births - deaths is "
+        f"{natural:g}; the native-born of "
         f"the start table were changed by {-gap / 2:g} and of the end table by {gap / 2:g} "
         "(in proportion to each region's native-born) so that the world balances"
     )
