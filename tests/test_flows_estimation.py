@@ -448,6 +448,42 @@ def test_singular_start_table_is_an_estimation_error() -> None:
         est.flows_stock_rates(s1, s1, method="rogers_von_rabenau")
 
 
+def test_unmatchable_birthplace_totals_are_an_error_or_an_open_system() -> None:
+    # C-born: nobody at the start, 10 living in C at the end. A closed system cannot refit
+    # the start table to a positive C-born total (its C row is empty): a clear error that
+    # points to the open system, where the 10 entered from outside
+    s1 = table([[100, 0, 0], [0, 100, 0], [0, 0, 0]], ["A", "B", "C"])
+    s2 = table([[100, 0, 0], [0, 90, 0], [0, 0, 10]], ["A", "B", "C"])
+    with pytest.raises(EstimationError, match="birthplace_totals='rescale'.*open"):
+        mi.compute("flows_demographic_accounting", stock_start=s1, stock_end=s2)
+    result = mi.compute(
+        "flows_demographic_accounting", stock_start=s1, stock_end=s2, birthplace_totals="open_dr"
+    )
+    assert result.metadata["outside"]["entered"]["C"] == pytest.approx(10)
+    assert result.metadata["outside"]["left"]["B"] == pytest.approx(10)
+    assert any("open system" in a for a in result.metadata["adjustments"])
+
+
+def test_open_system_that_would_make_a_stock_negative_is_an_error() -> None:
+    # D-born alive at the start (after deaths) 235.1, at the end (after births) 250: 14.9
+    # entered from outside. "open" takes entrants off the end table spread like the START
+    # table, which puts 0.3 of them in B, where the end table has no D-born: a negative
+    # stock, an error. "open_dr" spreads them like the end table
+    r = list("ABCD")
+    s1 = table([[1000, 55, 80, 20], [100, 555, 40, 25], [10, 50, 800, 20], [0, 5, 40, 200]], r)
+    s2 = table([[1060, 45, 70, 30], [60, 540, 75, 30], [10, 40, 770, 20], [10, 0, 70, 230]], r)
+    kwargs: dict[str, Any] = {
+        "stock_start": s1,
+        "stock_end": s2,
+        "births": vector([80, 20, 40, 60], r, "births"),
+        "deaths": vector([70, 30, 50, 10], r, "deaths"),
+    }
+    with pytest.raises(EstimationError, match="negative.*open_dr"):
+        mi.compute("flows_demographic_accounting", **kwargs, birthplace_totals="open")
+    fine = mi.compute("flows_demographic_accounting", **kwargs, birthplace_totals="open_dr")
+    assert (fine.data["value"] >= 0).all()
+
+
 def test_unbalanceable_seed_is_an_estimation_error() -> None:
     # A-born move A -> B, but the seed forbids that move
     s1 = table([[100, 0], [0, 50]], ["A", "B"])
