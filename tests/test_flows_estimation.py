@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
@@ -498,19 +498,23 @@ def test_unbalanceable_seed_is_an_estimation_error() -> None:
 
 @st.composite
 def worlds(draw: st.DrawFn) -> dict[str, np.ndarray]:
-    """Stock tables of 2-5 regions with births and deaths that the stocks can carry."""
+    """Stock tables of 2-5 regions with births and deaths that the stocks can carry.
+
+    The native-born at the end are those at the start + births - deaths, give or take 30,
+    so that a closed world nearly balances (the native-born can absorb the gap).
+    """
     n = draw(st.integers(2, 5))
-    cells = st.integers(0, 60)
-    foreign1 = np.array(draw(st.lists(cells, min_size=n * n, max_size=n * n)), float)
-    foreign2 = np.array(draw(st.lists(cells, min_size=n * n, max_size=n * n)), float)
-    natives1 = np.array(draw(st.lists(st.integers(100, 1000), min_size=n, max_size=n)), float)
-    natives2 = np.array(draw(st.lists(st.integers(100, 1000), min_size=n, max_size=n)), float)
-    s1 = foreign1.reshape(n, n)
-    s2 = foreign2.reshape(n, n)
-    np.fill_diagonal(s1, natives1)
-    np.fill_diagonal(s2, natives2)
-    births = np.array(draw(st.lists(st.integers(0, 90), min_size=n, max_size=n)), float)
-    deaths = np.array(draw(st.lists(st.integers(0, 90), min_size=n, max_size=n)), float)
+
+    def ints(lo: int, hi: int, size: int) -> np.ndarray:
+        values = draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size))
+        return np.array(values, dtype=float)
+
+    s1 = ints(0, 40, n * n).reshape(n, n)
+    s2 = ints(0, 40, n * n).reshape(n, n)
+    births, deaths = ints(0, 50, n), ints(0, 50, n)
+    natives = ints(300, 1000, n)
+    np.fill_diagonal(s1, natives)
+    np.fill_diagonal(s2, natives + births - deaths + ints(-30, 30, n))
     return {"s1": s1, "s2": s2, "births": births, "deaths": deaths}
 
 
@@ -519,14 +523,20 @@ def worlds(draw: st.DrawFn) -> dict[str, np.ndarray]:
 def test_account_balances_by_birthplace(
     world: dict[str, np.ndarray], totals: str, stayers: bool
 ) -> None:
-    acc = demographic_account(
-        world["s1"],
-        world["s2"],
-        world["births"],
-        world["deaths"],
-        birthplace_totals=totals,
-        stayer_assumption=stayers,
-    )
+    try:
+        acc = demographic_account(
+            world["s1"],
+            world["s2"],
+            world["births"],
+            world["deaths"],
+            birthplace_totals=totals,
+            stayer_assumption=stayers,
+        )
+    except EstimationError:
+        # a closed world may be unable to absorb an imbalance (rare with these worlds): such
+        # an example is discarded; an open system with open_dr must always balance
+        assume(totals != "rescale")
+        raise
     flows = acc.flows
     assert (flows >= -1e-9).all()
     scale = max(1.0, float(world["s1"].max()))
