@@ -224,7 +224,7 @@ class DemographicAccount:
     adjustments : list of str
         Every change made to the inputs so that the account can balance, in words.
     iterations : int
-        IPF cycles of the flow step (the largest over the birthplaces).
+        IPF cycles of the flow step (one fit for all the birthplaces together).
     """
 
     flows: np.ndarray
@@ -603,8 +603,7 @@ def _flows_by_birthplace(
             "diagonal"
         )
     flows = fit.tables(movers_seed)
-    worst = fit.iterations
     if stayer_assumption:
         idx = np.arange(n)
         flows[:, idx, idx] += stay
-    return flows, worst
+    return flows, fit.iterations
