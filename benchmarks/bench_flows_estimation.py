@@ -27,6 +27,7 @@ from harness import Case, peak_rss_mb
 
 import migindicators as mi
 from migindicators.flows.from_stocks import demographic_account
+from migindicators.flows.net_totals import net_ipf
 
 REGIONS = int(os.environ.get("MIGI_BENCH_FLOW_REGIONS", "200"))
 
@@ -114,6 +115,37 @@ def _check(library: Any, baseline: Any) -> None:
     np.testing.assert_allclose(total, baseline.flows.sum(axis=0).reshape(-1), rtol=1e-9)
 
 
+def net_world(n: int, seed: int = 0) -> dict[str, Any]:
+    """Net totals of *n* regions (summing to zero) and a log-normal seed flow matrix."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray([f"R{i:03d}" for i in range(n)])
+    flows = rng.lognormal(5, 2, (n, n))
+    np.fill_diagonal(flows, 0)
+    net = rng.normal(0, 1e4, n)
+    net -= net.mean()
+    o, d = np.indices((n, n)).reshape(2, -1)
+    return {
+        "net": net,
+        "seed": flows,
+        "net_frame": pd.DataFrame({"region": labels, "net": net}),
+        "seed_frame": pd.DataFrame(
+            {"origin": labels[o], "destination": labels[d], "seed": flows[o, d]}
+        ),
+    }
+
+
+def _net_library(data: dict[str, Any]) -> Any:
+    return mi.compute("flows_from_net_totals", net=data["net_frame"], seed=data["seed_frame"])
+
+
+def _net_check(library: Any, baseline: Any) -> None:
+    n = baseline.flows.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    np.testing.assert_allclose(
+        library.data["value"].to_numpy(), baseline.flows[off], rtol=1e-8, atol=1e-6
+    )
+
+
 CASES = [
     Case(
         name=f"flows_demographic_accounting, {REGIONS} regions with births and deaths",
@@ -136,5 +168,15 @@ CASES = [
         notes="the quasi-independence IPF iterates with a seed (one n x n product per step); "
         "OpenBLAS threads on a loaded 2-core machine slow those products, "
         "OPENBLAS_NUM_THREADS=1 avoids it",
+    ),
+    Case(
+        name=f"flows_from_net_totals ipf, {REGIONS} regions",
+        setup=lambda: net_world(REGIONS),
+        run=_net_library,
+        baseline=lambda d: net_ipf(d["net"], d["seed"]),
+        target_ratio=5.0,
+        repeat=3,
+        check=_net_check,
+        notes="baseline: the numpy fixed point on ready arrays",
     ),
 ]
