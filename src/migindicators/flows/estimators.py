@@ -408,8 +408,11 @@ def flows_from_net_totals(
         Input kind ``region_net_migration``: ``region``, ``net`` [person] (or a Series
         indexed by region), summing to zero.
     seed : pandas.DataFrame or numpy.ndarray, optional
-        Input kind ``flow_seed``: prior flows (e.g. a past flow matrix); default equal
-        weights. Pairs without a row, and the diagonal, get no flow.
+        Input kind ``flow_seed``: prior flows [person] (e.g. a past flow matrix). Pairs
+        without a row, and the diagonal, get no flow. Its *level* matters for ``"ipf"`` and
+        ``"entropy"``: the fit keeps gross flows near the seed's, and scales them only as
+        far as the nets require. The default (one person per pair) therefore gives nearly
+        the minimum flow when the nets are large.
     method : {"ipf", "lp", "entropy"}
 
     Returns

@@ -81,8 +81,10 @@ FLOW_SEED = register(
     InputKind(
         name="flow_seed",
         description="Prior weights of origin x destination flows for an IPF or entropy fit "
-        "(e.g. past flows, or a distance-decay such as 1 / distance): only their relative "
-        "sizes matter; a zero weight forbids the flow; pairs without a row weigh zero.",
+        "(e.g. past flows, or a distance-decay such as 1 / distance); a zero weight forbids "
+        "the flow and pairs without a row weigh zero. In the demographic account only their "
+        "relative sizes matter; fitting net totals keeps the seed's level of gross flows, so "
+        "give that seed in persons (e.g. past flows).",
         columns=(
             Column("origin", "str", "Region of origin", pattern=REGION_PATTERN),
             Column("destination", "str", "Region of destination", pattern=REGION_PATTERN),
