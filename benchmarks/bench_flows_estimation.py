@@ -11,7 +11,7 @@ closed-system rescaling IPF, the quasi-independence IPF for every birthplace) an
 Result of the non-zero birthplace × origin × destination cells and the 200 × 200 total
 rows. A second case adds a ``1 / distance`` seed, so that the IPF iterates. The baseline is
 the numpy estimator alone on ready arrays
-(:func:`migindicators.flows.from_stocks.demographic_account`), so the ratio is the cost of
+(:func:`migindicators.flows.accounting.demographic_account`), so the ratio is the cost of
 validation, accounting and the tidy result. Peak memory is printed.
 """
 
@@ -26,7 +26,7 @@ import pandas as pd
 from harness import Case, peak_rss_mb
 
 import migindicators as mi
-from migindicators.flows.from_stocks import demographic_account
+from migindicators.flows.accounting import demographic_account
 from migindicators.flows.net_totals import net_ipf
 
 REGIONS = int(os.environ.get("MIGI_BENCH_FLOW_REGIONS", "200"))

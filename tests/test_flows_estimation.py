@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import migindicators as mi
 from migindicators.core.errors import EstimationError, InputValidationError, OptionError
 from migindicators.flows import estimators as est
-from migindicators.flows.from_stocks import demographic_account
+from migindicators.flows.accounting import demographic_account
 from migindicators.flows.net_totals import net_entropy, net_ipf, net_min_flow
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Most countries do not measure international migration flows; they are estimated 
 bilateral stock tables (place of birth × place of residence at two dates) and from net
 migration totals. Each function here checks its inputs
 (:mod:`migindicators.flows.bilateral`), runs an estimator of
-:mod:`migindicators.flows.from_stocks` or :mod:`migindicators.flows.net_totals` and returns
+:mod:`migindicators.flows.from_stocks`, :mod:`migindicators.flows.accounting` or
+:mod:`migindicators.flows.net_totals` and returns
 a :class:`~migindicators.core.result.Result` whose rows are origin × destination flows
 (grouping columns ``origin``, ``destination``; ``value`` in persons; every cell flagged
 ``estimated``). That result is a flow matrix: the flow indices of
@@ -33,7 +34,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
-from migindicators.flows import from_stocks, net_totals
+from migindicators.flows import accounting, from_stocks, net_totals
 from migindicators.flows.bilateral import (
     BilateralInput,
     region_vector,
@@ -252,7 +253,7 @@ def flows_demographic_accounting(
     quasi-independence model with the seed, the minimum migration consistent with the
     stocks; Abel and Sander 2014) or without it (an independence model, as in the first
     stage of Azose and Raftery 2019). See
-    :func:`migindicators.flows.from_stocks.demographic_account` for each option.
+    :func:`migindicators.flows.accounting.demographic_account` for each option.
 
     The two tables' totals by birthplace (after births and deaths) rarely agree; how they
     are made to is the option ``birthplace_totals``: ``"rescale"`` (a closed system: both
@@ -315,7 +316,7 @@ def flows_demographic_accounting(
     b = region_vector(births, "births", "births", regions, ledger)
     d = region_vector(deaths, "deaths", "deaths", regions, ledger)
     m = seed_matrix(seed, "seed", regions, ledger)
-    account = from_stocks.demographic_account(
+    account = accounting.demographic_account(
         s1,
         s2,
         None if b is None else b[1],

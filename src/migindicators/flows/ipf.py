@@ -1,7 +1,7 @@
 """Iterative proportional fitting (IPF) of two-way tables to row and column totals.
 
 Plain numpy, no pandas: the kernels that the flow estimators
-(:mod:`migindicators.flows.from_stocks`, :mod:`migindicators.flows.net_totals`) share.
+(:mod:`migindicators.flows.accounting`, :mod:`migindicators.flows.net_totals`) share.
 A batch of independent tables (one per place of birth in the demographic-accounting
 estimator) is fitted at once along the leading axis, so a 200 × 200 × 200 problem costs a
 few array passes per cycle rather than 200 Python loops.
