@@ -440,3 +440,22 @@ def test_flow_demo_jobs_run_and_account_for_rows():
         assert len(res.data) > 0
         # the demo's within-region moves are reported, not used
         assert any("not a move between regions" in r for r in res.exclusions["reason"])
+
+
+# --- shared parameter documentation (issue 12) ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", flows.__all__)
+def test_flow_index_docs_share_one_copy_of_the_common_parameters(name: str) -> None:
+    import inspect
+
+    func = getattr(flows, name)
+    doc = func.__doc__
+    assert doc is not None
+    params = doc.split("Parameters\n----------\n", 1)[1].split("\n\nReturns\n", 1)[0]
+    documented = [line.split(" :")[0] for line in params.splitlines() if line and line[0] != " "]
+    assert documented == list(inspect.signature(func).parameters)
+    for shared in ("flows", "by", "regions", "codes", "population", "correction"):
+        if shared in documented:
+            assert flows._SHARED_PARAMETERS[shared] in doc
+    assert "\nReturns\n-------\n" in doc and "\nReferences\n----------\n" in doc

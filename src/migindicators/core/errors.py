@@ -12,6 +12,7 @@ import pandas as pd
 
 __all__ = [
     "DesignError",
+    "EstimationError",
     "InputValidationError",
     "MigIndicatorsError",
     "OptionError",
@@ -35,6 +36,15 @@ class OptionError(MigIndicatorsError, TypeError):
 class DesignError(MigIndicatorsError, ValueError):
     """A survey design cannot give a variance as specified (e.g. a stratum with one PSU
     under ``lonely_psu="fail"``): the message says which option to choose."""
+
+
+class EstimationError(MigIndicatorsError, ValueError):
+    """An estimation method cannot reach a solution for these inputs.
+
+    Raised, for instance, when stock tables cannot be balanced (more deaths than residents),
+    when a seed's zero cells leave no flow matrix that meets the required totals, or when a
+    matrix that must be inverted is singular. The message says which input and what to try.
+    """
 
 
 class UnitError(MigIndicatorsError, ValueError):

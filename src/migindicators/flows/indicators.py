@@ -21,8 +21,10 @@ Abel, G. J., R package ``migest``; Bojte, Z. and Daróczi, G., R package ``migra
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -54,8 +56,96 @@ __all__ = [
     "net_migration_rate",
 ]
 
-FlowInput = pd.DataFrame | np.ndarray
+FlowInput = pd.DataFrame | np.ndarray | Result
 _Cells = Callable[[FlowSystem], pd.DataFrame]
+
+# --- shared parameter documentation -----------------------------------------------------------
+# The flow indices keep explicit signatures; the parameters they share are documented once
+# here and written into each docstring by :func:`_shared_flow_doc`, in signature order
+# (parameters of one index only stay in that index's own Parameters section).
+
+_SHARED_PARAMETERS: dict[str, str] = {
+    "flows": """flows : pandas.DataFrame, numpy.ndarray or Result
+    Input kind ``flow_matrix``: long ``origin``, ``destination``, ``flow`` [person]
+    (optionally ``time_period``, ``sex``, ``age_group``); or a wide matrix (rows = origins,
+    columns = destinations), a square array, or the Result of a flow estimator
+    (:mod:`migindicators.flows.estimators`). The diagonal is ignored (reported in the
+    exclusions if non-zero).""",
+    "population": """population : pandas.DataFrame
+    Input kind ``region_population``: ``region``, ``population`` [person], with the
+    grouping columns of the flows. A region of the system without a population gives NaN
+    and the flag ``missing_input``.""",
+    "by": """by : sequence of str, optional
+    ``sex`` and/or ``age_group`` (``time_period`` is always a group when present).""",
+    "regions": """regions : sequence of str, optional
+    The region set; rows naming other regions are excluded. Default: every label in the
+    flows.""",
+    "codes": """codes : {"any", "iso3"}
+    ``"iso3"`` excludes rows whose origin or destination is not a known country code.""",
+    "correction": """correction : {"bell", "plane_mulligan"}
+    Denominator of the Gini indices: Bell et al. (2002), the default, or Plane and
+    Mulligan (1997).""",
+}
+
+_DEFAULT_RETURNS = """Returns
+-------
+Result
+    One row per group (``time_period`` × ``by``): ``value``; ``n`` = flow rows used."""
+
+_SECTION = re.compile(r"^(Parameters|Returns|References)\n-+$", re.MULTILINE)
+_ENTRY = re.compile(r"^(\w+)(?: :.*)?$")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _sections(doc: str) -> tuple[str, dict[str, str]]:
+    """Split a cleaned numpydoc docstring into its head and its named sections."""
+    marks = list(_SECTION.finditer(doc))
+    head = doc[: marks[0].start()] if marks else doc
+    sections = {
+        m.group(1): doc[m.end() : marks[k + 1].start() if k + 1 < len(marks) else len(doc)]
+        for k, m in enumerate(marks)
+    }
+    return head.rstrip(), {k: v.strip("\n") for k, v in sections.items()}
+
+
+def _entries(block: str) -> dict[str, str]:
+    """The parameter entries of a Parameters section, by name."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in block.splitlines():
+        match = _ENTRY.match(line) if line and not line[0].isspace() else None
+        if match:
+            current = found.setdefault(match.group(1), [])
+        if current is not None:
+            current.append(line)
+    return {name: "\n".join(lines).rstrip() for name, lines in found.items()}
+
+
+def _shared_flow_doc(func: F) -> F:
+    """Write the Parameters section of a flow index from its signature.
+
+    Each parameter is documented by the index's own entry when it has one, else by the
+    shared entry of :data:`_SHARED_PARAMETERS`; a parameter with neither is an error at
+    import time. A docstring without a Returns section gets :data:`_DEFAULT_RETURNS`.
+    """
+    head, sections = _sections(inspect.cleandoc(func.__doc__ or ""))
+    own = _entries(sections.get("Parameters", ""))
+    entries = []
+    for name in inspect.signature(func).parameters:
+        text = own.get(name, _SHARED_PARAMETERS.get(name))
+        if text is None:
+            raise TypeError(f"{func.__name__}: parameter {name!r} is not documented")
+        entries.append(text)
+    returns = sections.get("Returns")
+    parts = [
+        head,
+        "Parameters\n----------\n" + "\n".join(entries),
+        f"Returns\n-------\n{returns}" if returns else _DEFAULT_RETURNS,
+        "References\n----------\n" + sections["References"],
+    ]
+    func.__doc__ = "\n\n".join(parts) + "\n"
+    return func
 
 
 def _scalar(value: float, missing: bool = False, **extra: Any) -> pd.DataFrame:
@@ -147,6 +237,7 @@ def _pop_missing(system: FlowSystem) -> bool:
 # --- intensity --------------------------------------------------------------------------------
 
 
+@_shared_flow_doc
 def crude_migration_intensity(
     flows: FlowInput,
     population: pd.DataFrame,
@@ -158,22 +249,6 @@ def crude_migration_intensity(
     """Crude migration intensity: migrants between regions per 100 population at risk.
 
     .. math:: CMI = 100 \\, M / P, \\quad M = \\sum_{i \\ne j} M_{ij}, \\; P = \\sum_i P_i
-
-    Parameters
-    ----------
-    flows : pandas.DataFrame or numpy.ndarray
-        Input kind ``flow_matrix`` (long ``origin``, ``destination``, ``flow`` [person]; or a
-        wide matrix). The diagonal is ignored (and reported in the exclusions if non-zero).
-    population : pandas.DataFrame
-        Input kind ``region_population``: ``region``, ``population`` [person], with the
-        grouping columns of the flows. A region of the system without a population gives NaN
-        and the flag ``missing_input``.
-    by : sequence of str, optional
-        ``sex`` and/or ``age_group`` (``time_period`` is always a group when present).
-    regions : sequence of str, optional
-        The region set; rows naming other regions are excluded.
-    codes : {"any", "iso3"}
-        ``"iso3"`` excludes rows whose origin or destination is not a known country code.
 
     Returns
     -------
@@ -207,6 +282,7 @@ def crude_migration_intensity(
     )
 
 
+@_shared_flow_doc
 def courgeau_k(
     flows: FlowInput,
     population: pd.DataFrame,
@@ -219,8 +295,7 @@ def courgeau_k(
 
     .. math:: k = CMI / \\ln(n^2)
 
-    Parameters and return as :func:`crude_migration_intensity`; n is the number of regions
-    of the system (``regions=`` or every label in the flows).
+    n is the number of regions of the system (``regions=`` or every label in the flows).
 
     References
     ----------
@@ -246,6 +321,7 @@ def courgeau_k(
     )
 
 
+@_shared_flow_doc
 def net_migration_rate(
     flows: FlowInput,
     population: pd.DataFrame,
@@ -299,6 +375,7 @@ def net_migration_rate(
     )
 
 
+@_shared_flow_doc
 def aggregate_net_migration_rate(
     flows: FlowInput,
     population: pd.DataFrame,
@@ -338,6 +415,7 @@ def aggregate_net_migration_rate(
 # --- impact and connectivity ------------------------------------------------------------------
 
 
+@_shared_flow_doc
 def migration_effectiveness_index(
     flows: FlowInput,
     *,
@@ -397,6 +475,7 @@ def migration_effectiveness_index(
     )
 
 
+@_shared_flow_doc
 def migration_connectivity(
     flows: FlowInput,
     *,
@@ -428,6 +507,7 @@ def migration_connectivity(
     )
 
 
+@_shared_flow_doc
 def migration_inequality(
     flows: FlowInput,
     *,
@@ -478,6 +558,7 @@ def _check_correction(correction: str) -> None:
         raise ValueError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
 
 
+@_shared_flow_doc
 def migration_gini_total(
     flows: FlowInput,
     *,
@@ -544,6 +625,7 @@ def _row_or_column(
     )
 
 
+@_shared_flow_doc
 def migration_gini_row(
     flows: FlowInput,
     *,
@@ -568,6 +650,7 @@ def migration_gini_row(
     )
 
 
+@_shared_flow_doc
 def migration_gini_column(
     flows: FlowInput,
     *,
@@ -588,6 +671,7 @@ def migration_gini_column(
     )
 
 
+@_shared_flow_doc
 def migration_gini_exchange(
     flows: FlowInput,
     *,
@@ -661,6 +745,7 @@ def _field(
     )
 
 
+@_shared_flow_doc
 def migration_field_gini_out(
     flows: FlowInput,
     *,
@@ -675,6 +760,11 @@ def migration_field_gini_out(
 
     with :math:`d_i = 2(n-2)` (``"bell"``) or :math:`2(n-1)` (``"plane_mulligan"``). A region
     without out-migrants gets NaN and ``zero_denominator``.
+
+    Returns
+    -------
+    Result
+        One row per region and group: ``value``, extra column ``outflow`` [person].
 
     References
     ----------
@@ -691,6 +781,7 @@ def migration_field_gini_out(
     )
 
 
+@_shared_flow_doc
 def migration_field_gini_in(
     flows: FlowInput,
     *,
@@ -702,6 +793,12 @@ def migration_field_gini_in(
     """In-migration field Gini of each destination region.
 
     .. math:: G^I_j = \\sum_{i \\ne j} \\sum_{k \\ne j} |M_{ij} - M_{kj}| / (d_j \\, D_j)
+
+    Returns
+    -------
+    Result
+        One row per region and group: ``value``, extra column ``inflow`` [person]. A region
+        without in-migrants gets NaN and ``zero_denominator``.
 
     References
     ----------
@@ -718,6 +815,7 @@ def migration_field_gini_in(
     )
 
 
+@_shared_flow_doc
 def migration_weighted_gini(
     flows: FlowInput,
     *,
@@ -768,6 +866,7 @@ def migration_weighted_gini(
 # --- distance ---------------------------------------------------------------------------------
 
 
+@_shared_flow_doc
 def mean_migration_distance(
     flows: FlowInput,
     distances: pd.DataFrame,

@@ -2,7 +2,9 @@
 
 A flow input is a long frame with columns ``origin``, ``destination`` and ``flow`` (and
 optionally ``time_period``, ``sex``, ``age_group``); a wide matrix (index = origins, columns =
-destinations) or a square numpy array is accepted too and converted. The checks, in order:
+destinations), a square numpy array, or the :class:`~migindicators.core.result.Result` of a
+flow estimator (:mod:`migindicators.flows.estimators`) is accepted too and converted. The
+checks, in order:
 
 * square-ness: a wide matrix must have the same labels on its rows and its columns;
 * schema: labels non-blank, flows numeric, non-negative and present, one row per pair;
@@ -30,6 +32,7 @@ import pandas as pd
 from migindicators.core.countries import is_country
 from migindicators.core.errors import InputValidationError
 from migindicators.core.ledger import RowLedger
+from migindicators.core.result import Result
 from migindicators.schemas.flows import DISTANCES, FLOW_MATRIX, REGION_POPULATION
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "collapse_breakdowns",
     "flow_systems",
     "flow_table",
+    "from_result",
     "to_long",
 ]
 
@@ -75,17 +79,47 @@ class FlowSystem:
     distance: np.ndarray | None = None
 
 
+def from_result(result: Result) -> pd.DataFrame:
+    """The flows of an estimated flow matrix (a :class:`Result`) as a long flow frame.
+
+    *result* must have the grouping columns ``origin`` and ``destination`` (as the flow
+    estimators of :mod:`migindicators.flows.estimators` return); ``value`` becomes ``flow``.
+    Where a ``birthplace`` column is present, its total rows (``"_T"``, the origin ×
+    destination sum) are taken. ``time_period``, ``sex`` and ``age_group`` are kept.
+
+    Raises
+    ------
+    InputValidationError
+        If the result is not a flow matrix.
+    """
+    data = result.data
+    groups = result.group_columns
+    if not {"origin", "destination"} <= set(groups):
+        raise InputValidationError(
+            f"input 'flows': the result of {result.indicator!r} is not a flow matrix (its "
+            f"grouping columns are {groups}, not origin and destination)",
+            input_kind="flow_matrix",
+        )
+    if "birthplace" in groups:
+        data = data[data["birthplace"].astype(str) == "_T"]
+    keep = [c for c in ("origin", "destination", *_GROUP_CANDIDATES) if c in groups]
+    out = data[keep].astype({"origin": str, "destination": str})
+    out["flow"] = data["value"].to_numpy(dtype="float64")
+    return out.reset_index(drop=True)
+
+
 def to_long(
-    flows: pd.DataFrame | np.ndarray, *, regions: Sequence[str] | None = None
+    flows: pd.DataFrame | np.ndarray | Result, *, regions: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Return *flows* as a long frame ``origin``, ``destination``, ``flow`` (a new frame).
 
     Parameters
     ----------
-    flows : pandas.DataFrame or numpy.ndarray
+    flows : pandas.DataFrame, numpy.ndarray or Result
         A long frame (it has the columns ``origin``, ``destination`` and ``flow``: returned as a
         copy), a wide frame whose index holds the origins and whose columns the destinations,
-        or a square 2-D array (labels from *regions*, else ``"1"`` … ``"n"``).
+        a square 2-D array (labels from *regions*, else ``"1"`` … ``"n"``), or an estimated
+        flow matrix (see :func:`from_result`).
     regions : sequence of str, optional
         Labels of a numpy array's rows and columns.
 
@@ -94,6 +128,8 @@ def to_long(
     InputValidationError
         If a wide matrix is not square (different row and column labels).
     """
+    if isinstance(flows, Result):
+        return from_result(flows)
     if isinstance(flows, np.ndarray):
         if flows.ndim != 2 or flows.shape[0] != flows.shape[1]:
             raise InputValidationError(
@@ -157,7 +193,7 @@ def _codes_detail(values: pd.Series, limit: int = 10) -> str:
 
 
 def flow_systems(
-    flows: pd.DataFrame | np.ndarray,
+    flows: pd.DataFrame | np.ndarray | Result,
     ledger: RowLedger,
     *,
     by: Sequence[str] | str | None = None,
@@ -362,7 +398,7 @@ def _distances(distances: pd.DataFrame, ledger: RowLedger, index: dict[str, int]
 
 
 def flow_table(
-    flows: pd.DataFrame | np.ndarray,
+    flows: pd.DataFrame | np.ndarray | Result,
     *,
     by: Sequence[str] | str | None = None,
     regions: Sequence[str] | None = None,
