@@ -26,8 +26,10 @@ def _frames(
     )
 
 
-def test_official_worked_example() -> None:
-    # methodology.md §5.3: R = 100 000, P = 1 000 000 -> 9 090.909 (the denominator holds R)
+def test_project_example_hand_computed() -> None:
+    # The project's own illustration (methodology.md §5.3), not a UNHCR worked example:
+    # R = 100 000, P = 1 000 000 -> 9 090.909 (the denominator holds R). The published-figure
+    # checks are in tests/reference/test_unhcr.py.
     out = refugees_per_100k_values(np.array([100_000.0]), np.array([1_000_000.0]))
     assert out[0] == pytest.approx(1e5 * 100_000 / 1_100_000, rel=1e-15)
     assert round(out[0], 3) == 9090.909
