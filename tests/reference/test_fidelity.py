@@ -100,6 +100,6 @@ def test_catalogue_shows_fidelity_and_library_choices() -> None:
     index = catalogue.index_page()
     assert "| published figure |" in index
     assert (
-        "| [`outbound_mobility_ratio`](outbound_mobility_ratio.md) | — | `percent` | published figure |"
-        in index
+        "| [`outbound_mobility_ratio`](outbound_mobility_ratio.md) | — | `percent` | "
+        "published figure |" in index
     )
