@@ -237,11 +237,10 @@ def _add_unattributed(
 ) -> pd.DataFrame:
     """Add refugees without a country of origin to the world rows of the same keys."""
     sums = extra.groupby(keys, dropna=False)["refugees"].sum()
-    world = (
-        (cells.get("aggregate_grouping") == "world").to_numpy(dtype=bool)
-        if ("aggregate_grouping" in cells.columns)
-        else np.zeros(len(cells), dtype=bool)
-    )
+    if "aggregate_grouping" in cells.columns:
+        world = np.asarray(cells["aggregate_grouping"] == "world", dtype=bool)
+    else:
+        world = np.zeros(len(cells), dtype=bool)
     index = pd.MultiIndex.from_frame(cells.loc[world, keys].astype(object))
     added = sums.reindex(index).fillna(0.0).to_numpy()
     cells["unattributed_refugees"] = np.nan
