@@ -141,6 +141,11 @@ def test_rpw_codes_ksv_and_ant_stay_in_regional_averages() -> None:
     values = region.data.set_index("ref_area")["value"]
     assert values["513"] == 4.5  # Europe and Northern America: KSV and XKX
     assert values["419"] == 5.0  # Latin America and the Caribbean: ANT and MEX
+    covered = region.data.set_index("ref_area")["members_with_data"]
+    assert covered["513"] == 1  # KSV is XKX: one member, not two
+    assert covered["419"] == 1  # ANT is withdrawn: its services count, it is not a member
+    share = region.data.set_index("ref_area")["member_coverage"]
+    assert share["513"] == pytest.approx(1 / count_members("sdg_region")["513"])
     world = mi.compute("remittance_cost_average", prices=prices, level="world")
     assert world.data["n"].item() == 4
     sdg = members("sdg_region").set_index("iso3")["area"]

@@ -30,7 +30,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.countries import is_country, members
+from migindicators.core.countries import (
+    count_members,
+    country_table,
+    historical_table,
+    is_country,
+    members,
+)
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
@@ -602,7 +608,10 @@ def remittance_cost_average(
     -------
     Result
         ``value`` [percent]; ``n`` = services in the cell; extra columns ``corridors``
-        (corridors in the cell) and ``cost_sum``. Exclusions by reason: other price point,
+        (corridors in the cell) and ``cost_sum``; region and world cells add
+        ``members_with_data`` (countries of *side* — receiving for the world — with
+        services) and ``member_coverage`` (their share of the area's members; not for the
+        World Bank's own groupings). Exclusions by reason: other price point,
         non-transparent services, transparency not recorded, unknown or mismatched
         currency, total cost not available, country outside the region grouping.
         ``metadata["targets"]`` holds the SDG thresholds (3 % global, 5 % corridor);
@@ -640,6 +649,10 @@ def remittance_cost_average(
         corridors, ledger, level=level, grouping=grouping, side=side, keys=by_cols
     )
     cells = _summarise(table, [*area_cols, "time_period", *by_cols])
+    if level in ("region", "world"):
+        cells = _member_coverage(
+            cells, table, [*area_cols, "time_period", *by_cols], side, grouping, level
+        )
     cells.insert(len(area_cols) + 1, "amount_usd", float(amount))
     if level == "region":
         cells.insert(0, "region_grouping", grouping)
@@ -710,6 +723,35 @@ def sdmx_series_for(indicator: str, level: str, amount: int, grouping: str = "")
     if amount != 200 or grouping in ("wb_region", "income_group"):
         return None
     return SDMX_SERIES.get((indicator, level))
+
+
+def _member_coverage(
+    cells: pd.DataFrame,
+    table: pd.DataFrame,
+    keys: list[str],
+    side: str,
+    grouping: str,
+    level: str,
+) -> pd.DataFrame:
+    """Add ``members_with_data`` (countries of *side* with services in the cell) and, for
+    M49/SDG areas, ``member_coverage`` (their share of the area's current members)."""
+    country = f"{side}_area" if level == "region" else "receiving_area"
+    current = set(country_table()["iso3"])
+    # historical/alias codes (KSV, ANT) count towards the current area they belong to
+    aliases = dict(zip(historical_table()["iso3"], historical_table()["current"], strict=True))
+    codes = table[country].astype(str).map(lambda c: aliases.get(c) or c)
+    counted = table.assign(_member=codes.where(codes.isin(current)))
+    with_data = counted.groupby(keys, dropna=False, sort=False, observed=True)["_member"].nunique()
+    cells = cells.merge(with_data.rename("members_with_data").reset_index(), on=keys, how="left")
+    cells["members_with_data"] = cells["members_with_data"].fillna(0).astype("int64")
+    if level == "world":
+        total = pd.Series({_WORLD: len(current)})
+    elif grouping in ("wb_region", "income_group"):
+        return cells  # RPW's own groupings: no membership table to compare with
+    else:
+        total = count_members(grouping)
+    cells["member_coverage"] = cells["members_with_data"] / cells["ref_area"].map(total)
+    return cells
 
 
 def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
