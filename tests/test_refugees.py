@@ -220,3 +220,19 @@ def test_aggregate_between_members(frames: tuple[pd.DataFrame, pd.DataFrame]) ->
     aggregates = data.loc[data["aggregate_grouping"].notna(), "value"]
     assert (aggregates >= countries.min() - 1e-9).all()
     assert (aggregates <= countries.max() + 1e-9).all()
+
+
+def test_unhcr_aggregate_method_counts_origins_without_refugees_as_zero() -> None:
+    # hand-computed: SYR 10 refugees, ERI none listed; populations 100 and 50
+    ref, pop = _frames({"SYR": 10.0}, {"SYR": 100.0, "ERI": 50.0})
+    plain = refugees_per_100k(ref, pop, aggregate="world")
+    unhcr = refugees_per_100k(ref, pop, aggregate="world", aggregate_method="unhcr")
+    assert plain.rows_accounted() and unhcr.rows_accounted()
+    world = unhcr.data.set_index("ref_area")
+    assert world.loc["ERI", "value"] == 0.0
+    assert world.loc["ERI", "n"] == 0
+    assert world.loc["001", "value"] == pytest.approx(1e5 * 10 / (150 + 10))
+    assert plain.data.set_index("ref_area").loc["001", "value"] == pytest.approx(
+        1e5 * 10 / (100 + 10)
+    )
+    assert unhcr.exclusions.empty

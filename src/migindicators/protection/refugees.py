@@ -86,6 +86,7 @@ def refugees_per_100k(
     by: Sequence[str] | None = None,
     aggregate: str | Sequence[str] | None = None,
     unattributed_origins: str = "world",
+    aggregate_method: str = "reporting",
 ) -> Result:
     """Proportion of the population who are refugees, by country of origin (SDG 10.7.4).
 
@@ -116,6 +117,14 @@ def refugees_per_100k(
         add them to the world aggregate's numerator (and to its P + R), as UNHCR's world
         totals do (default), or exclude them; either way they have no country value and
         belong to no region. The count added is the column ``unattributed_refugees``.
+    aggregate_method : {"reporting", "unhcr"}
+        ``"reporting"`` (default): origins with a population row but no refugee row are
+        excluded (counted), and aggregates sum the origins with both. ``"unhcr"``: UNHCR's
+        tables list only origins that have refugees, so such an origin has zero refugees:
+        it gets the value 0 and its population enters the aggregates' denominators, as in
+        UNHCR's world and regional values (every country's population). UNHCR's further
+        imputation of members with missing values is not published beyond that sentence
+        of the metadata.
 
     The numerator is whatever ``refugees`` holds: :func:`migindicators.io.read_unhcr_population`
     adds OIP by default, as the SDG metadata asks, and marks it in the column
@@ -147,6 +156,10 @@ def refugees_per_100k(
             raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     keys = [*_BASE_KEYS, *by_cols]
 
+    if aggregate_method not in ("reporting", "unhcr"):
+        raise OptionError(
+            f"aggregate_method must be 'reporting' or 'unhcr', got {aggregate_method!r}"
+        )
     if unattributed_origins not in _UNATTRIBUTED:
         raise OptionError(
             f"unattributed_origins must be one of {list(_UNATTRIBUTED)}, got "
@@ -175,13 +188,21 @@ def refugees_per_100k(
     # Breakdowns not asked for: use the _T rows where given, else sum (never count twice).
     r = collapse_to_totals(r, dropped, keys, ledger, "refugees")
     p = collapse_to_totals(p, dropped, keys, ledger, "population")
+    r = r.assign(_zero=0)
+    if aggregate_method == "unhcr":
+        # origins absent from UNHCR's tables have no refugees: zero rows, not exclusions
+        listed = pd.MultiIndex.from_frame(p[keys].astype(object)).isin(
+            pd.MultiIndex.from_frame(r[keys].astype(object))
+        )
+        zeros = p.loc[~listed, keys].drop_duplicates().assign(refugees=0.0, _zero=1)
+        r = pd.concat([r, zeros], ignore_index=True)
 
     cells = match_cells(
         r,
         p,
         num_input="refugees",
         den_input="population",
-        num_values=["refugees"],
+        num_values=["refugees", "_zero"],
         den_values=["population"],
         keys=keys,
         den_keys=keys,
@@ -189,6 +210,7 @@ def refugees_per_100k(
         no_denominator_reason="origin with no population row",
         unused_denominator_reason="no refugee row for this key",
     )
+    cells["n"] = cells["n"] - cells.pop("_zero")
     cells = add_aggregates(
         cells,
         values=["refugees", "population", "n"],
@@ -212,6 +234,7 @@ def refugees_per_100k(
             "by": by_cols,
             "aggregate": groupings,
             "unattributed_origins": unattributed_origins,
+            "aggregate_method": aggregate_method,
         },
         inputs={"refugees": refugees, "population": population},
         method="100000 * R / (P + R); aggregates 100000 * sum(R) / sum(P + R)"
