@@ -203,6 +203,16 @@ def test_uis_imputation_brings_regional_ratios_closer(uis, regional):
     assert rel.loc[2015:2019].abs().max() < 1e-3
 
 
+def test_inbound_mobility_rate_regional_values(uis, regional):
+    """inbound_mobility_rate's aggregates against the published SDG-regional MSEP.5T8 (a
+    country's own rate cannot be checked: its enrolment is derived from that rate)."""
+    within = {}
+    for method in ("reporting", "uis_imputed"):
+        got = _against_published(uis, regional[f"inbound_{method}"], "MSEP.5T8")
+        within[method] = int(((got["value"] - got["value_published"]).abs() <= TOL).sum())
+    assert within == {"reporting": 13, "uis_imputed": 70}
+
+
 def test_uis_world_ratio_2022(uis, regional):
     """The issue's headline: the world outbound mobility ratio 2022 is 2.68097 (UIS); plain
     sums over reporting members give 2.13, UIS's rule 2.75."""
