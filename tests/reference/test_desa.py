@@ -242,3 +242,18 @@ def test_missing_middle_year_is_nan_as_desa_prints(tables: dict[int, pd.DataFram
     expected = 100 * np.log(m.loc[2015, "value"] / m.loc[2005, "value"]) / 10
     assert srow["start_period"] == 2005
     assert srow["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_not_a_desa_table_is_a_clear_error(tmp_path: Path) -> None:
+    from migindicators.core.errors import InputValidationError
+
+    path = tmp_path / "other.xlsx"
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [0, 0], "d": ["no", "code"]}).to_excel(
+        path, sheet_name="Table 1", index=False
+    )
+    with pytest.raises(InputValidationError, match="Location code"):
+        read_desa_table(path, 1)
+    wide = tmp_path / "wide.xlsx"
+    pd.DataFrame({c: [1, 2] for c in "abcdefg"}).to_excel(wide, sheet_name="Table 1")
+    with pytest.raises(InputValidationError, match="no header row"):
+        read_desa_table(wide, 1)

@@ -64,6 +64,12 @@ def _period(cell: object) -> tuple[int, int | None] | None:
 
 
 def _header_row(raw: pd.DataFrame, path: str | Path, sheet: str) -> int:
+    if raw.shape[1] < 6:
+        raise InputValidationError(
+            f"{path}, sheet {sheet!r}: {raw.shape[1]} columns; a UN DESA International "
+            "Migrant Stock table has sort order, name, notes, 'Location code' (or 'Code'), "
+            "type of data and year columns"
+        )
     codes = raw[3].astype(str).str.strip().str.lower()
     hits = np.flatnonzero(codes.isin(["code", "location code"]).to_numpy())
     if not len(hits):
