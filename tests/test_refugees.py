@@ -26,8 +26,10 @@ def _frames(
     )
 
 
-def test_official_worked_example() -> None:
-    # methodology.md §5.3: R = 100 000, P = 1 000 000 -> 9 090.909 (the denominator holds R)
+def test_project_example_hand_computed() -> None:
+    # The project's own illustration (methodology.md §5.3), not a UNHCR worked example:
+    # R = 100 000, P = 1 000 000 -> 9 090.909 (the denominator holds R). The published-figure
+    # checks are in tests/reference/test_unhcr.py.
     out = refugees_per_100k_values(np.array([100_000.0]), np.array([1_000_000.0]))
     assert out[0] == pytest.approx(1e5 * 100_000 / 1_100_000, rel=1e-15)
     assert round(out[0], 3) == 9090.909
@@ -218,3 +220,19 @@ def test_aggregate_between_members(frames: tuple[pd.DataFrame, pd.DataFrame]) ->
     aggregates = data.loc[data["aggregate_grouping"].notna(), "value"]
     assert (aggregates >= countries.min() - 1e-9).all()
     assert (aggregates <= countries.max() + 1e-9).all()
+
+
+def test_unhcr_aggregate_method_counts_origins_without_refugees_as_zero() -> None:
+    # hand-computed: SYR 10 refugees, ERI none listed; populations 100 and 50
+    ref, pop = _frames({"SYR": 10.0}, {"SYR": 100.0, "ERI": 50.0})
+    plain = refugees_per_100k(ref, pop, aggregate="world")
+    unhcr = refugees_per_100k(ref, pop, aggregate="world", aggregate_method="unhcr")
+    assert plain.rows_accounted() and unhcr.rows_accounted()
+    world = unhcr.data.set_index("ref_area")
+    assert world.loc["ERI", "value"] == 0.0
+    assert world.loc["ERI", "n"] == 0
+    assert world.loc["001", "value"] == pytest.approx(1e5 * 10 / (150 + 10))
+    assert plain.data.set_index("ref_area").loc["001", "value"] == pytest.approx(
+        1e5 * 10 / (100 + 10)
+    )
+    assert unhcr.exclusions.empty

@@ -47,6 +47,8 @@ MINIMAL = {
     "disaggregations": [],
     "aggregation": "none",
     "inputs": {"data": {"kind": "population", "description": "d"}},
+    "fidelity": "hand-computed only",
+    "fidelity_note": "why",
 }
 
 SPECS = list(mi.registry.values())

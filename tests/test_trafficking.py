@@ -34,7 +34,8 @@ def test_values_hand_computed() -> None:
     assert np.isnan(out[2])
 
 
-def test_worked_example_through_registry() -> None:
+def test_project_example_through_registry() -> None:
+    # The project's own hand-computed example (not a UNODC figure): 1000 / 17.7 M * 1e5.
     victims = pd.DataFrame({"ref_area": ["NLD"], "time_period": [2022], "victims": [1000]})
     res = mi.compute(
         "trafficking_victims_per_100k", victims=victims, population=_pop({"NLD": 17_700_000})

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from migindicators import schemas
-from migindicators.core.registry import AGENDA_POINTS, IndicatorSpec, registry
+from migindicators.core.registry import AGENDA_POINTS, FIDELITY_LEVELS, IndicatorSpec, registry
 
 OUT = Path(__file__).resolve().parents[1] / "indicators" / "generated"
 
@@ -64,6 +64,11 @@ def indicator_page(spec: IndicatorSpec) -> str:
         f"| Status | {spec.status} |",
         f"| Function | `{spec.function_path.replace(':', '.')}` |",
         f"| Disaggregations (`by=`) | {', '.join(spec.disaggregations) or '—'} |",
+        f"| Fidelity | {spec.fidelity} |",
+        "",
+        "## Fidelity",
+        "",
+        f"**{spec.fidelity}.** {spec.fidelity_note}",
         "",
         "## Definition",
         "",
@@ -90,8 +95,18 @@ def indicator_page(spec: IndicatorSpec) -> str:
         ]
         for opt in spec.options:
             choices = ", ".join(f"`{c}`" for c in opt.choices) if opt.choices else ""
-            lines.append(f"| `{opt.name}` | `{opt.default!r}` | {choices} | {opt.description} |")
+            default = f"`{opt.default!r}`"
+            if opt.library_choice:
+                # the official methodology is silent here: the default is ours, say so
+                default += " (library choice)"
+            lines.append(f"| `{opt.name}` | {default} | {choices} | {opt.description} |")
         lines.append("")
+        if any(opt.library_choice for opt in spec.options):
+            lines += [
+                "Defaults marked *library choice* are the library's where the official "
+                "methodology is silent; each is an option.",
+                "",
+            ]
     if spec.notes:
         lines += ["## Notes", "", spec.notes, ""]
     if spec.example:
@@ -108,6 +123,26 @@ def indicator_page(spec: IndicatorSpec) -> str:
         ]
     lines += ["## References", ""] + [f"- {ref}" for ref in spec.references] + [""]
     return "\n".join(lines)
+
+
+def _fidelity_summary() -> list[str]:
+    """How many indicators are checked against what (from the registry's ``fidelity``)."""
+    lines = [
+        "## Fidelity",
+        "",
+        "Each indicator's `fidelity` says what its tests compare it with: a **published "
+        "figure** (a file as its publisher distributes it, `tests/reference/`), the "
+        "**custodian's worked example**, a **reference package's** documented example, or "
+        "values **hand-computed** only (the indicator page says why no official figure "
+        "could be used).",
+        "",
+        "| fidelity | indicators |",
+        "|---|---|",
+    ]
+    for level in FIDELITY_LEVELS:
+        n = sum(spec.fidelity == level for spec in registry.values())
+        lines.append(f"| {level} | {n} |")
+    return [*lines, ""]
 
 
 def index_page() -> str:
@@ -129,16 +164,18 @@ def index_page() -> str:
             "```",
             "",
         ]
+    lines += _fidelity_summary()
     for point, title in AGENDA_POINTS.items():
         specs = registry.by_agenda_point(point)
         lines += [f"## {point}. {title}", ""]
         if not specs:
             lines += ["*No indicator yet.*", ""]
             continue
-        lines += ["| indicator | SDG | unit | name |", "|---|---|---|---|"]
+        lines += ["| indicator | SDG | unit | fidelity | name |", "|---|---|---|---|---|"]
         for spec in specs:
             lines.append(
-                f"| [`{spec.id}`]({spec.id}.md) | {spec.sdg or '—'} | `{spec.unit}` | {spec.name} |"
+                f"| [`{spec.id}`]({spec.id}.md) | {spec.sdg or '—'} | `{spec.unit}` | "
+                f"{spec.fidelity} | {spec.name} |"
             )
         lines.append("")
     lines += ["```{toctree}", ":hidden:", ""] + [f"{i}" for i in registry.ids()] + ["```", ""]

@@ -91,3 +91,63 @@ def test_bilateral_remittance_matrix(shared_data: Path) -> None:
     assert inflow["IND"] == pytest.approx(68_968, abs=1)
     assert inflow["CHN"] == pytest.approx(63_860, abs=1)
     assert inflow["PHL"] == pytest.approx(32_808, abs=1)
+
+
+def test_wdi_annual_sending_cost_is_the_third_quarter_mean(
+    prices: pd.DataFrame, shared_data: Path
+) -> None:
+    """WDI SI.RMT.COST.OB.ZS (2023-05-10) for Tanzania 2011 is the mean over the services of
+    2011 Q3 with each cost recomputed unrounded from fee and rates: reproduced exactly.
+
+    The rounded cost column gives 24.3146 and the fee + printed margin 24.3149 instead, and
+    the two-quarter mean is further off, so this test fails under any other rule."""
+    from migindicators.io import read_wdi
+
+    wdi = read_wdi(shared_data / "wdi_SI.RMT.COST.OB.ZS_2023-05-10.xls")
+    published = wdi.set_index(["ref_area", "time_period"]).loc[("TZA", 2011), "value"]
+    assert published == pytest.approx(24.3134728971593, abs=1e-13)
+    res = mi.compute("remittance_cost_average", prices=prices, level="sending", period="year_q3")
+    assert res.rows_accounted()
+    row = res.data.set_index(["sending_area", "time_period"]).loc[("TZA", "2011")]
+    assert row["value"] == pytest.approx(published, rel=0, abs=1e-12)
+    assert row["n"] == 39
+    assert res.metadata["options"]["cost_source"] == "recomputed"
+    reasons = set(res.exclusions["reason"])
+    assert any("third-quarter" in r for r in reasons)
+    quarterly = mi.compute("remittance_cost_average", prices=prices, level="sending")
+    q3 = quarterly.data.set_index("time_period").loc["2011-Q3", "value"]
+    assert abs(q3 - published) > 1e-3  # the rounded source column is not WDI's rule
+
+
+def test_rpw_codes_ksv_and_ant_stay_in_regional_averages() -> None:
+    """RPW writes Kosovo as KSV and still has the Netherlands Antilles (ANT) in early
+    quarters: their services count in regional and world averages (not 'unknown country'),
+    but not as extra members in coverage counts."""
+    from migindicators.core.countries import count_members, members
+
+    rows = [("USA", "KSV", 5.0), ("USA", "ANT", 7.0), ("USA", "MEX", 3.0), ("DEU", "XKX", 4.0)]
+    prices = pd.DataFrame(
+        {
+            "time_period": "2011-Q1",
+            "sending_area": [s for s, _, _ in rows],
+            "receiving_area": [r for _, r, _ in rows],
+            "amount_usd": 200.0,
+            "total_cost": [c for _, _, c in rows],
+            "transparent": "yes",
+        }
+    )
+    region = mi.compute("remittance_cost_average", prices=prices, level="region")
+    assert region.exclusions.empty
+    values = region.data.set_index("ref_area")["value"]
+    assert values["513"] == 4.5  # Europe and Northern America: KSV and XKX
+    assert values["419"] == 5.0  # Latin America and the Caribbean: ANT and MEX
+    covered = region.data.set_index("ref_area")["members_with_data"]
+    assert covered["513"] == 1  # KSV is XKX: one member, not two
+    assert covered["419"] == 1  # ANT is withdrawn: its services count, it is not a member
+    share = region.data.set_index("ref_area")["member_coverage"]
+    assert share["513"] == pytest.approx(1 / count_members("sdg_region")["513"])
+    world = mi.compute("remittance_cost_average", prices=prices, level="world")
+    assert world.data["n"].item() == 4
+    sdg = members("sdg_region").set_index("iso3")["area"]
+    assert sdg["KSV"] == sdg["XKX"] == "513"
+    assert count_members("world")["001"] == len(mi.core.countries.country_table())

@@ -26,6 +26,7 @@ __all__ = [
     "GROUPINGS",
     "area_name",
     "country_table",
+    "historical_table",
     "is_country",
     "is_known_area",
     "members",
@@ -54,6 +55,20 @@ def country_table() -> pd.DataFrame:
 
 
 @cache
+def historical_table() -> pd.DataFrame:
+    """Codes that data sources use besides the current ones (``data/historical_codes.csv``).
+
+    ``KSV`` (World Bank RPW's code for Kosovo, the area of ``XKX``) and ``ANT`` (the
+    Netherlands Antilles, withdrawn from ISO 3166-1 in 2010, still in early RPW quarters).
+    They are known countries and belong to their regions' aggregates, so that their rows are
+    not lost, but they do not count as members of their own in coverage
+    (:func:`count_members`), which is over current areas only.
+    """
+    with resources.files("migindicators").joinpath("data/historical_codes.csv").open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+@cache
 def region_table() -> pd.DataFrame:
     """Aggregate areas: ``code``, ``name``, ``grouping``, ``parent_code``.
 
@@ -66,7 +81,11 @@ def region_table() -> pd.DataFrame:
 
 @cache
 def _iso3_set() -> frozenset[str]:
-    return frozenset(country_table()["iso3"])
+    return frozenset(country_table()["iso3"]) | frozenset(historical_table()["iso3"])
+
+
+def _all_areas() -> pd.DataFrame:
+    return pd.concat([country_table(), historical_table()], ignore_index=True)
 
 
 @cache
@@ -88,7 +107,8 @@ def is_known_area(codes: pd.Series) -> pd.Series:
 
 def to_m49(iso3: pd.Series) -> pd.Series:
     """M49 numeric codes (3-digit strings) for ISO3 codes; M49 codes pass through."""
-    mapping = dict(zip(country_table()["iso3"], country_table()["m49"], strict=True))
+    table = _all_areas()
+    mapping = dict(zip(table["iso3"], table["m49"], strict=True))
     as_str = iso3.astype("string")
     out = as_str.map(mapping)
     passthrough = as_str.str.fullmatch(r"\d{1,3}").fillna(False).astype(bool)
@@ -104,7 +124,8 @@ def to_iso3(m49: pd.Series) -> pd.Series:
 
 def area_name(codes: pd.Series) -> pd.Series:
     """English names of ISO3 country codes or M49 aggregate codes."""
-    names = dict(zip(country_table()["iso3"], country_table()["name"], strict=True))
+    table = _all_areas()
+    names = dict(zip(table["iso3"], table["name"], strict=True))
     names.update(zip(region_table()["code"], region_table()["name"], strict=False))
     return codes.astype("string").map(names).astype("string")
 
@@ -120,9 +141,14 @@ def members(grouping: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``iso3``, ``area`` (the aggregate's M49 code) and ``area_name``; countries
-        outside every aggregate of the grouping are absent.
+        outside every aggregate of the grouping are absent. Historical and alias codes
+        (:func:`historical_table`) are members too, so that their data are aggregated.
     """
-    table = country_table()
+    return _members(grouping, current_only=False)
+
+
+def _members(grouping: str, *, current_only: bool) -> pd.DataFrame:
+    table = country_table() if current_only else _all_areas()
     if grouping == "world":
         return pd.DataFrame({"iso3": table["iso3"], "area": "001", "area_name": "World"})
     if grouping not in _GROUPING_COLUMN:
@@ -143,8 +169,9 @@ def members(grouping: str) -> pd.DataFrame:
 
 
 def count_members(grouping: str) -> pd.Series:
-    """Number of countries or areas in each aggregate of *grouping* (for coverage)."""
-    return members(grouping).groupby("area")["iso3"].count()
+    """Number of current countries or areas in each aggregate of *grouping* (for coverage;
+    historical and alias codes are not counted)."""
+    return _members(grouping, current_only=True).groupby("area")["iso3"].count()
 
 
 def known_mask(codes: pd.Series) -> np.ndarray:

@@ -36,7 +36,15 @@ from migindicators.core.units import check_unit
 if TYPE_CHECKING:
     from migindicators.core.result import Result
 
-__all__ = ["IndicatorSpec", "InputSpec", "OptionSpec", "Registry", "compute", "registry"]
+__all__ = [
+    "FIDELITY_LEVELS",
+    "IndicatorSpec",
+    "InputSpec",
+    "OptionSpec",
+    "Registry",
+    "compute",
+    "registry",
+]
 
 AGENDA_POINTS: dict[int, str] = {
     1: "Protect the human rights of all migrants",
@@ -50,6 +58,17 @@ AGENDA_POINTS: dict[int, str] = {
 }
 
 STATUSES = ("official", "derived", "reconstruction")
+
+#: How closely an indicator is checked against its custodian (``fidelity`` key): a test in
+#: ``tests/reference/`` against a figure from a file as its publisher distributes it, or
+#: against the custodian's own worked example; or a reference package's documented example;
+#: or, where none exists, values computed by hand (``fidelity_note`` says why).
+FIDELITY_LEVELS = (
+    "published figure",
+    "custodian worked example",
+    "reference package example",
+    "hand-computed only",
+)
 
 # key -> (required, type(s)); the whole schema of a TOML file.
 _TOP_KEYS: dict[str, tuple[bool, type | tuple[type, ...]]] = {
@@ -72,6 +91,8 @@ _TOP_KEYS: dict[str, tuple[bool, type | tuple[type, ...]]] = {
     "options": (False, dict),
     "notes": (False, str),
     "example": (False, str),
+    "fidelity": (True, str),
+    "fidelity_note": (True, str),
 }
 _INPUT_KEYS: dict[str, tuple[bool, type | tuple[type, ...]]] = {
     "kind": (True, str),
@@ -83,6 +104,7 @@ _OPTION_KEYS: dict[str, tuple[bool, type | tuple[type, ...]]] = {
     "default": (False, (str, int, float, bool, list)),
     "choices": (False, list),
     "unit": (False, str),
+    "library_choice": (False, bool),
 }
 # Keyword arguments every indicator function may take besides inputs and options.
 COMMON_ARGUMENTS = ("by",)
@@ -107,6 +129,8 @@ class OptionSpec:
     default: Any = None
     choices: tuple[Any, ...] | None = None
     unit: str | None = None
+    #: The default is the library's choice where the official methodology is silent.
+    library_choice: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +163,8 @@ class IndicatorSpec:
     sdmx_series_name: str | None = None
     notes: str = ""
     example: str = ""
+    fidelity: str = "hand-computed only"
+    fidelity_note: str = ""
     source_file: str = field(default="", compare=False)
 
     @property
@@ -217,11 +243,14 @@ class IndicatorSpec:
                     "default": o.default,
                     "choices": list(o.choices) if o.choices else None,
                     "unit": o.unit,
+                    "library_choice": o.library_choice,
                 }
                 for o in self.options
             },
             "notes": self.notes,
             "example": self.example,
+            "fidelity": self.fidelity,
+            "fidelity_note": self.fidelity_note,
         }
 
 
@@ -254,6 +283,12 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
         raise RegistryError(f"{source}: agenda_points must be a non-empty list of 1..8")
     if raw["status"] not in STATUSES:
         raise RegistryError(f"{source}: status must be one of {STATUSES}")
+    if raw["fidelity"] not in FIDELITY_LEVELS:
+        raise RegistryError(
+            f"{source}: fidelity {raw['fidelity']!r} must be one of {list(FIDELITY_LEVELS)}"
+        )
+    if not raw["fidelity_note"].strip():
+        raise RegistryError(f"{source}: fidelity_note must cite the figure or give the reason")
     if ":" not in raw["function"]:
         raise RegistryError(f"{source}: function must be 'package.module:function'")
     try:
@@ -294,6 +329,7 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
                 default=default,
                 choices=choices,
                 unit=table.get("unit"),
+                library_choice=table.get("library_choice", False),
             )
         )
     return IndicatorSpec(
@@ -316,6 +352,8 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
         sdmx_series_name=raw.get("sdmx_series_name"),
         notes=raw.get("notes", "").strip(),
         example=raw.get("example", "").strip(),
+        fidelity=raw["fidelity"],
+        fidelity_note=raw["fidelity_note"].strip(),
         source_file=source,
     )
 

@@ -155,7 +155,9 @@ def uis_students(frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def uis_tertiary_enrolment(frame: pd.DataFrame) -> pd.DataFrame:
+def uis_tertiary_enrolment(
+    frame: pd.DataFrame, *, from_outbound_ratio: bool = False
+) -> pd.DataFrame:
     """Total tertiary enrolment derived from the inbound count and the inbound mobility rate.
 
     UIS exports of the mobility indicators do not carry total enrolment, but the inbound
@@ -171,6 +173,12 @@ def uis_tertiary_enrolment(frame: pd.DataFrame) -> pd.DataFrame:
     ----------
     frame : pandas.DataFrame
         The output of :func:`read_uis`.
+    from_outbound_ratio : bool
+        Where E cannot be derived from the inbound side, derive it from the outbound side,
+        :math:`E = O / \\text{MOR} \\times 100` (the two agree to a median 2e-5 where both
+        exist). This gives the enrolment of countries that report no inbound students,
+        which regional aggregates need; do not use it to check a country's own published
+        MOR (that would be circular).
     """
     keys = ["ref_area", "time_period"]
     inbound = _countries(frame, "inbound_students")[[*keys, "value"]].rename(
@@ -181,10 +189,30 @@ def uis_tertiary_enrolment(frame: pd.DataFrame) -> pd.DataFrame:
     )
     both = inbound.merge(rate, on=keys, how="inner")
     both = both.loc[both["rate"] > 0]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "ref_area": both["ref_area"].astype(str),
             "time_period": both["time_period"].astype("int64"),
             "enrolment": both["inbound"] / both["rate"] * 100.0,
         }
     ).reset_index(drop=True)
+    if not from_outbound_ratio:
+        return out
+    outbound = _countries(frame, "outbound_students")[[*keys, "value"]].rename(
+        columns={"value": "outbound"}
+    )
+    ratio = _countries(frame, "outbound_mobility_ratio")[[*keys, "value"]].rename(
+        columns={"value": "ratio"}
+    )
+    other = outbound.merge(ratio, on=keys, how="inner")
+    other = other.loc[other["ratio"] > 0]
+    extra = pd.DataFrame(
+        {
+            "ref_area": other["ref_area"].astype(str),
+            "time_period": other["time_period"].astype("int64"),
+            "enrolment": other["outbound"] / other["ratio"] * 100.0,
+        }
+    )
+    # inbound-side values take precedence; add only the missing country-years
+    missing = ~pd.MultiIndex.from_frame(extra[keys]).isin(pd.MultiIndex.from_frame(out[keys]))
+    return pd.concat([out, extra.loc[missing]], ignore_index=True)

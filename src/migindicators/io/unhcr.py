@@ -14,14 +14,20 @@ How the headline figure is formed
 "Refugees under UNHCR's mandate" at the end of a year (Global Trends) is the plain sum of
 ``refugees`` over every origin × asylum row of that year — origins ``UNK`` (unknown) and
 stateless included — and does not include the Palestine refugees under UNRWA's mandate
-(a separate table, ``unrwa``) nor the OIP. End-2024: 30,958,200; OIP 5,875,359. SDG 10.7.4
-counts refugees, and UNHCR adds OIP to its numerator: pass ``include_oip=True`` for that.
+(a separate table, ``unrwa``) nor the OIP. End-2024: 30,958,200; OIP 5,875,359.
+
+SDG 10.7.4's numerator is refugees under UNHCR's mandate, people in refugee-like situations
+**and other people in need of international protection** (UNHCR, SDG 10.7.4 metadata and
+Refugee Data Finder FAQ), without UNRWA's Palestine refugees: ``include_oip=True`` (the
+default) gives that numerator; ``include_oip=False`` the Global Trends mandate figure.
 
 References
 ----------
 UNHCR, *refugees: UNHCR Refugee Data Finder* R package, version 2025.12.1,
 https://github.com/PopulationStatistics/refugees.
 UNHCR, *Global Trends: Forced Displacement in 2024*, 2025.
+UNHCR, Refugee Data Finder, "Forcibly displaced: FAQ" (SDG indicator 10.7.4),
+https://www.unhcr.org/refugee-statistics/insights/explainers/forcibly-displaced-faq.html.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ _REQUIRED = ("year", "coo_iso", "coa_iso", "refugees")
 def read_unhcr_population(
     path: str | PathLike[str],
     *,
-    include_oip: bool = False,
+    include_oip: bool = True,
     years: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Read UNHCR's ``population`` table into the input kind ``refugees`` (sum over asylum).
@@ -52,8 +58,8 @@ def read_unhcr_population(
         A CSV export of the ``population`` table of the UNHCR ``refugees`` package.
     include_oip : bool
         Add the other people in need of international protection (``oip``) to the
-        refugees, as UNHCR's SDG 10.7.4 numerator does (default ``False``: refugees under
-        UNHCR's mandate only).
+        refugees, as the SDG 10.7.4 numerator does (default ``True``); ``False`` keeps the
+        refugees under UNHCR's mandate only (the Global Trends headline).
     years : sequence of int, optional
         Keep only these years.
 
@@ -61,8 +67,10 @@ def read_unhcr_population(
     -------
     pandas.DataFrame
         One row per origin and year: ``ref_area`` (``coo_iso``), ``time_period``,
-        ``refugees`` [person] (plus OIP when asked), ``oip`` [person] (blank where UNHCR
-        has no figure) and ``asylum_countries`` (rows summed). Origins such as ``UNK``
+        ``refugees`` [person] (plus OIP when asked), ``refugees_mandate`` [person]
+        (without OIP), ``oip`` [person] (blank where UNHCR has no figure),
+        ``includes_oip`` (the choice, recorded in 10.7.4 results) and ``asylum_countries``
+        (rows summed). Origins such as ``UNK``
         (unknown) are kept; indicator functions report them as unknown country codes.
 
     Raises
@@ -110,6 +118,8 @@ def read_unhcr_population(
     out["asylum_countries"] = grouped.size()
     out = out.reset_index()
     out["refugees"] = out["refugees"].astype("float64").fillna(0.0)
+    out["refugees_mandate"] = out["refugees"]
+    out["includes_oip"] = include_oip
     if include_oip:
         out["refugees"] = out["refugees"] + out["oip"].fillna(0.0)
     out["time_period"] = out["time_period"].astype("int64")

@@ -41,9 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.core.aggregate import normalise_groupings, sum_by_area
+from migindicators.core.aggregate import impute_over_time, normalise_groupings, sum_by_area
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
+from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
@@ -67,6 +68,10 @@ __all__ = [
 ]
 
 _ALLOWED_BY = ("sex", "isced_level")
+#: Values of the ``aggregate_method`` option: the plain sum over members reporting in the
+#: year, or UIS's rule (missing members filled from their own other years, and the world's
+#: outbound students = all mobile students hosted, unknown origins included).
+AGGREGATE_METHODS = ("reporting", "uis_imputed")
 #: Values of the ``measure`` option of :func:`mobility_dispersion_index`.
 DISPERSION_MEASURES = ("normalised_entropy", "effective_destinations", "hhi", "top_k_share")
 
@@ -297,8 +302,16 @@ def _finish(
     inputs: dict[str, Any],
     method: str,
     extra: dict[str, Any] | None = None,
+    aggregate_method: str = "reporting",
+    world_numerator: pd.DataFrame | None = None,
+    uis_inputs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Result:
-    """Aggregates (sum, then divide), the ratio, flags, and the Result."""
+    """Aggregates (sum, then divide), the ratio, flags, and the Result.
+
+    With ``aggregate_method="uis_imputed"``, *uis_inputs* holds every member's numerator
+    cells and denominator rows before they were matched: UIS sums each over the members
+    that have it (imputed from their other years), not only over members with both.
+    """
     partial = "hosts_not_reporting" in cells.columns
     if partial:
         cells["_partial"] = (cells["hosts_not_reporting"].fillna(0) > 0).astype("int64")
@@ -307,7 +320,14 @@ def _finish(
         # Members with data only: a country whose own ratio is undefined (no count, or a
         # zero enrolment) must not put its students into the aggregate's numerator alone.
         with_data = cells[num].notna() & (cells[den] > 0)
-        agg = sum_by_area(cells.loc[with_data], values=values, keys=keys, groupings=groupings)
+        if aggregate_method == "uis_imputed" and uis_inputs is not None:
+            agg = _uis_sums(uis_inputs, num, den, keys, groupings)
+            if world_numerator is not None:
+                agg = _replace_world_numerator(agg, world_numerator, num, keys)
+        else:
+            agg = sum_by_area(
+                cells.loc[with_data], values=values, keys=keys, groupings=groupings, denominator=den
+            )
         incomplete = agg["members_with_data"] < agg["members_total"]
         agg = agg.drop(columns=["members_total"])
         agg["flag"] = add_flag(pd.Series("", index=agg.index), incomplete, "incomplete_coverage")
@@ -333,6 +353,53 @@ def _finish(
         method=method,
         extra_metadata=extra,
     )
+
+
+def _check_aggregate_method(aggregate_method: str) -> None:
+    if aggregate_method not in AGGREGATE_METHODS:
+        raise OptionError(
+            f"aggregate_method must be one of {list(AGGREGATE_METHODS)}, got {aggregate_method!r}"
+        )
+
+
+def _uis_sums(
+    uis_inputs: tuple[pd.DataFrame, pd.DataFrame],
+    num: str,
+    den: str,
+    keys: list[str],
+    groupings: list[str],
+) -> pd.DataFrame:
+    """UIS's aggregates: numerator and denominator each summed over the members that have
+    it, members missing a year filled from their own other years."""
+    numerators, denominators = uis_inputs
+    area_keys = ["ref_area", *keys]
+    numer = impute_over_time(
+        numerators.loc[numerators[num].notna(), [*area_keys, num, "n"]],
+        values=[num, "n"],
+        keys=keys[1:],
+    )
+    denom = denominators.groupby(area_keys, dropna=False)[den].sum().reset_index()
+    denom = impute_over_time(denom.loc[denom[den] > 0], values=[den], keys=keys[1:])
+    top = sum_by_area(numer, values=[num, "n"], keys=keys, groupings=groupings)
+    bottom = sum_by_area(denom, values=[den], keys=keys, groupings=groupings, denominator=den)
+    on = ["ref_area", *keys, "aggregate_grouping"]
+    agg = bottom.merge(top[[*on, num, "n"]], on=on, how="left")
+    agg["n"] = agg["n"].fillna(0).round()
+    return agg
+
+
+def _replace_world_numerator(
+    agg: pd.DataFrame, inbound: pd.DataFrame, num: str, keys: list[str]
+) -> pd.DataFrame:
+    """UIS's world outbound count is every mobile student hosted anywhere (the world's
+    inbound total, unknown origins included), hosts filled from their other years."""
+    hosts = impute_over_time(inbound, values=["inbound"], keys=keys[1:])
+    world = hosts.groupby(keys, dropna=False)["inbound"].sum()
+    is_world = (agg["aggregate_grouping"] == "world").to_numpy()
+    index = pd.MultiIndex.from_frame(agg.loc[is_world, keys].astype(object))
+    replaced = world.reindex(index).to_numpy()
+    agg.loc[is_world, num] = np.where(np.isnan(replaced), agg.loc[is_world, num], replaced)
+    return agg
 
 
 def _missing_metadata(
@@ -366,6 +433,7 @@ def inbound_mobility_rate(
     *,
     by: Sequence[str] | None = None,
     aggregate: str | Sequence[str] | None = None,
+    aggregate_method: str = "reporting",
 ) -> Result:
     """Inbound mobility rate: mobile students hosted per 100 tertiary students (UIS).
 
@@ -387,6 +455,10 @@ def inbound_mobility_rate(
     aggregate : str or sequence of str, optional
         ``"world"``, ``"sdg_region"``, ``"m49_region"``, … or ``"all"``: Σ I / Σ E over the
         member hosts with data, flagged ``incomplete_coverage`` when members lack data.
+    aggregate_method : {"reporting", "uis_imputed"}
+        Plain sums over the hosts reporting that year (default), or UIS's rule: hosts
+        missing a year filled from their own other years before summing (see
+        :func:`outbound_mobility_ratio`).
 
     Returns
     -------
@@ -401,6 +473,7 @@ def inbound_mobility_rate(
     """
     by_cols = _check_by(by, "inbound_mobility_rate")
     groupings = normalise_groupings(aggregate)
+    _check_aggregate_method(aggregate_method)
     ledger = RowLedger()
     st = _students(ledger, students, by_cols)
     en = _denominator(ledger, "enrolment", enrolment, by_cols)
@@ -416,10 +489,17 @@ def inbound_mobility_rate(
         den="enrolment",
         keys=keys,
         groupings=groupings,
-        options={"by": by_cols, "aggregate": groupings},
+        options={"by": by_cols, "aggregate": groupings, "aggregate_method": aggregate_method},
         inputs={"students": students, "enrolment": enrolment},
         method="100 * inbound / tertiary enrolment (host); aggregates "
-        "100 * sum(inbound) / sum(enrolment)",
+        "100 * sum(inbound) / sum(enrolment)"
+        + (
+            " with hosts imputed from their other years (UIS)"
+            if aggregate_method != "reporting"
+            else ""
+        ),
+        aggregate_method=aggregate_method,
+        uis_inputs=(inb.cells, en),
     )
 
 
@@ -430,6 +510,7 @@ def outbound_mobility_ratio(
     by: Sequence[str] | None = None,
     aggregate: str | Sequence[str] | None = None,
     destination_grouping: str | None = None,
+    aggregate_method: str = "reporting",
 ) -> Result:
     """Outbound mobility ratio: students abroad per 100 tertiary students at home (UIS).
 
@@ -452,6 +533,15 @@ def outbound_mobility_ratio(
         added; the denominator stays the origin's total enrolment, so the regional ratios
         of an origin sum to its all-regions ratio. Published origin totals (destination
         ``_T``) cannot be split and are excluded.
+    aggregate_method : {"reporting", "uis_imputed"}
+        ``"reporting"`` (default): Σ outbound / Σ enrolment over the members with data
+        that year. ``"uis_imputed"``: UIS's rule for its regional averages — members
+        missing a year are filled from their own other years (linear interpolation,
+        nearest reported value beyond; :func:`migindicators.core.aggregate.impute_over_time`),
+        and the world's numerator is every mobile student hosted (hosts' inbound totals,
+        unknown origins included), as UIS's world outbound count equals its world inbound
+        count. Aggregates carry ``coverage`` (share of the summed enrolment reported that
+        year) and ``member_coverage``.
 
     Returns
     -------
@@ -467,10 +557,14 @@ def outbound_mobility_ratio(
     """
     by_cols = _check_by(by, "outbound_mobility_ratio")
     groupings = normalise_groupings(aggregate)
+    _check_aggregate_method(aggregate_method)
     ledger = RowLedger()
     st = _students(ledger, students, by_cols)
     en = _denominator(ledger, "enrolment", enrolment, by_cols)
     keys = ["time_period", *by_cols]
+    world_numerator = None
+    if aggregate_method == "uis_imputed" and "world" in groupings and destination_grouping is None:
+        world_numerator = mirror.inbound_pass(st, keys).cells
     out, missing = _outbound(ledger, st, en, keys)
     out_keys = keys
     if destination_grouping is not None:
@@ -489,11 +583,21 @@ def outbound_mobility_ratio(
             "by": by_cols,
             "aggregate": groupings,
             "destination_grouping": destination_grouping,
+            "aggregate_method": aggregate_method,
         },
         inputs={"students": students, "enrolment": enrolment},
         method="100 * outbound (mirror data) / tertiary enrolment (origin); "
-        "aggregates 100 * sum(outbound) / sum(enrolment)",
+        "aggregates 100 * sum(outbound) / sum(enrolment)"
+        + (
+            " with members imputed from their other years (UIS); world outbound = all "
+            "mobile students hosted"
+            if aggregate_method == "uis_imputed"
+            else ""
+        ),
         extra=_missing_metadata(missing, keys),
+        aggregate_method=aggregate_method,
+        world_numerator=world_numerator,
+        uis_inputs=(out.cells, en) if destination_grouping is None else None,
     )
 
 

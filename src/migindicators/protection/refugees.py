@@ -1,4 +1,11 @@
-"""Refugees: SDG 10.7.4, the proportion of the population who are refugees, by origin."""
+"""Refugees: SDG 10.7.4, the proportion of the population who are refugees, by origin.
+
+Numerator (UNHCR, SDG 10.7.4 and its Refugee Data Finder FAQ): refugees under UNHCR's
+mandate, people in refugee-like situations and **other people in need of international
+protection** (OIP); Palestine refugees under UNRWA's mandate are not included. Refugees
+whose origin is unknown or who are stateless have no country value but are in UNHCR's world
+totals: they are added to the world aggregate only (``unattributed_origins``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
@@ -21,10 +29,14 @@ from migindicators.core.ratio import (
 from migindicators.core.result import Result
 from migindicators.schemas.population import POPULATION, REFUGEES
 
-__all__ = ["refugees_per_100k", "refugees_per_100k_values"]
+__all__ = ["UNATTRIBUTED_ORIGINS", "refugees_per_100k", "refugees_per_100k_values"]
 
 _BASE_KEYS = ("ref_area", "time_period")
 _ALLOWED_BY = ("sex", "age_group")
+#: Origin codes of refugees with no country of origin in UNHCR's tables: unknown (UNK),
+#: stateless (XXA, UNHCR code STA) and Tibetan (TIB). UNHCR counts them in world totals.
+UNATTRIBUTED_ORIGINS = ("UNK", "XXA", "TIB")
+_UNATTRIBUTED = ("world", "exclude")
 
 
 def refugees_per_100k_values(
@@ -73,6 +85,8 @@ def refugees_per_100k(
     *,
     by: Sequence[str] | None = None,
     aggregate: str | Sequence[str] | None = None,
+    unattributed_origins: str = "world",
+    aggregate_method: str = "reporting",
 ) -> Result:
     """Proportion of the population who are refugees, by country of origin (SDG 10.7.4).
 
@@ -98,6 +112,23 @@ def refugees_per_100k(
     aggregate : str or sequence of str, optional
         Add aggregates: ``"world"``, ``"sdg_region"``, ``"m49_region"``,
         ``"m49_sub_region"``, ``"m49_intermediate_region"`` or ``"all"``.
+    unattributed_origins : {"world", "exclude"}
+        Refugees of unknown origin, stateless or Tibetan (:data:`UNATTRIBUTED_ORIGINS`):
+        add them to the world aggregate's numerator (and to its P + R), as UNHCR's world
+        totals do (default), or exclude them; either way they have no country value and
+        belong to no region. The count added is the column ``unattributed_refugees``.
+    aggregate_method : {"reporting", "unhcr"}
+        ``"reporting"`` (default): origins with a population row but no refugee row are
+        excluded (counted), and aggregates sum the origins with both. ``"unhcr"``: UNHCR's
+        tables list only origins that have refugees, so such an origin has zero refugees:
+        it gets the value 0 and its population enters the aggregates' denominators, as in
+        UNHCR's world and regional values (every country's population). UNHCR's further
+        imputation of members with missing values is not published beyond that sentence
+        of the metadata.
+
+    The numerator is whatever ``refugees`` holds: :func:`migindicators.io.read_unhcr_population`
+    adds OIP by default, as the SDG metadata asks, and marks it in the column
+    ``includes_oip``; ``metadata["numerator"]`` records which it was.
 
     Returns
     -------
@@ -125,19 +156,53 @@ def refugees_per_100k(
             raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     keys = [*_BASE_KEYS, *by_cols]
 
+    if aggregate_method not in ("reporting", "unhcr"):
+        raise OptionError(
+            f"aggregate_method must be 'reporting' or 'unhcr', got {aggregate_method!r}"
+        )
+    if unattributed_origins not in _UNATTRIBUTED:
+        raise OptionError(
+            f"unattributed_origins must be one of {list(_UNATTRIBUTED)}, got "
+            f"{unattributed_origins!r}"
+        )
+    numerator = _numerator(r)
+    dropped = [d for d in _ALLOWED_BY if d not in by_cols]
+    unattributed = np.asarray(r["ref_area"].isin(UNATTRIBUTED_ORIGINS), dtype=bool)
+    to_world = unattributed_origins == "world" and "world" in groupings
+    if to_world:
+        extra = collapse_to_totals(r.loc[unattributed], dropped, keys, ledger, "refugees")
+        r = r.loc[~unattributed]
+    else:
+        r = ledger.exclude(
+            "refugees",
+            r,
+            unattributed,
+            "unknown country code",
+            detail="origin unknown, stateless or Tibetan ("
+            + ", ".join(sorted(map(str, pd.unique(r.loc[unattributed, "ref_area"])))[:5])
+            + "): no country value; UNHCR counts them in world totals only"
+            + (" (ask aggregate='world')" if unattributed_origins == "world" else ""),
+        )
     r = exclude_unknown_countries(r, ledger, "refugees")
     p = exclude_unknown_countries(p, ledger, "population")
     # Breakdowns not asked for: use the _T rows where given, else sum (never count twice).
-    dropped = [d for d in _ALLOWED_BY if d not in by_cols]
     r = collapse_to_totals(r, dropped, keys, ledger, "refugees")
     p = collapse_to_totals(p, dropped, keys, ledger, "population")
+    r = r.assign(_zero=0)
+    if aggregate_method == "unhcr":
+        # origins absent from UNHCR's tables have no refugees: zero rows, not exclusions
+        listed = pd.MultiIndex.from_frame(p[keys].astype(object)).isin(
+            pd.MultiIndex.from_frame(r[keys].astype(object))
+        )
+        zeros = p.loc[~listed, keys].drop_duplicates().assign(refugees=0.0, _zero=1)
+        r = pd.concat([r, zeros], ignore_index=True)
 
     cells = match_cells(
         r,
         p,
         num_input="refugees",
         den_input="population",
-        num_values=["refugees"],
+        num_values=["refugees", "_zero"],
         den_values=["population"],
         keys=keys,
         den_keys=keys,
@@ -145,6 +210,7 @@ def refugees_per_100k(
         no_denominator_reason="origin with no population row",
         unused_denominator_reason="no refugee row for this key",
     )
+    cells["n"] = cells["n"] - cells.pop("_zero")
     cells = add_aggregates(
         cells,
         values=["refugees", "population", "n"],
@@ -152,6 +218,8 @@ def refugees_per_100k(
         groupings=groupings,
         valid=(cells["population"] + cells["refugees"] > 0).to_numpy(),
     )
+    if to_world:
+        cells = _add_unattributed(cells, extra, keys[1:], ledger)
 
     cells["value"] = refugees_per_100k_values(cells["refugees"], cells["population"])
     flags = cells["flag"] if "flag" in cells.columns else pd.Series("", index=cells.index)
@@ -162,7 +230,51 @@ def refugees_per_100k(
         cells,
         ledger,
         group_columns=keys,
-        options={"by": by_cols, "aggregate": groupings},
+        options={
+            "by": by_cols,
+            "aggregate": groupings,
+            "unattributed_origins": unattributed_origins,
+            "aggregate_method": aggregate_method,
+        },
         inputs={"refugees": refugees, "population": population},
-        method="100000 * R / (P + R); aggregates 100000 * sum(R) / sum(P + R)",
+        method="100000 * R / (P + R); aggregates 100000 * sum(R) / sum(P + R)"
+        + ("; world adds refugees of unknown origin and stateless" if to_world else ""),
+        extra_metadata={"numerator": numerator},
     )
+
+
+def _numerator(refugees: pd.DataFrame) -> str:
+    """What the numerator holds, as far as the input says (``includes_oip`` column)."""
+    if "includes_oip" not in refugees.columns:
+        return "refugees as given (no includes_oip column: OIP inclusion not recorded)"
+    flags = set(refugees["includes_oip"].dropna().astype(bool))
+    if flags == {True}:
+        return "refugees + other people in need of international protection (SDG 10.7.4)"
+    if flags == {False}:
+        return "refugees under UNHCR's mandate only (OIP excluded)"
+    return "mixed: OIP included in some rows only"
+
+
+def _add_unattributed(
+    cells: pd.DataFrame, extra: pd.DataFrame, keys: list[str], ledger: RowLedger
+) -> pd.DataFrame:
+    """Add refugees without a country of origin to the world rows of the same keys."""
+    sums = extra.groupby(keys, dropna=False)["refugees"].sum()
+    if "aggregate_grouping" in cells.columns:
+        world = np.asarray(cells["aggregate_grouping"] == "world", dtype=bool)
+    else:
+        world = np.zeros(len(cells), dtype=bool)
+    index = pd.MultiIndex.from_frame(cells.loc[world, keys].astype(object))
+    added = sums.reindex(index).fillna(0.0).to_numpy()
+    cells["unattributed_refugees"] = np.nan
+    cells.loc[world, "unattributed_refugees"] = added
+    cells.loc[world, "refugees"] = cells.loc[world, "refugees"] + added
+    key_index = pd.MultiIndex.from_frame(extra[keys].astype(object))
+    unmatched = ~key_index.isin(index)
+    ledger.exclude(
+        "refugees",
+        extra,
+        np.asarray(unmatched, dtype=bool),
+        "origin unknown or stateless, and no world aggregate for this key",
+    )
+    return cells

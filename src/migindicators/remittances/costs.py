@@ -30,8 +30,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.countries import is_country, members
-from migindicators.core.errors import InputValidationError
+from migindicators.core.countries import (
+    count_members,
+    country_table,
+    historical_table,
+    is_country,
+    members,
+)
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
@@ -520,6 +526,32 @@ def read_columns(prices: pd.DataFrame, prepared: PreparedPrices) -> pd.DataFrame
     return prices[read]
 
 
+#: Periods of the averages: RPW quarters, or WDI's annual series (third quarter).
+PERIODS = ("quarter", "year_q3")
+
+
+def _third_quarter_years(prepared: PreparedPrices, ledger: RowLedger) -> PreparedPrices:
+    """Keep the third-quarter services and label them by year (WDI's annual series)."""
+    quarter = prepared.data["time_period"].astype("string")
+    parts = quarter.str.extract(r"^(\d{4})-?Q([1-4])$")
+    unreadable = np.asarray(parts[0].isna(), dtype=bool) & prepared.kept
+    if unreadable.any():
+        raise InputValidationError(
+            "period='year_q3' needs quarterly time_period values like '2011-Q3'; got "
+            f"{sorted(map(str, quarter[unreadable].unique()))[:5]}",
+            input_kind="remittance_prices",
+        )
+    other = prepared.kept & np.asarray(parts[1] != "3", dtype=bool)
+    ledger.record(
+        "prices",
+        "not a third-quarter service (period = year_q3: WDI's annual series is the Q3 mean)",
+        int(other.sum()),
+    )
+    data = prepared.data.assign(time_period=parts[0].to_numpy(dtype=object))
+    notes = {**prepared.notes, "period": "year = third quarter (WDI SI.RMT.COST.IB/OB.ZS)"}
+    return PreparedPrices(data=data, cost=prepared.cost, kept=prepared.kept & ~other, notes=notes)
+
+
 def remittance_cost_average(
     prices: pd.DataFrame,
     *,
@@ -529,6 +561,7 @@ def remittance_cost_average(
     grouping: str = "sdg_region",
     side: str = "receiving",
     cost_source: str = "source",
+    period: str = "quarter",
 ) -> Result:
     """Average total cost of sending remittances, % of the amount sent (SDG 10.c.1).
 
@@ -561,12 +594,24 @@ def remittance_cost_average(
         the one recomputed from fee and rates; the other fills gaps. Fee, rates and
         currencies are read only when recomputing (audit the source's totals with
         :func:`remittance_total_cost`).
+    period : {"quarter", "year_q3"}
+        ``"quarter"``: one value per RPW quarter (default). ``"year_q3"``: the annual
+        series WDI publishes (SI.RMT.COST.OB.ZS for ``level="sending"``,
+        SI.RMT.COST.IB.ZS for ``level="receiving"``): the mean over the services of the
+        year's **third quarter**, each cost recomputed unrounded from fee and rates
+        (``cost_source`` is then ``"recomputed"``, the source's rounded figure only filling
+        gaps); ``time_period`` is the year. The World Bank does not document this rule; it
+        reproduces the published series exactly (Tanzania 2011: 24.3134728971593).
+        Services of other quarters are excluded and counted.
 
     Returns
     -------
     Result
         ``value`` [percent]; ``n`` = services in the cell; extra columns ``corridors``
-        (corridors in the cell) and ``cost_sum``. Exclusions by reason: other price point,
+        (corridors in the cell) and ``cost_sum``; region and world cells add
+        ``members_with_data`` (countries of *side* — receiving for the world — with
+        services) and ``member_coverage`` (their share of the area's members; not for the
+        World Bank's own groupings). Exclusions by reason: other price point,
         non-transparent services, transparency not recorded, unknown or mismatched
         currency, total cost not available, country outside the region grouping.
         ``metadata["targets"]`` holds the SDG thresholds (3 % global, 5 % corridor);
@@ -581,11 +626,15 @@ def remittance_cost_average(
     World Bank, Remittance Prices Worldwide, https://remittanceprices.worldbank.org.
     """
     _validate_level(level, grouping, side)
+    if period not in PERIODS:
+        raise OptionError(f"period must be one of {list(PERIODS)}, got {period!r}")
     by_cols = _check_by(by)
     ledger = RowLedger()
     extra_in = [*by_cols, *(_WB_GROUP_COLUMNS if level == "region" else ())]
     if "mobile_money" in by_cols:
         extra_in += ["firm_type", "payment_instrument", "pickup_method", "product"]
+    if period == "year_q3":
+        cost_source = "recomputed"  # WDI's annual series uses the unrounded costs
     prepared = prepare_prices(
         prices,
         ledger,
@@ -593,11 +642,17 @@ def remittance_cost_average(
         cost_source=cost_source,
         columns=extra_in,
     )
+    if period == "year_q3":
+        prepared = _third_quarter_years(prepared, ledger)
     corridors = _corridor_totals(prepared, by_cols)
     table, area_cols = _level_table(
         corridors, ledger, level=level, grouping=grouping, side=side, keys=by_cols
     )
     cells = _summarise(table, [*area_cols, "time_period", *by_cols])
+    if level in ("region", "world"):
+        cells = _member_coverage(
+            cells, table, [*area_cols, "time_period", *by_cols], side, grouping, level
+        )
     cells.insert(len(area_cols) + 1, "amount_usd", float(amount))
     if level == "region":
         cells.insert(0, "region_grouping", grouping)
@@ -620,9 +675,15 @@ def remittance_cost_average(
             "grouping": grouping,
             "side": side,
             "cost_source": cost_source,
+            "period": period,
         },
         inputs={"prices": read_columns(prices, prepared)},
-        method="simple mean of total cost (% of amount sent) over transparent services",
+        method="simple mean of total cost (% of amount sent) over transparent services"
+        + (
+            "; annual = the year's third quarter, costs recomputed unrounded (WDI)"
+            if period == "year_q3"
+            else ""
+        ),
         extra_metadata={
             "notes": prepared.notes,
             "targets": TARGETS,
@@ -662,6 +723,35 @@ def sdmx_series_for(indicator: str, level: str, amount: int, grouping: str = "")
     if amount != 200 or grouping in ("wb_region", "income_group"):
         return None
     return SDMX_SERIES.get((indicator, level))
+
+
+def _member_coverage(
+    cells: pd.DataFrame,
+    table: pd.DataFrame,
+    keys: list[str],
+    side: str,
+    grouping: str,
+    level: str,
+) -> pd.DataFrame:
+    """Add ``members_with_data`` (countries of *side* with services in the cell) and, for
+    M49/SDG areas, ``member_coverage`` (their share of the area's current members)."""
+    country = f"{side}_area" if level == "region" else "receiving_area"
+    current = set(country_table()["iso3"])
+    # historical/alias codes (KSV, ANT) count towards the current area they belong to
+    aliases = dict(zip(historical_table()["iso3"], historical_table()["current"], strict=True))
+    codes = table[country].astype(str).map(lambda c: aliases.get(c) or c)
+    counted = table.assign(_member=codes.where(codes.isin(current)))
+    with_data = counted.groupby(keys, dropna=False, sort=False, observed=True)["_member"].nunique()
+    cells = cells.merge(with_data.rename("members_with_data").reset_index(), on=keys, how="left")
+    cells["members_with_data"] = cells["members_with_data"].fillna(0).astype("int64")
+    if level == "world":
+        total = pd.Series({_WORLD: len(current)})
+    elif grouping in ("wb_region", "income_group"):
+        return cells  # RPW's own groupings: no membership table to compare with
+    else:
+        total = count_members(grouping)
+    cells["member_coverage"] = cells["members_with_data"] / cells["ref_area"].map(total)
+    return cells
 
 
 def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
@@ -34,6 +35,7 @@ __all__ = ["remittance_cost_smart"]
 
 _CORRIDOR = ["sending_area", "receiving_area", "time_period"]
 _FEWER = ("mean_available", "undefined")
+_ACCESSIBILITY = ("assume_accessible", "require_column")
 
 
 def remittance_cost_smart(
@@ -44,6 +46,7 @@ def remittance_cost_smart(
     fewer_than_three: str = "mean_available",
     max_speed_days: float = 5.0,
     cost_source: str = "source",
+    accessibility: str = "assume_accessible",
 ) -> Result:
     """SmaRT: mean total cost of the three cheapest eligible services per corridor.
 
@@ -73,6 +76,10 @@ def remittance_cost_smart(
         Slowest eligible delivery [day].
     cost_source
         As for :func:`migindicators.remittances.costs.remittance_cost_average`.
+    accessibility : {"assume_accessible", "require_column"}
+        Without an ``accessible`` column (RPW's public file has none): take every service as
+        accessible (library choice; the 2016 note names the criterion but RPW publishes no
+        field for it), or refuse the input.
 
     Returns
     -------
@@ -92,6 +99,16 @@ def remittance_cost_smart(
     if fewer_than_three not in _FEWER:
         raise ValueError(
             f"fewer_than_three must be one of {list(_FEWER)}, got {fewer_than_three!r}"
+        )
+    if accessibility not in _ACCESSIBILITY:
+        raise OptionError(
+            f"accessibility must be one of {list(_ACCESSIBILITY)}, got {accessibility!r}"
+        )
+    if accessibility == "require_column" and "accessible" not in prices.columns:
+        raise InputValidationError(
+            "input 'prices' has no 'accessible' column, and accessibility='require_column': "
+            "add an accessible (yes/no) column or pass accessibility='assume_accessible'",
+            input_kind="remittance_prices",
         )
     ledger = RowLedger()
     prepared = prepare_prices(
@@ -167,6 +184,7 @@ def remittance_cost_smart(
             "fewer_than_three": fewer_than_three,
             "max_speed_days": max_speed_days,
             "cost_source": cost_source,
+            "accessibility": accessibility,
         },
         inputs={"prices": read_columns(prices, prepared)},
         method="mean of the 3 lowest total costs among eligible services per corridor; "

@@ -71,6 +71,7 @@ from migindicators.stock.compute import (
     migrant_share_values,
     sex_ratio_values,
 )
+from migindicators.stock.desa import published_rows
 
 __all__ = [
     "REPLICATE_METHODS",
@@ -800,6 +801,9 @@ def _share_from_tables(
     ledger = RowLedger()
     ledger.given("stock", stock)
     ledger.given("population", population)
+    # published tables (DESA) carry aggregate rows without codes and ".." cells
+    stock = published_rows(stock, ledger, "stock", "migrant_stock")
+    population = published_rows(population, ledger, "population", "population")
     s = MIGRANT_STOCK_TABLE.validate(stock, input_name="stock")
     p = POPULATION.validate(population, input_name="population")
     keys = [*_BASE, *by_cols]
@@ -942,6 +946,7 @@ def _by_sex_from_table(
         raise OptionError(f"{indicator} needs census= or stock= (a migrant_stock_table by sex)")
     ledger = RowLedger()
     ledger.given("stock", stock)
+    stock = published_rows(stock, ledger, "stock", "migrant_stock")
     s = MIGRANT_STOCK_TABLE.validate(stock, input_name="stock")
     if "sex" not in s.columns:
         raise InputValidationError(f"{indicator}: stock= needs a 'sex' column (F, M)")
@@ -1541,6 +1546,7 @@ def migrant_stock_growth_rate(
     *,
     by: str | Sequence[str] | None = None,
     method: str = "exponential",
+    missing_period: str = "nan",
     basis: str = "auto",
     unknown_birthplace: str = "exclude",
     age_width: int = 5,
@@ -1570,6 +1576,12 @@ def migrant_stock_growth_rate(
         Or a published ``migrant_stock_table`` (e.g. DESA Table 1).
     method : {"exponential", "geometric", "linear"}
         Growth model.
+    missing_period : {"nan", "span"}
+        For ``stock=`` tables: when an area lacks a date of the table (a ``..`` cell or no
+        row) between two it has, the rate ending at the next date is NaN with the flag
+        ``missing_input`` and ``start_period`` the missing date (``"nan"``, as DESA prints
+        ``..``), or taken over the longer interval (``"span"``). Census input compares
+        consecutive censuses of each area.
     by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
         As in :func:`migrant_stock`.
     variance, replicate_weights, replicate_method, progress
@@ -1590,7 +1602,10 @@ def migrant_stock_growth_rate(
     """
     if method not in GROWTH_METHODS:
         raise OptionError(f"method must be one of {GROWTH_METHODS}, got {method!r}")
+    if missing_period not in ("nan", "span"):
+        raise OptionError(f"missing_period must be 'nan' or 'span', got {missing_period!r}")
     by_cols = _by_list(by, forbid=("origin", "migratory_status"))
+    grid = None
     if census is not None:
         res = migrant_stock(
             census,
@@ -1615,6 +1630,10 @@ def migrant_stock_growth_rate(
     elif stock is not None:
         ledger = RowLedger()
         ledger.given("stock", stock)
+        # the table's dates, ".." cells included: a date missing for an area is a gap
+        dates = pd.to_numeric(stock["time_period"], errors="coerce").dropna()
+        grid = np.sort(np.asarray(pd.unique(dates), dtype="float64"))
+        stock = published_rows(stock, ledger, "stock", "migrant_stock")
         levels = MIGRANT_STOCK_TABLE.validate(stock, input_name="stock")
         absent = [c for c in by_cols if c not in levels.columns]
         if absent:
@@ -1635,12 +1654,22 @@ def migrant_stock_growth_rate(
     se_end = levels["se"].to_numpy(dtype="float64")
     if "type_of_data" in levels.columns:
         out["type_of_data"] = levels["type_of_data"]
+    gap = np.zeros(len(out), dtype=bool)
+    if grid is not None and missing_period == "nan" and len(grid):
+        # the table date before each row's date; a row whose previous stock is older is a gap
+        position = np.searchsorted(grid, out["time_period"].to_numpy(dtype="float64"))
+        before = np.where(position > 0, grid[np.maximum(position - 1, 0)], np.nan)
+        start = out["start_period"].to_numpy(dtype="float64")
+        gap = ~np.isnan(before) & (np.isnan(start) | (start < before))
+        out.loc[gap, "start_period"] = before[gap]
+        out.loc[gap, "stock_start"] = np.nan
+        se_start = np.where(gap, np.nan, se_start)
     first = out["start_period"].isna().to_numpy()
     source = "census" if census is not None else "stock"
     if census is None:
         ledger.exclude("stock", levels, first, "first date of its series (no earlier stock)")
     out = out.loc[~first].reset_index(drop=True)
-    se_start, se_end = se_start[~first], se_end[~first]
+    se_start, se_end, gap = se_start[~first], se_end[~first], gap[~first]
     years = out["time_period"].to_numpy(dtype="float64") - out["start_period"].to_numpy(
         dtype="float64"
     )
@@ -1667,6 +1696,7 @@ def migrant_stock_growth_rate(
         options={
             "by": by_cols,
             "method": method,
+            "missing_period": missing_period,
             "basis": basis,
             "unknown_birthplace": unknown_birthplace,
         },
@@ -1674,11 +1704,20 @@ def migrant_stock_growth_rate(
         method=f"{method} annual rate of change between consecutive dates",
         extra_metadata={"type_of_data": type_of_data, "source": source},
     )
-    flags = add_flag(
-        result.data["flag"], result.data["value"].isna().to_numpy(), "zero_denominator"
-    )
+    gap_rows = _gap_rows(result.data, out, gap)
+    flags = add_flag(result.data["flag"], gap_rows, "missing_input")
+    flags = add_flag(flags, result.data["value"].isna().to_numpy() & ~gap_rows, "zero_denominator")
     result.data["flag"] = flags.to_numpy()
     return _age_order(_fix_inputs(result, dict(inputs)))
+
+
+def _gap_rows(data: pd.DataFrame, out: pd.DataFrame, gap: np.ndarray) -> np.ndarray:
+    """Rows of *data* (the result, maybe reordered) that are missing-period gaps."""
+    if not gap.any():
+        return np.zeros(len(data), dtype=bool)
+    keys = [c for c in ("ref_area", "time_period", "sex", "age_group") if c in out.columns]
+    gaps = pd.MultiIndex.from_frame(out.loc[gap, keys].astype(object))
+    return np.asarray(pd.MultiIndex.from_frame(data[keys].astype(object)).isin(gaps), dtype=bool)
 
 
 def _ledger_of(result: Result) -> RowLedger:
