@@ -14,7 +14,7 @@ from test_io_ddi import make_ddi, write_fixed_width  # tests/ is on sys.path (ro
 
 from migindicators.core.errors import InputValidationError
 from migindicators.datasets import load
-from migindicators.engine import census as stock_census
+from migindicators.engine.census import keys as census_keys
 from migindicators.io.ddi import read_ddi
 from migindicators.stock.indicators import (
     migrant_female_share,
@@ -226,7 +226,7 @@ def test_hashing_fallback_equals_dense_cell_codes(
     dense = migrant_stock_by_origin(census, by=["sex", "age_group"], variance="none").data
     arrival = recent_migrants(census, variance="none").data
     median = migrant_median_age(census).data
-    monkeypatch.setattr(stock_census, "_CELLS", 8)
+    monkeypatch.setattr(census_keys, "CELLS", 8)
     assert_same(
         dense, migrant_stock_by_origin(census, by=["sex", "age_group"], variance="none").data
     )
