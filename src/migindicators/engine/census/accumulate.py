@@ -24,7 +24,7 @@ from migindicators.engine.tabulate import combine
 
 from .keys import Key, cell_frame, cell_keys, codes, raw_keys, tabulate_cells
 from .psu import PsuMoments, PsuStore, Registry, collapse_runs, psu_ids
-from .spec import INPUT, W, CensusPass, CensusTotals
+from .spec import INPUT, CensusPass, CensusTotals, W
 from .validate import Config, configure, validate_and_exclude
 
 __all__ = ["Accumulator", "Registries"]
@@ -172,9 +172,7 @@ class Accumulator:
         inverse, distinct = pd.factorize(code)
         first = np.zeros(len(distinct), dtype=np.intp)
         first[inverse[::-1]] = np.arange(ncells - 1, -1, -1)
-        tuples = [
-            tuple(labels[found[i]] for _, found, labels in chosen) for i in first.tolist()
-        ]
+        tuples = [tuple(labels[found[i]] for _, found, labels in chosen) for i in first.tolist()]
         return self.registries.domains.ids(tuples)[inverse]
 
     def _stratum_ids(
@@ -340,5 +338,5 @@ def _int_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     found, labels = codes(series)
     if len(found) and found.min() < 0:  # a missing stratum is a stratum of its own
         found = np.where(found < 0, len(labels), found)
-        labels = np.append(labels, None)
+        labels = np.append(labels, np.array([None], dtype=object))
     return found, labels

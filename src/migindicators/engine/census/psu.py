@@ -368,9 +368,7 @@ class PsuStore:
             records = np.concatenate(parts) if len(parts) > 1 else parts[0]
             partition = _partition(records["psu"])
             order = np.argsort(partition, kind="stable")
-            bounds = np.concatenate(
-                [[0], np.cumsum(np.bincount(partition, minlength=PARTITIONS))]
-            )
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(partition, minlength=PARTITIONS))])
             records = records[order]
             for p in range(PARTITIONS):
                 if bounds[p + 1] > bounds[p]:
@@ -438,7 +436,9 @@ class PsuStore:
         allkeys = np.concatenate(keys)
         code, distinct = pd.factorize(allkeys)
         total = {
-            k: np.bincount(code, weights=np.concatenate([s[k] for s in sums]), minlength=len(distinct))
+            k: np.bincount(
+                code, weights=np.concatenate([s[k] for s in sums]), minlength=len(distinct)
+            )
             for k in names
         }
         distinct = np.asarray(distinct, dtype=np.int64)

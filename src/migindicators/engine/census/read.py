@@ -155,7 +155,9 @@ def parquet_source(
     return pieces, chunks
 
 
-def frame_slices(census: pd.DataFrame, chunk_rows: int) -> tuple[list[tuple[int, int]], PieceReader]:
+def frame_slices(
+    census: pd.DataFrame, chunk_rows: int
+) -> tuple[list[tuple[int, int]], PieceReader]:
     """Row slices (views, no copy) of a large frame and their reader."""
     slices = [(i, min(i + chunk_rows, len(census))) for i in range(0, len(census), chunk_rows)]
 

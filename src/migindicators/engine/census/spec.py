@@ -27,10 +27,10 @@ __all__ = [
     "NOT_APPLICABLE",
     "STATUS_CODES",
     "UNKNOWN",
-    "W",
     "CensusPass",
     "CensusTotals",
     "Estimand",
+    "W",
     "resolve_mapping",
 ]
 
