@@ -317,6 +317,7 @@ def _sum_cells(
     specs: Sequence[tuple[str, tuple[str, ...]]],
     arrays: Mapping[str, np.ndarray],
     skipna: bool,
+    row_codes: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
     """Row counts and sums of products of *arrays* per observed cell of a dense code space.
 
@@ -325,7 +326,8 @@ def _sum_cells(
     every column added while it is in cache, and every temporary is a block long (fresh
     full-length arrays cost more in page faults than the arithmetic). A block is never much
     smaller than the code space (each bincount costs O(cells)). Returns the digits of the
-    observed cells (sorted), their counts and sums.
+    observed cells (sorted), their counts and sums; with *row_codes* (an integer array of
+    *n*), every row's dense code is written there too.
     """
     space = 1
     for size in sizes:
@@ -339,6 +341,8 @@ def _sum_cells(
         for c, size in zip(codes[1:], sizes[1:], strict=True):
             part *= size
             part += c[start:stop]
+        if row_codes is not None:
+            row_codes[start:stop] = part
         counts += np.bincount(part, minlength=space)
         for name, factors in specs:
             arr = arrays[factors[0]][start:stop]
@@ -363,6 +367,7 @@ def tabulate_codes(
     weights: Mapping[str, np.ndarray],
     *,
     skipna: bool = True,
+    row_codes: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
     """The kernel on keys that are already small integer codes (no labels, no hashing).
 
@@ -376,6 +381,9 @@ def tabulate_codes(
         Columns to sum per cell [any unit].
     skipna : bool
         Missing values count as 0.
+    row_codes : numpy.ndarray of int, optional
+        An array of one entry per row that receives each row's dense cell code
+        (``sum_k codes[k] * prod(sizes[k+1:])``), for callers that map rows to cells.
 
     Returns
     -------
@@ -399,7 +407,7 @@ def tabulate_codes(
         n = len(codes[0])
     specs = [(name, (name,)) for name in weights]
     arrays = {name: np.asarray(v, dtype=np.float64) for name, v in weights.items()}
-    return _sum_cells(codes, sizes, n, specs, arrays, skipna)
+    return _sum_cells(codes, sizes, n, specs, arrays, skipna, row_codes)
 
 
 def psu_moments(

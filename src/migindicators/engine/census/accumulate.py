@@ -22,7 +22,7 @@ from migindicators.core.errors import InputValidationError
 from migindicators.core.ledger import RowLedger
 from migindicators.engine.tabulate import combine
 
-from .keys import Key, cell_frame, cell_keys, codes, raw_keys, tabulate_cells
+from .keys import Cells, Key, cell_frame, cell_keys, codes, raw_keys, tabulate_cells
 from .psu import PsuMoments, PsuStore, Registry, collapse_runs, psu_ids
 from .spec import INPUT, CensusPass, CensusTotals, W
 from .validate import Config, configure, validate_and_exclude
@@ -95,8 +95,8 @@ class Accumulator:
         if len(self.tables) >= _COMBINE_EVERY:
             self.tables = [combine(self.tables, list(config.keys))]
         if config.taylor:
-            assert cells.row_cell is not None
-            self._add_psu_records(frame, raw_k, keys, cells.row_cell, data[W])
+            assert cells.row_code is not None and cells.code_cell is not None
+            self._add_psu_records(frame, raw_k, keys, cells, data[W])
 
     def _table(
         self, keys: list[Key], counts: np.ndarray, sums: dict[str, np.ndarray]
@@ -128,7 +128,7 @@ class Accumulator:
         frame: pd.DataFrame,
         raw: list[Key],
         keys: list[Key],
-        row_cell: np.ndarray,
+        cells: Cells,
         weight: np.ndarray,
     ) -> None:
         """Hand the chunk's PSU records to the store (see :mod:`.psu`).
@@ -139,28 +139,33 @@ class Accumulator:
         """
         assert self.config is not None and self.spec.estimand is not None
         est = self.spec.estimand
-        cells = cell_frame(keys)
-        num = np.asarray(est.num(cells), dtype=bool)
-        den = None if est.den is None else np.asarray(est.den(cells), dtype=bool)
+        assert cells.row_code is not None and cells.code_cell is not None
+        labelled = cell_frame(keys)
+        # Per cell code (the rows' codes index these directly).
+        at = cells.code_cell
+        num = np.asarray(est.num(labelled), dtype=bool)[at]
+        den = None if est.den is None else np.asarray(est.den(labelled), dtype=bool)[at]
         adds = num | den if den is not None else num
         domain = [d for d in est.domain if d in self.config.keys]
-        dom_cell = self._domain_ids(keys, domain)
+        dom_cell = self._domain_ids(keys, domain)[at]
+        row_cell = cells.row_code
         rows = np.flatnonzero(adds[row_cell])
         cell = row_cell[rows]
         w = weight[rows]
         num_w = np.where(num[cell], w, 0.0)
         den_w = None if den is None else np.where(den[cell], w, 0.0)
-        stratum, local, strata_ids = self._stratum_ids(frame, raw)
+        local, strata_ids = self._strata(frame, raw)
         if self.store is None:
             self.store = PsuStore(ratio=den is not None, budget=self.budget)
         self.store.add_presence(_pairs(dom_cell, row_cell, local, strata_ids))
+        stratum = strata_ids[local[rows]]
         if "household" in frame.columns:
             psu = psu_ids(frame["household"])
-            self.store.add(
-                dom_cell[cell], stratum[rows], psu[rows], num_w, den_w, collapse_runs(stratum, psu)
-            )
+            design = collapse_runs(local, psu)
+            design["stratum"] = strata_ids[design["stratum"]]
+            self.store.add(dom_cell[cell], stratum, psu[rows], num_w, den_w, design)
         else:  # every person is a PSU
-            self.store.add_singletons(dom_cell[cell], stratum[rows], num_w, den_w, stratum)
+            self.store.add_singletons(dom_cell[cell], stratum, num_w, den_w, strata_ids[local])
 
     def _domain_ids(self, keys: list[Key], domain: list[str]) -> np.ndarray:
         """The registry id of every cell's domain (its labels of the *domain* keys)."""
@@ -175,29 +180,30 @@ class Accumulator:
         tuples = [tuple(labels[found[i]] for _, found, labels in chosen) for i in first.tolist()]
         return self.registries.domains.ids(tuples)[inverse]
 
-    def _stratum_ids(
-        self, frame: pd.DataFrame, raw: list[Key]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every row's stratum (ref_area, time_period, strata): its registry id, its index
-        among the chunk's strata, and the registry ids of the chunk's strata."""
+    def _strata(self, frame: pd.DataFrame, raw: list[Key]) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's stratum (ref_area, time_period, strata) as an index among the chunk's
+        strata, and the registry ids of the chunk's strata."""
         (_, area, area_labels), (_, time, time_labels) = raw[0], raw[1]
         if "strata" in frame.columns:
             strata, strata_labels = _int_codes(frame["strata"])
         else:
-            strata, strata_labels = np.zeros(len(frame), dtype=np.int8), np.array([0], dtype=object)
-        ns, nt = len(strata_labels), len(time_labels)
-        local = (area.astype(np.int64) * nt + time) * ns + strata
-        present = np.flatnonzero(np.bincount(local, minlength=len(area_labels) * nt * ns))
+            strata, strata_labels = np.zeros(len(frame), dtype=np.int32), np.array([0], dtype=object)
+        ns, nt, na = len(strata_labels), len(time_labels), len(area_labels)
+        if na * nt == 1:  # one country and year (the usual file): no combined code
+            local = strata
+        else:
+            local = (area.astype(np.int64) * nt + time) * ns + strata
+        present = np.flatnonzero(np.bincount(local, minlength=na * nt * ns))
         tuples = [
             (area_labels[i // (nt * ns)], time_labels[(i // ns) % nt], strata_labels[i % ns])
             for i in present.tolist()
         ]
         ids = self.registries.strata.ids(tuples)
-        lookup = np.zeros(len(area_labels) * nt * ns, dtype=np.int32)
-        lookup[present] = ids
-        compact = np.zeros(len(lookup), dtype=np.int64)
-        compact[present] = np.arange(len(present))
-        return lookup[local], compact[local], ids
+        if len(present) < na * nt * ns:  # renumber to the observed strata
+            compact = np.zeros(na * nt * ns, dtype=np.int32)
+            compact[present] = np.arange(len(present))
+            local = compact[local]
+        return local, ids
 
     # ---- combination ----------------------------------------------------------------
     def merge(self, other: Accumulator) -> None:
@@ -332,7 +338,7 @@ def _int_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low < 1 << 16:
-            return (values - values.dtype.type(low)).astype(np.int64), np.arange(
+            return (values - values.dtype.type(low)).astype(np.int32), np.arange(
                 low, high + 1, dtype=np.int64
             ).astype(object)
     found, labels = codes(series)

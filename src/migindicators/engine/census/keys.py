@@ -90,13 +90,15 @@ class Cells:
     """A chunk tabulated by its raw keys.
 
     ``digits[k]`` is key *k*'s code in each observed cell, ``counts`` the rows and ``sums``
-    the weight sums per cell; ``row_cell`` (when asked for) the cell of every row.
+    the weight sums per cell. When asked for, ``row_code`` is every row's cell code and
+    ``code_cell`` maps a code to its observed cell (index into ``counts``).
     """
 
     digits: list[np.ndarray]
     counts: np.ndarray
     sums: dict[str, np.ndarray]
-    row_cell: np.ndarray | None = None
+    row_code: np.ndarray | None = None
+    code_cell: np.ndarray | None = None
 
 
 def tabulate_cells(
@@ -117,49 +119,45 @@ def tabulate_cells(
     if not varying:
         sums = {w: np.array([np.nansum(v)]) for w, v in data.items()}
         zeros = [np.zeros(1, dtype=np.intp) for _ in keys]
-        row_cell = np.zeros(n, dtype=np.intp) if rows else None
-        return Cells(zeros, np.array([n], dtype=np.int64), sums, row_cell)
-    if size <= CELLS and not rows:
+        if not rows:
+            return Cells(zeros, np.array([n], dtype=np.int64), sums)
+        row_code = np.zeros(n, dtype=np.intp)
+        return Cells(zeros, np.array([n], dtype=np.int64), sums, row_code, np.zeros(1, np.intp))
+    row_code = code_cell = None
+    if size <= CELLS:
+        sizes = [len(keys[i][2]) for i in varying]
+        row_code = np.empty(n, dtype=np.intp) if rows else None
         found, counts, sums = tabulate_codes(
-            [keys[i][1] for i in varying], [len(keys[i][2]) for i in varying], data
+            [keys[i][1] for i in varying], sizes, data, row_codes=row_code
         )
-        row_cell = None
+        if rows:
+            present = np.zeros(len(counts), dtype=np.intp)
+            for digit, radix in zip(found, sizes, strict=True):
+                present = present * radix + digit
+            code_cell = np.full(size, -1, dtype=np.intp)
+            code_cell[present] = np.arange(len(present))
     else:
-        if size <= CELLS:
-            code = np.zeros(n, dtype=np.intp)
-            for i in varying:
-                code *= len(keys[i][2])
-                code += keys[i][1]
-            present = np.bincount(code, minlength=size)
-            cells = np.flatnonzero(present)
-            remap = np.zeros(size, dtype=np.intp)
-            remap[cells] = np.arange(len(cells))
-            row_cell = remap[code]
-            found = []
-            rest = cells.copy()
-            for i in reversed(varying):
-                found.append(rest % len(keys[i][2]))
-                rest //= len(keys[i][2])
-            found.reverse()
-        else:
-            names = [f"k{i}" for i in varying]
-            frame = pd.DataFrame(
-                {name: keys[i][1] for name, i in zip(names, varying, strict=True)}, copy=False
-            )
-            row_cell, combos = group_codes(frame, names)
-            found = [combos[name].to_numpy() for name in names]
+        names = [f"k{i}" for i in varying]
+        frame = pd.DataFrame(
+            {name: keys[i][1] for name, i in zip(names, varying, strict=True)}, copy=False
+        )
+        row_code, combos = group_codes(frame, names)
+        found = [combos[name].to_numpy() for name in names]
         ncells = len(found[0])
-        counts = np.bincount(row_cell, minlength=ncells).astype(np.int64)
+        code_cell = np.arange(ncells)
+        counts = np.bincount(row_code, minlength=ncells).astype(np.int64)
         sums = {}
         for w, v in data.items():
             values = np.asarray(v, dtype=np.float64)
             if np.isnan(values).any():
                 values = np.where(np.isnan(values), 0.0, values)
-            sums[w] = np.bincount(row_cell, weights=values, minlength=ncells)
+            sums[w] = np.bincount(row_code, weights=values, minlength=ncells)
+        if not rows:
+            row_code = code_cell = None
     digits = [np.zeros(len(counts), dtype=np.intp) for _ in keys]
     for i, digit in zip(varying, found, strict=True):
         digits[i] = digit
-    return Cells(digits, counts, sums, row_cell)
+    return Cells(digits, counts, sums, row_code, code_cell)
 
 
 def cell_keys(
