@@ -40,7 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PsuMoments", "PsuStore", "Registry", "count_distinct", "psu_ids"]
+__all__ = [
+    "PsuMoments",
+    "PsuStore",
+    "Registry",
+    "collapse_runs",
+    "count_distinct",
+    "psu_ids",
+    "spill_budget",
+]
 
 #: Partitions of the records on disk (a power of two: the top bits of a hash).
 PARTITIONS = 64

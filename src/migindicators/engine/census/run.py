@@ -22,6 +22,7 @@ from migindicators.io.tabular import file_format
 from migindicators.io.threads import default_threads, run_on_threads
 
 from .accumulate import Accumulator, Registries
+from .psu import spill_budget
 from .read import PieceReader, frame_slices, parquet_source, source_chunks, standardise
 from .spec import CensusPass, CensusTotals, resolve_mapping
 
@@ -79,7 +80,8 @@ def _run_threaded(
     """
     threads = max(1, min(threads, len(pieces)))
     registries = Registries()
-    accs = [Accumulator(spec, registries) for _ in range(threads)]
+    budget = spill_budget() // threads  # the pass's budget, shared out
+    accs = [Accumulator(spec, registries, budget=budget) for _ in range(threads)]
 
     def work(k: int, piece: T) -> Iterator[int]:
         for raw in chunks(k, piece):
