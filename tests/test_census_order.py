@@ -196,6 +196,15 @@ def test_spill_files_removed_after_an_error(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_persons_as_psus_without_household_column_any_order() -> None:
+    frame = clustered().drop(columns="household")
+    expected = migrant_share_of_population(frame, by=BY).data
+    assert_same(
+        expected, migrant_share_of_population(iter(chunks(shuffled(frame), 29)), by=BY).data
+    )
+    assert_same(expected, migrant_share_of_population(shuffled(frame), by=BY, chunk_rows=40).data)
+
+
 def test_text_household_ids_equal_integer_ids() -> None:
     frame = clustered()
     expected = migrant_stock(frame, by=BY).data

@@ -163,7 +163,7 @@ def test_households_split_across_chunks_keep_their_cluster() -> None:
 def test_parquet_on_threads_equals_in_memory_with_taylor_se(
     demo: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
 ) -> None:
-    """Row groups cut through households; every worker sets its edge households aside."""
+    """Row groups cut through households: PSU records are joined whatever the piece."""
     monkeypatch.setenv("MIGINDICATORS_THREADS", threads)
     census = demo["census"]
     path = tmp_path / "census.parquet"

@@ -187,7 +187,10 @@ class Accumulator:
         if "strata" in frame.columns:
             strata, strata_labels = _int_codes(frame["strata"])
         else:
-            strata, strata_labels = np.zeros(len(frame), dtype=np.int32), np.array([0], dtype=object)
+            strata, strata_labels = (
+                np.zeros(len(frame), dtype=np.int32),
+                np.array([0], dtype=object),
+            )
         ns, nt, na = len(strata_labels), len(time_labels), len(area_labels)
         if na * nt == 1:  # one country and year (the usual file): no combined code
             local = strata
