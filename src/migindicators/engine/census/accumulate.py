@@ -192,10 +192,8 @@ class Accumulator:
                 np.array([0], dtype=object),
             )
         ns, nt, na = len(strata_labels), len(time_labels), len(area_labels)
-        if na * nt == 1:  # one country and year (the usual file): no combined code
-            local = strata
-        else:
-            local = (area.astype(np.int64) * nt + time) * ns + strata
+        # One country and year (the usual file): the strata codes are the local index.
+        local = strata if na * nt == 1 else (area.astype(np.int64) * nt + time) * ns + strata
         present = np.flatnonzero(np.bincount(local, minlength=na * nt * ns))
         tuples = [
             (area_labels[i // (nt * ns)], time_labels[(i // ns) % nt], strata_labels[i % ns])

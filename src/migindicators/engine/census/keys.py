@@ -123,7 +123,8 @@ def tabulate_cells(
             return Cells(zeros, np.array([n], dtype=np.int64), sums)
         row_code = np.zeros(n, dtype=np.intp)
         return Cells(zeros, np.array([n], dtype=np.int64), sums, row_code, np.zeros(1, np.intp))
-    row_code = code_cell = None
+    row_code: np.ndarray | None = None
+    code_cell: np.ndarray | None = None
     if size <= CELLS:
         sizes = [len(keys[i][2]) for i in varying]
         row_code = np.empty(n, dtype=np.intp) if rows else None
@@ -141,19 +142,18 @@ def tabulate_cells(
         frame = pd.DataFrame(
             {name: keys[i][1] for name, i in zip(names, varying, strict=True)}, copy=False
         )
-        row_code, combos = group_codes(frame, names)
+        group, combos = group_codes(frame, names)
         found = [combos[name].to_numpy() for name in names]
         ncells = len(found[0])
-        code_cell = np.arange(ncells)
-        counts = np.bincount(row_code, minlength=ncells).astype(np.int64)
+        counts = np.bincount(group, minlength=ncells).astype(np.int64)
         sums = {}
         for w, v in data.items():
             values = np.asarray(v, dtype=np.float64)
             if np.isnan(values).any():
                 values = np.where(np.isnan(values), 0.0, values)
-            sums[w] = np.bincount(row_code, weights=values, minlength=ncells)
-        if not rows:
-            row_code = code_cell = None
+            sums[w] = np.bincount(group, weights=values, minlength=ncells)
+        if rows:
+            row_code, code_cell = group, np.arange(ncells)
     digits = [np.zeros(len(counts), dtype=np.intp) for _ in keys]
     for i, digit in zip(varying, found, strict=True):
         digits[i] = digit
