@@ -121,8 +121,8 @@ def tabulate_cells(
         zeros = [np.zeros(1, dtype=np.intp) for _ in keys]
         if not rows:
             return Cells(zeros, np.array([n], dtype=np.int64), sums)
-        row_code = np.zeros(n, dtype=np.intp)
-        return Cells(zeros, np.array([n], dtype=np.int64), sums, row_code, np.zeros(1, np.intp))
+        every = np.zeros(n, dtype=np.intp)
+        return Cells(zeros, np.array([n], dtype=np.int64), sums, every, np.zeros(1, np.intp))
     row_code: np.ndarray | None = None
     code_cell: np.ndarray | None = None
     if size <= CELLS:
