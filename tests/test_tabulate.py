@@ -163,3 +163,17 @@ def test_psu_moments_hand_values_and_chunks() -> None:
         [psu_moments(c, ["d"], stratum="h", psu="p", values=["y", "x"]) for c in (df[:2], df[2:])]
     )
     pd.testing.assert_frame_equal(parts, m, check_dtype=False)
+
+
+def test_tabulate_codes_row_codes_are_each_rows_dense_cell() -> None:
+    from migindicators.engine.tabulate import tabulate_codes
+
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(0, 3, 200_000), rng.integers(0, 5, 200_000)  # several blocks
+    w = rng.random(200_000)
+    out = np.empty(len(a), dtype=np.intp)
+    digits, counts, sums = tabulate_codes([a, b], [3, 5], {"w": w}, row_codes=out)
+    np.testing.assert_array_equal(out, a * 5 + b)
+    np.testing.assert_array_equal(counts, np.bincount(out)[np.bincount(out) > 0])
+    np.testing.assert_allclose(sums["w"], np.bincount(out, weights=w)[np.bincount(out) > 0])
+    np.testing.assert_array_equal(digits[0] * 5 + digits[1], np.flatnonzero(np.bincount(out)))
