@@ -114,8 +114,9 @@ def test_taylor_se_equals_a_direct_computation_in_any_order() -> None:
         np.testing.assert_allclose(got.loc[expected.index], expected, rtol=1e-10)
     small = clustered(households=30)
     expected = taylor_se_by_hand(small, ["sex"])
-    one_row_each = iter(chunks(shuffled(small), 1))  # every household cut, rows mixed
-    got = migrant_stock(one_row_each, by=["sex"], variance="taylor").data.set_index("sex")["se"]
+    # Three rows of mixed households per chunk: every household of two or more is cut.
+    mixed_chunks = iter(chunks(shuffled(small), 3))
+    got = migrant_stock(mixed_chunks, by=["sex"], variance="taylor").data.set_index("sex")["se"]
     np.testing.assert_allclose(got.loc[expected.index], expected, rtol=1e-10)
     # The clusters matter: rows as their own PSUs give other SEs (the test can fail).
     rows = migrant_stock(frame.drop(columns="household"), by=["sex"], variance="taylor")
