@@ -300,3 +300,17 @@ def test_dask_shuffled_partitions_equal_in_memory() -> None:
             assert_same(expected.data, got.data)
             pd.testing.assert_frame_equal(expected.exclusions, got.exclusions)
     cluster.close()
+
+
+@pytest.mark.slow
+def test_dask_worker_processes_ship_their_records_back() -> None:
+    """Accumulators pickled across processes (registries renumbered on the client)."""
+    frame = clustered()
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster):
+        expected = migrant_share_of_population(frame, by=BY)
+        got = migrant_share_of_population(dd.from_pandas(shuffled(frame), npartitions=4), by=BY)
+        assert_same(expected.data, got.data)
+    cluster.close()

@@ -69,3 +69,38 @@ def test_taylor_se_of_a_million_rows_split_across_row_groups(tmp_path: Path) -> 
     np.testing.assert_allclose(streamed["value"], whole["value"], rtol=1e-10)
     np.testing.assert_allclose(streamed["se"], whole["se"], rtol=1e-9)
     assert (whole["se"] > 0).all()
+
+
+def test_two_million_shuffled_rows_spilled_to_disk_equal_direct_computation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows in random order, records spilled to the partition files (a 4 MiB budget):
+    the SEs equal a direct pandas computation of the household-cluster variance."""
+    frame = census(2_000_000, seed=9)
+    shuffled = frame.iloc[np.random.default_rng(2).permutation(len(frame))]
+    path = tmp_path / "shuffled.parquet"
+    shuffled.to_parquet(path, row_group_size=250_000)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setenv("MIGINDICATORS_SPILL_MB", "4")
+    monkeypatch.setenv("MIGINDICATORS_TMPDIR", str(spill))
+    monkeypatch.setenv("MIGINDICATORS_THREADS", "2")
+    got = migrant_stock(path, by=["sex"], variance="taylor", chunk_rows=250_000).data
+    assert list(spill.iterdir()) == []
+    # Direct: household totals of migrants' weights per sex; every household of a stratum
+    # counts (z = 0 where it has no migrant of that sex).
+    analysed = frame.loc[frame["country_of_birth"].notna()]  # unknown birthplace: status _U
+    y = np.where(analysed["country_of_birth"].astype(str) != "KEN", analysed["weight"], 0.0)
+    n_h = frame.groupby("strata")["household"].nunique()
+    for sex in ("F", "M"):
+        mine = analysed.assign(y=np.where(analysed["sex"] == sex, y, 0.0))
+        z = mine.groupby(["strata", "household"])["y"].sum()
+        sums = z.groupby(level="strata").agg(["sum", lambda s: (s * s).sum()])
+        sums.columns = ["s1", "s2"]
+        nh = n_h.loc[sums.index]
+        var = (nh / (nh - 1) * (sums["s2"] - sums["s1"] ** 2 / nh)).where(nh > 1, 0.0).sum()
+        se = got.set_index("sex").loc[sex, "se"]
+        np.testing.assert_allclose(se, np.sqrt(var), rtol=1e-9)
+    pd.testing.assert_frame_equal(
+        got, migrant_stock(frame, by=["sex"], variance="taylor").data, check_dtype=False
+    )
