@@ -33,9 +33,11 @@ Statistical Papers M/58/Rev.1, §32–36 (foreign-born and foreign citizens).
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -469,9 +471,72 @@ def _common_options(**kwargs: Any) -> dict[str, Any]:
     return out
 
 
+#: The parameter docs the census-based stock indicators share, written once: each function's
+#: docstring names the entries it takes with a ``{census parameters: …}`` line, which
+#: :func:`_census_parameter_docs` expands, so IDEs and the API reference show the full text.
+_PARAMETER_DOCS: dict[str, str] = {
+    "census": """census : DataFrame, iterable of DataFrames, path or Dask DataFrame
+    Input kind ``census``: person records with ``ref_area``, ``time_period``,
+    ``country_of_birth`` and/or ``citizenship``, optionally ``sex``, ``age``,
+    ``weight`` [person], ``household``, ``strata``.""",
+    "by": """by : sequence of str, optional
+    Disaggregations: ``sex``, ``age_group`` (derived from ``age``), ``migratory_status``
+    (a row for migrants and one for non-migrants, e.g. for a population pyramid), or any
+    other census column.""",
+    "basis": """basis : {"auto", "birthplace", "citizenship"}
+    Foreign-born (DESA type B) or foreign citizens (type C); ``auto`` uses birthplace
+    when the census has a ``country_of_birth`` column.""",
+    "unknown_birthplace": """unknown_birthplace : {"exclude", "distribute"}
+    Persons of unknown birthplace (citizenship): excluded and reported, or allocated
+    proportionally within their cell.""",
+    "age_width, age_top": """age_width, age_top : int
+    Age groups of ``age_width`` years up to an open group of ``age_top`` years and over [year].""",
+    "mapping": """mapping : VariableMapping or "ipums_international", optional
+    Source column names and codes → standard census columns.""",
+    "ddi": """ddi : Codebook or path, optional
+    DDI codebook of a fixed-width ``census`` file.""",
+    "chunk_rows": """chunk_rows : int
+    Rows per chunk when reading files.""",
+    "variance": """variance : {"auto", "taylor", "replicate", "none"}
+    Standard errors: ``auto`` = replicate when ``replicate_weights`` are given, Taylor
+    when the census is weighted, none for an unweighted (full) count.""",
+    "replicate_weights": """replicate_weights : sequence of str, optional
+    Replicate weight columns.""",
+    "replicate_method": """replicate_method : {"jk1", "brr", "bootstrap", "sdr"}
+    Replicate variance factor, as :class:`migindicators.engine.survey.Design`: JK1 (R-1)/R,
+    BRR 1/R, bootstrap 1/(R-1), SDR 4/R (IPUMS USA ``REPWTP``).""",
+    "progress": """progress : bool, optional
+    Show a progress bar of rows processed (default: when interactive).""",
+    "aggregate": """aggregate : str or sequence of str, optional
+    Add regional aggregates of a multi-country census collection: ``"world"``,
+    ``"sdg_region"``, ``"m49_region"``, ``"m49_sub_region"``,
+    ``"m49_intermediate_region"`` or ``"all"``. Stocks are summed over the member
+    countries present; variances add (independent national samples); an aggregate
+    missing members is flagged ``incomplete_coverage``.""",
+}
+_PARAMETER_MARKER = re.compile(r"^( *)\{census parameters: ([a-z_, ]+)\}$", re.MULTILINE)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _census_parameter_docs(func: _F) -> _F:
+    """Expand the ``{census parameters: name, …}`` lines of *func*'s docstring."""
+
+    def expand(match: re.Match[str]) -> str:
+        indent, names = match.group(1), match.group(2)
+        return "\n".join(
+            textwrap.indent(_PARAMETER_DOCS[name.strip()], indent)
+            for name in re.split(r",\s*(?=[a-z])(?!age_top)", names)
+        )
+
+    if func.__doc__:
+        func.__doc__ = _PARAMETER_MARKER.sub(expand, func.__doc__)
+    return func
+
+
 # --------------------------------------------------------------------------------------
 # migrant_stock
 # --------------------------------------------------------------------------------------
+@_census_parameter_docs
 def migrant_stock(
     census: Any = None,
     *,
@@ -495,44 +560,9 @@ def migrant_stock(
 
     Parameters
     ----------
-    census : DataFrame, iterable of DataFrames, path or Dask DataFrame
-        Input kind ``census``: person records with ``ref_area``, ``time_period``,
-        ``country_of_birth`` and/or ``citizenship``, optionally ``sex``, ``age``,
-        ``weight`` [person], ``household``, ``strata``.
-    by : sequence of str, optional
-        Disaggregations: ``sex``, ``age_group`` (derived from ``age``), ``migratory_status``
-        (a row for migrants and one for non-migrants, e.g. for a population pyramid), or any
-        other census column.
-    basis : {"auto", "birthplace", "citizenship"}
-        Foreign-born (DESA type B) or foreign citizens (type C); ``auto`` uses birthplace
-        when the census has a ``country_of_birth`` column.
-    unknown_birthplace : {"exclude", "distribute"}
-        Persons of unknown birthplace (citizenship): excluded and reported, or allocated
-        proportionally within their cell.
-    age_width, age_top : int
-        Age groups of ``age_width`` years up to an open group of ``age_top`` years and over [year].
-    mapping : VariableMapping or "ipums_international", optional
-        Source column names and codes → standard census columns.
-    ddi : Codebook or path, optional
-        DDI codebook of a fixed-width ``census`` file.
-    chunk_rows : int
-        Rows per chunk when reading files.
-    variance : {"auto", "taylor", "replicate", "none"}
-        Standard errors: ``auto`` = replicate when ``replicate_weights`` are given, Taylor
-        when the census is weighted, none for an unweighted (full) count.
-    replicate_weights : sequence of str, optional
-        Replicate weight columns.
-    replicate_method : {"jk1", "brr", "bootstrap", "sdr"}
-        Replicate variance factor, as :class:`migindicators.engine.survey.Design`: JK1 (R-1)/R,
-        BRR 1/R, bootstrap 1/(R-1), SDR 4/R (IPUMS USA ``REPWTP``).
-    progress : bool, optional
-        Show a progress bar of rows processed (default: when interactive).
-    aggregate : str or sequence of str, optional
-        Add regional aggregates of a multi-country census collection: ``"world"``,
-        ``"sdg_region"``, ``"m49_region"``, ``"m49_sub_region"``,
-        ``"m49_intermediate_region"`` or ``"all"``. Stocks are summed over the member
-        countries present; variances add (independent national samples); an aggregate
-        missing members is flagged ``incomplete_coverage``.
+    {census parameters: census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows, variance, replicate_weights, replicate_method, progress}
+    {census parameters: aggregate}
 
     Returns
     -------
@@ -673,6 +703,7 @@ def _long_by_status(
 # --------------------------------------------------------------------------------------
 # migrant_share_of_population
 # --------------------------------------------------------------------------------------
+@_census_parameter_docs
 def migrant_share_of_population(
     census: Any = None,
     stock: pd.DataFrame | None = None,
@@ -708,10 +739,9 @@ def migrant_share_of_population(
         Published migrant stock by ``ref_area``, ``time_period`` (and ``sex``) [person].
     population : pandas.DataFrame, optional
         Total population with the same keys [person].
-    by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    variance, replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock`.
+    {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows}
+    {census parameters: variance, replicate_weights, replicate_method, progress}
 
     Returns
     -------
@@ -977,6 +1007,7 @@ def _by_sex_from_table(
     )
 
 
+@_census_parameter_docs
 def migrant_female_share(
     census: Any = None,
     stock: pd.DataFrame | None = None,
@@ -1005,10 +1036,12 @@ def migrant_female_share(
         excluded and reported.
     stock : pandas.DataFrame, optional
         Or a published ``migrant_stock_table`` by ``sex`` (F, M) [person].
-    by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    variance, replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock` (``by`` cannot contain ``sex``).
+    by : sequence of str, optional
+        Disaggregations as in :func:`migrant_stock`, except ``sex`` (the indicator is made of
+        the sexes).
+    {census parameters: basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows}
+    {census parameters: variance, replicate_weights, replicate_method, progress}
 
     Returns
     -------
@@ -1045,6 +1078,7 @@ def migrant_female_share(
     )
 
 
+@_census_parameter_docs
 def migrant_sex_ratio(
     census: Any = None,
     stock: pd.DataFrame | None = None,
@@ -1072,10 +1106,12 @@ def migrant_sex_ratio(
         Person records with ``sex`` (see :func:`migrant_stock`).
     stock : pandas.DataFrame, optional
         Or a published ``migrant_stock_table`` by ``sex`` [person].
-    by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    variance, replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock` (``by`` cannot contain ``sex``).
+    by : sequence of str, optional
+        Disaggregations as in :func:`migrant_stock`, except ``sex`` (the indicator is made of
+        the sexes).
+    {census parameters: basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows}
+    {census parameters: variance, replicate_weights, replicate_method, progress}
 
     Returns
     -------
@@ -1115,6 +1151,7 @@ def migrant_sex_ratio(
 # --------------------------------------------------------------------------------------
 # migrant_median_age
 # --------------------------------------------------------------------------------------
+@_census_parameter_docs
 def migrant_median_age(
     census: Any = None,
     *,
@@ -1144,10 +1181,8 @@ def migrant_median_age(
         Person records with ``age`` or ``age_group``.
     by : sequence of str, optional
         ``sex`` or other census columns (not ``age_group``).
-    basis, unknown_birthplace, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock`.
+    {census parameters: basis, unknown_birthplace, mapping, ddi, chunk_rows}
+    {census parameters: replicate_weights, replicate_method, progress}
     variance : {"auto", "replicate", "none"}
         Medians get standard errors from replicate weights only; Taylor linearisation of a
         quantile is not offered (``se`` is NaN and the metadata says so).
@@ -1267,6 +1302,7 @@ def _has_age(census: Any, mapping: VariableMapping | str | None) -> bool:
 # --------------------------------------------------------------------------------------
 # migrant_stock_by_origin
 # --------------------------------------------------------------------------------------
+@_census_parameter_docs
 def migrant_stock_by_origin(
     census: Any = None,
     *,
@@ -1293,10 +1329,9 @@ def migrant_stock_by_origin(
 
     Parameters
     ----------
-    census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    variance, replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock`.
+    {census parameters: census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows}
+    {census parameters: variance, replicate_weights, replicate_method, progress}
 
     Returns
     -------
@@ -1389,6 +1424,7 @@ def migrant_stock_by_origin(
 # --------------------------------------------------------------------------------------
 # recent_migrants
 # --------------------------------------------------------------------------------------
+@_census_parameter_docs
 def recent_migrants(
     census: Any = None,
     *,
@@ -1419,10 +1455,9 @@ def recent_migrants(
         Person records with ``year_of_arrival`` (IPUMS ``YRIMM``).
     within_years : int
         k [year]: arrivals in the census year and the k − 1 years before it.
-    by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    variance, replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock`.
+    {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows}
+    {census parameters: variance, replicate_weights, replicate_method, progress}
 
     Returns
     -------
@@ -1540,6 +1575,7 @@ def recent_migrants(
 # --------------------------------------------------------------------------------------
 # migrant_stock_growth_rate
 # --------------------------------------------------------------------------------------
+@_census_parameter_docs
 def migrant_stock_growth_rate(
     census: Any = None,
     stock: pd.DataFrame | None = None,
@@ -1582,10 +1618,9 @@ def migrant_stock_growth_rate(
         ``missing_input`` and ``start_period`` the missing date (``"nan"``, as DESA prints
         ``..``), or taken over the longer interval (``"span"``). Census input compares
         consecutive censuses of each area.
-    by, basis, unknown_birthplace, age_width, age_top, mapping, ddi, chunk_rows
-        As in :func:`migrant_stock`.
-    variance, replicate_weights, replicate_method, progress
-        As in :func:`migrant_stock`.
+    {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
+    {census parameters: chunk_rows}
+    {census parameters: variance, replicate_weights, replicate_method, progress}
 
     Returns
     -------
