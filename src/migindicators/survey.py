@@ -11,6 +11,14 @@ quantiles by domain with Taylor-linearised or replicate-weight standard errors, 
 
 from __future__ import annotations
 
+from migindicators.engine.calibration import (
+    CALFUNS,
+    CalibrationError,
+    calibrate,
+    calibrated_weights,
+    post_stratify,
+    rake,
+)
 from migindicators.engine.survey import (
     LONELY_PSU,
     PARAMETERS,
@@ -23,12 +31,18 @@ from migindicators.engine.survey import (
 )
 
 __all__ = [
+    "CALFUNS",
     "LONELY_PSU",
     "PARAMETERS",
     "REPLICATE_METHODS",
+    "CalibrationError",
     "Design",
     "as_design",
+    "calibrate",
+    "calibrated_weights",
     "estimate",
     "estimate_cells",
     "estimate_difference",
+    "post_stratify",
+    "rake",
 ]

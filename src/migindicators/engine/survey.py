@@ -52,6 +52,7 @@ from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
 from migindicators.core.quality import apply_rules
 from migindicators.core.result import VALUE_COLUMNS, Result
+from migindicators.engine.calibration import CalibrationState, CalibrationStep, apply_calibration
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import (
     DomainEstimates,
@@ -119,6 +120,9 @@ class Design:
         Override the overall scale and per-replicate factors (as R's ``svrepdesign``).
     replicate_df : int, optional
         Degrees of freedom of a replicate design (default: replicates minus one).
+    calibration : tuple of CalibrationStep
+        Calibrations of the weights, in order (made by :func:`~migindicators.survey.calibrate`,
+        :func:`~migindicators.survey.rake`, :func:`~migindicators.survey.post_stratify`).
     """
 
     weight: str | None = None
@@ -133,6 +137,7 @@ class Design:
     scale: float | None = None
     rscales: tuple[float, ...] | None = None
     replicate_df: int | None = None
+    calibration: tuple[CalibrationStep, ...] = ()
     _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +145,8 @@ class Design:
             object.__setattr__(self, "replicate_weights", tuple(self.replicate_weights))
         if isinstance(self.rscales, list):
             object.__setattr__(self, "rscales", tuple(self.rscales))
+        if isinstance(self.calibration, list):
+            object.__setattr__(self, "calibration", tuple(self.calibration))
         if self.lonely_psu not in LONELY_PSU:
             raise ValueError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
         if self.replicate_weights is not None:
@@ -205,7 +212,11 @@ class Design:
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able description for result metadata."""
-        out = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        out = {
+            k: v for k, v in asdict(self).items() if not k.startswith("_") and k != "calibration"
+        }
+        if self.calibration:
+            out["calibration"] = [step.describe() for step in self.calibration]
         if isinstance(out.get("replicate_weights"), tuple):
             out["replicate_weights"] = list(out["replicate_weights"])
         if isinstance(out.get("rscales"), tuple):
@@ -240,6 +251,7 @@ class _Prepared:
     scheme: ReplicateScheme | None
     df: float
     weighted: bool
+    calibration: CalibrationState | None = None
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -258,6 +270,7 @@ def _prepare(
 ) -> _Prepared:
     reps = design.replicate_columns(frame)
     design_cols = [c for c in (design.weight, design.strata, design.psu, design.fpc) if c]
+    design_cols += [c for step in design.calibration for c in step.columns]
     wanted = list(dict.fromkeys([*needed, *by, *design_cols, *reps]))
     absent = [c for c in wanted if c not in frame.columns]
     if absent:
@@ -273,6 +286,9 @@ def _prepare(
             raise ValueError(f"{input_name}: negative weights in {design.weight!r}")
     else:
         wv = np.ones(len(work))
+    calibration = None
+    if design.calibration:
+        work, wv, calibration = _calibrate(work, design, wv, reps, input_name)
     keep = np.ones(len(work), dtype=bool)
     checks: list[tuple[str, str]] = []
     if design.weight is not None:
@@ -318,6 +334,8 @@ def _prepare(
     if not keep.all():
         work = work.loc[keep]
         wv = wv[keep]
+        if calibration is not None:
+            calibration = calibration.restrict(keep)
     work = work.assign(_w=wv)
     if len(work) == 0:
         raise ValueError(f"{input_name}: no rows left to estimate from (see the exclusions)")
@@ -332,7 +350,7 @@ def _prepare(
             work = work.assign(**converted)
         scheme = design.scheme(len(reps))
         df = float(design.replicate_df if design.replicate_df is not None else len(reps) - 1)
-        return _Prepared(work, by, reps, None, scheme, df, weighted)
+        return _Prepared(work, by, reps, None, scheme, df, weighted or calibration is not None)
     h = (
         pd.factorize(work[design.strata], sort=True)[0]
         if design.strata
@@ -366,7 +384,43 @@ def _prepare(
             f = 1.0 - n_psu / values
     strata = StrataInfo(n_psu=n_psu, f=f, lonely_psu=design.lonely_psu)
     df = float(len(first) - nstrata)
-    return _Prepared(work, by, [], strata, None, df, weighted)
+    return _Prepared(
+        work, by, [], strata, None, df, weighted or calibration is not None, calibration
+    )
+
+
+def _calibrate(
+    work: pd.DataFrame, design: Design, wv: np.ndarray, reps: list[str], input_name: str
+) -> tuple[pd.DataFrame, np.ndarray, CalibrationState]:
+    """Calibrate the weights (and replicate weights) of the rows with their design variables.
+
+    Rows with a missing weight or design variable are excluded later (and counted); they
+    take no part in the calibration, as R cannot build a design with them.
+    """
+    ok = ~np.isnan(wv)
+    for col in [c for c in (design.strata, design.psu, design.fpc) if c] + reps:
+        ok &= np.asarray(work[col].notna(), dtype=bool)
+    rep_in = (
+        np.column_stack([pd.to_numeric(work[c], errors="raise").to_numpy(float) for c in reps])[ok]
+        if reps
+        else None
+    )
+    new_w, new_reps, state = apply_calibration(
+        work.loc[ok], design.calibration, wv[ok], rep_in, label=input_name
+    )
+    out = wv.copy()
+    out[ok] = new_w
+    if new_reps is not None:
+        cols = {}
+        for j, col in enumerate(reps):
+            values = np.full(len(work), np.nan)
+            values[ok] = new_reps[:, j]
+            cols[col] = values
+        work = work.assign(**cols)
+    # Each row's position among the calibrated rows (-1: not calibrated, excluded below).
+    analysed = np.full(len(work), -1, dtype=np.intp)
+    analysed[ok] = np.arange(int(ok.sum()))
+    return work, out, CalibrationState(state.ops, state.nrows, analysed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,6 +454,8 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
             len(keys),
         )
         assert prep.strata is not None
+        if prep.calibration is not None:
+            est = prep.calibration.scores(work, prep.by, keys, num, den, est)
         variance, lonely = taylor_variance(est, prep.strata)
         n = np.bincount(cell, weights=tab["n"].to_numpy(), minlength=len(keys))
         wn = np.bincount(cell, weights=tab["_w"].to_numpy(), minlength=len(keys))

@@ -1,0 +1,132 @@
+# Golden values for calibration, svyvar, design effects, proportion intervals and tests of
+# association, from R's survey package on its bundled api data.
+#
+# Run from the repository root (installs nothing; needs R with survey and jsonlite):
+#   Rscript tests/golden/r_survey/weighting.R
+# writes tests/golden/r_survey/weighting.json, which tests/reference/test_r_weighting.py reads
+# (the tests do not need R).
+suppressPackageStartupMessages({library(survey); library(jsonlite)})
+options(survey.lonely.psu = "fail", digits = 15)
+data(api)
+
+rclus1_base <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
+rep_design <- as.svrepdesign(rclus1_base, type = "JK1", compress = FALSE)
+repw <- as.matrix(unclass(weights(rep_design, "analysis")))
+colnames(repw) <- paste0("rep", seq_len(ncol(repw)))
+clus <- cbind(apiclus1[, c("cds", "dnum", "snum", "pw", "fpc", "stype", "sch.wide", "comp.imp",
+                            "awards", "api00", "api99", "enroll", "api.stu", "ell", "meals")],
+              repw)
+clus$stype <- as.character(clus$stype)
+clus$sch.wide <- as.character(clus$sch.wide)
+clus$comp.imp <- as.character(clus$comp.imp)
+clus$awards <- as.character(clus$awards)
+strat <- apistrat[, c("cds", "stype", "snum", "pw", "fpc", "sch.wide", "comp.imp", "awards",
+                      "api00", "api99", "enroll", "api.stu", "ell", "meals")]
+strat$stype <- as.character(strat$stype)
+strat$sch.wide <- as.character(strat$sch.wide)
+strat$comp.imp <- as.character(strat$comp.imp)
+strat$awards <- as.character(strat$awards)
+
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = clus, fpc = ~fpc)
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = strat, fpc = ~fpc)
+rclus1 <- svrepdesign(data = clus, repweights = "rep[0-9]+", weights = ~pw, type = "JK1",
+                      combined.weights = TRUE, scale = 14/15)
+
+pop_types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+pop_schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
+pop_st_sw <- data.frame(stype = rep(c("E", "H", "M"), 2), sch.wide = rep(c("No", "Yes"), each = 3),
+                        Freq = c(700, 200, 172, 3721, 555, 846))
+
+# R's calibrate on a replicate design needs compress= given (its NA default fails).
+cal <- function(d, ...) {
+  if (inherits(d, "svyrep.design")) calibrate(d, ..., compress = FALSE) else calibrate(d, ...)
+}
+cases <- list()
+add <- function(id, design, data, calibration, estimates, design_obj) {
+  weights <- weights(design_obj, "sampling")
+  cases[[length(cases) + 1]] <<- list(id = id, data = data, design = design,
+                                      calibration = calibration, estimates = estimates,
+                                      weights = unname(as.vector(weights)),
+                                      repweights = if (inherits(design_obj, "svyrep.design"))
+                                        unname(as.matrix(weights(design_obj, "analysis"))) else NULL)
+}
+est <- function(d) {
+  out <- list()
+  m <- svymean(~api00, d); out[[1]] <- list(parameter = "mean", y = "api00", value = coef(m), se = SE(m))
+  t <- svytotal(~enroll, d); out[[2]] <- list(parameter = "total", y = "enroll", value = coef(t), se = SE(t))
+  r <- svyratio(~api.stu, ~enroll, d)
+  out[[3]] <- list(parameter = "ratio", y = "api.stu", x = "enroll", value = as.vector(coef(r)), se = as.vector(SE(r)))
+  b <- svyby(~api00, ~awards, d, svymean)
+  out[[4]] <- list(parameter = "mean", y = "api00", by = "awards", keys = as.character(b$awards),
+                   value = unname(coef(b)), se = unname(SE(b)))
+  bt <- svyby(~enroll, ~stype, d, svytotal)
+  out[[5]] <- list(parameter = "total", y = "enroll", by = "stype", keys = as.character(bt$stype),
+                   value = unname(coef(bt)), se = unname(SE(bt)))
+  out
+}
+taylor_c <- list(weight = "pw", psu = "dnum", fpc = "fpc")
+taylor_s <- list(weight = "pw", strata = "stype", fpc = "fpc")
+repl <- list(weight = "pw", replicate = "jk1")
+
+for (spec in list(list(name = "clus", d = dclus1, des = taylor_c, data = "apiclus1"),
+                  list(name = "rep", d = rclus1, des = repl, data = "apiclus1"))) {
+  d <- spec$d
+  ps <- postStratify(d, ~stype, pop_types)
+  add(paste0(spec$name, "_poststratify"), spec$des, spec$data,
+      list(list(kind = "poststratify", margins = list(pop_types))), est(ps), ps)
+  ps2 <- postStratify(d, ~stype + sch.wide, pop_st_sw)
+  add(paste0(spec$name, "_poststratify2"), spec$des, spec$data,
+      list(list(kind = "poststratify", margins = list(pop_st_sw))), est(ps2), ps2)
+  rk <- rake(d, list(~stype, ~sch.wide), list(pop_types, pop_schwide))
+  add(paste0(spec$name, "_rake"), spec$des, spec$data,
+      list(list(kind = "rake", margins = list(pop_types, pop_schwide))), est(rk), rk)
+  rk2 <- rake(d, list(~stype, ~sch.wide), list(pop_types, pop_schwide),
+              control = list(maxit = 50, epsilon = 1e-6))
+  add(paste0(spec$name, "_rake_tight"), spec$des, spec$data,
+      list(list(kind = "rake", margins = list(pop_types, pop_schwide), maxit = 50, epsilon = 1e-6)),
+      est(rk2), rk2)
+  pop_lin <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069)
+  cl <- cal(d, ~stype + api99, pop_lin)
+  calib <- list(kind = "calibrate", margins = list(pop_types), totals = list(api99 = 3914069))
+  add(paste0(spec$name, "_linear"), spec$des, spec$data, list(calib), est(cl), cl)
+  clb <- cal(d, ~stype + api99, pop_lin, bounds = c(0.45, 2.2))
+  add(paste0(spec$name, "_linear_bounded"), spec$des, spec$data,
+      list(modifyList(calib, list(bounds = c(0.45, 2.2)))), est(clb), clb)
+  cr <- cal(d, ~stype + api99, pop_lin, calfun = "raking")
+  add(paste0(spec$name, "_raking"), spec$des, spec$data,
+      list(modifyList(calib, list(calfun = "raking"))), est(cr), cr)
+  clg <- cal(d, ~stype + api99, pop_lin, calfun = "logit", bounds = c(0.5, 2.5))
+  add(paste0(spec$name, "_logit"), spec$des, spec$data,
+      list(modifyList(calib, list(calfun = "logit", bounds = c(0.5, 2.5)))), est(clg), clg)
+  # (R ignores trim= for calfun="linear" without bounds, which goes to regcalibrate; the
+  # library trims there too, so the golden case uses the raking function.)
+  ct <- suppressMessages(cal(d, ~stype + api99, pop_lin, calfun = "raking", trim = c(0.6, 1.6)))
+  add(paste0(spec$name, "_trim"), spec$des, spec$data,
+      list(modifyList(calib, list(calfun = "raking", trim = c(0.6, 1.6)))), est(ct), ct)
+  cm <- cal(d, list(~stype, ~sch.wide), list(pop_types, pop_schwide))
+  add(paste0(spec$name, "_margins"), spec$des, spec$data,
+      list(list(kind = "calibrate", margins = list(pop_types, pop_schwide))), est(cm), cm)
+  # two steps: rake, then a linear calibration to api99 and the population size
+  two <- cal(rk, ~api99, c(`(Intercept)` = 6194, api99 = 3914069))
+  add(paste0(spec$name, "_rake_then_linear"), spec$des, spec$data,
+      list(list(kind = "rake", margins = list(pop_types, pop_schwide)),
+           list(kind = "calibrate", margins = list(), population = 6194,
+                totals = list(api99 = 3914069))), est(two), two)
+}
+# stratified design (strata = stype) calibrated on another variable
+sc <- calibrate(dstrat, ~sch.wide + api99, c(`(Intercept)` = 6194, sch.wideYes = 5122, api99 = 3914069))
+add("strat_linear", taylor_s, "apistrat",
+    list(list(kind = "calibrate", margins = list(pop_schwide), totals = list(api99 = 3914069))),
+    est(sc), sc)
+spsw <- postStratify(dstrat, ~sch.wide, pop_schwide)
+add("strat_poststratify", taylor_s, "apistrat",
+    list(list(kind = "poststratify", margins = list(pop_schwide))), est(spsw), spsw)
+
+out <- list(
+  r_version = R.version.string,
+  survey_version = as.character(packageVersion("survey")),
+  data = list(apiclus1 = clus, apistrat = strat),
+  calibration = cases
+)
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null"),
+           "tests/golden/r_survey/weighting.json")
