@@ -390,8 +390,9 @@ class _Op:
             # residuals from their regression on the calibration variables, input weights w.
             gw = self.psw[0]
             whalf = np.sqrt(self.oldw)
+            # (linear calibration may give negative weights: they are weights all the same)
             with np.errstate(divide="ignore", invalid="ignore"):
-                s = np.where(gw[:, None] > 0, x / np.where(gw > 0, gw, 1.0)[:, None], 0.0)
+                s = np.where(gw[:, None] != 0, x / np.where(gw != 0, gw, 1.0)[:, None], 0.0)
             a = self.mm * whalf[:, None]
             coef, *_ = np.linalg.lstsq(a, s * whalf[:, None], rcond=None)
             return np.asarray(gw[:, None] * (s - self.mm @ coef))
@@ -564,6 +565,16 @@ def _rake_weights(
     """Raked weights, each margin's codes and weights after its last post-stratification,
     and the sweeps made. With *sweeps* given (replicates), exactly that many sweeps are made:
     R rakes the replicate weights in the same sweeps as the full sample."""
+    for margin in step.margins:  # categories first: the errors that name one margin
+        _codes(work, margin, w, False, label)
+    sums = [sum(t for _, t in m.totals) for m in step.margins]
+    if sweeps is None and not np.allclose(sums, sums[0], rtol=1e-9, atol=0):
+        detail = ", ".join(f"{m.name}: {t:.10g}" for m, t in zip(step.margins, sums, strict=True))
+        raise CalibrationError(
+            f"{label}: rake margins disagree on the population size ({detail}); raking "
+            "cannot meet them all (correct the totals, or calibrate(...) to one and rake to "
+            "the others' shares)"
+        )
     all_cols = step.columns
     joint, _ = group_codes(work, all_cols)
     k = int(joint.max()) + 1
