@@ -19,6 +19,7 @@ from migindicators.engine.calibration import (
     post_stratify,
     rake,
 )
+from migindicators.engine.intervals import PROPORTION_METHODS, ciprop, proportion_interval
 from migindicators.engine.survey import (
     LONELY_PSU,
     PARAMETERS,
@@ -34,15 +35,18 @@ __all__ = [
     "CALFUNS",
     "LONELY_PSU",
     "PARAMETERS",
+    "PROPORTION_METHODS",
     "REPLICATE_METHODS",
     "CalibrationError",
     "Design",
     "as_design",
     "calibrate",
     "calibrated_weights",
+    "ciprop",
     "estimate",
     "estimate_cells",
     "estimate_difference",
     "post_stratify",
+    "proportion_interval",
     "rake",
 ]

@@ -27,6 +27,11 @@ strat$sch.wide <- as.character(strat$sch.wide)
 strat$comp.imp <- as.character(strat$comp.imp)
 strat$awards <- as.character(strat$awards)
 
+clus$yes <- as.numeric(clus$sch.wide == "Yes")
+strat$yes <- as.numeric(strat$sch.wide == "Yes")
+strat$rare <- as.numeric(strat$api00 > 850)
+clus$rare <- as.numeric(clus$api00 > 800)
+
 dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = clus, fpc = ~fpc)
 dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = strat, fpc = ~fpc)
 rclus1 <- svrepdesign(data = clus, repweights = "rep[0-9]+", weights = ~pw, type = "JK1",
@@ -122,11 +127,68 @@ spsw <- postStratify(dstrat, ~sch.wide, pop_schwide)
 add("strat_poststratify", taylor_s, "apistrat",
     list(list(kind = "poststratify", margins = list(pop_schwide))), est(spsw), spsw)
 
+# ------------------------------------------------------------------------------------------
+# Proportion intervals (svyciprop), svyvar, design effects, t tests, tests of association,
+# quantiles (svyquantile interval types and rules)
+designs <- list(list(d = dclus1, des = taylor_c, data = "apiclus1"),
+                list(d = dstrat, des = taylor_s, data = "apistrat"),
+                list(d = rclus1, des = repl, data = "apiclus1"))
+props <- list(); vars <- list(); deffs <- list(); ttests <- list(); chisqs <- list(); quants <- list()
+for (spec in designs) {
+  d <- spec$d
+  for (y in c("yes", "rare")) for (method in c("logit", "likelihood", "asin", "beta", "mean", "xlogit"))
+    for (level in c(0.95, 0.9)) {
+      r <- svyciprop(as.formula(paste0("~", y)), d, method = method, level = level)
+      props[[length(props) + 1]] <- list(design = spec$des, data = spec$data, y = y, method = method,
+        level = level, value = as.vector(coef(r)), se = as.vector(SE(r)), ci = as.vector(attr(r, "ci")),
+        df = degf(d))
+    }
+  v <- svyvar(~api00, d)
+  vars[[length(vars) + 1]] <- list(design = spec$des, data = spec$data, y = "api00",
+                                   value = as.vector(coef(v)), se = as.vector(SE(v)))
+  for (type in c("mean", "total")) {
+    f <- if (type == "mean") svymean else svytotal
+    y <- if (type == "mean") "api00" else "enroll"
+    a <- f(as.formula(paste0("~", y)), d, deff = TRUE)
+    b <- f(as.formula(paste0("~", y)), d, deff = "replace")
+    deffs[[length(deffs) + 1]] <- list(design = spec$des, data = spec$data, parameter = type, y = y,
+      deff = as.vector(deff(a)), deff_replace = as.vector(deff(b)))
+  }
+  tt <- svyttest(api00 ~ sch.wide, d)
+  ttests[[length(ttests) + 1]] <- list(design = spec$des, data = spec$data, y = "api00",
+    group = "sch.wide", statistic = unname(tt$statistic), df = unname(tt$parameter),
+    p_value = unname(tt$p.value), estimate = unname(tt$estimate), ci = as.vector(tt$conf.int))
+  for (stat in c("F", "Chisq", "Wald", "adjWald")) {
+    ch <- svychisq(~sch.wide + stype, d, statistic = stat)
+    chisqs[[length(chisqs) + 1]] <- list(design = spec$des, data = spec$data, rows = "sch.wide",
+      cols = "stype", statistic_type = stat, statistic = unname(ch$statistic),
+      parameter = as.list(ch$parameter), p_value = unname(ch$p.value))
+  }
+  types <- if (inherits(d, "svyrep.design")) c("mean", "beta", "xlogit", "asin", "quantile") else
+    c("mean", "beta", "xlogit", "asin", "score")
+  for (type in types) {
+    q <- svyquantile(~api00, d, c(0.25, 0.5, 0.9), interval.type = type)
+    quants[[length(quants) + 1]] <- list(design = spec$des, data = spec$data, y = "api00",
+      interval_type = type, qrule = "math", probs = c(0.25, 0.5, 0.9),
+      value = unname(q$api00[, 1]), ci_lower = unname(q$api00[, 2]), ci_upper = unname(q$api00[, 3]),
+      se = unname(q$api00[, 4]))
+  }
+  for (rule in c("school", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7", "hf8", "hf9")) {
+    q <- svyquantile(~api00, d, c(0.25, 0.5, 0.9), qrule = rule)
+    quants[[length(quants) + 1]] <- list(design = spec$des, data = spec$data, y = "api00",
+      interval_type = "mean", qrule = rule, probs = c(0.25, 0.5, 0.9),
+      value = unname(q$api00[, 1]), ci_lower = unname(q$api00[, 2]), ci_upper = unname(q$api00[, 3]),
+      se = unname(q$api00[, 4]))
+  }
+}
+
 out <- list(
   r_version = R.version.string,
   survey_version = as.character(packageVersion("survey")),
   data = list(apiclus1 = clus, apistrat = strat),
-  calibration = cases
+  calibration = cases,
+  ciprop = props, svyvar = vars, deff = deffs, svyttest = ttests, svychisq = chisqs,
+  svyquantile = quants
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null"),
            "tests/golden/r_survey/weighting.json")
