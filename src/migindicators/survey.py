@@ -30,6 +30,7 @@ from migindicators.engine.survey import (
     estimate_cells,
     estimate_difference,
 )
+from migindicators.engine.variance_of import variance_of
 
 __all__ = [
     "CALFUNS",
@@ -49,4 +50,5 @@ __all__ = [
     "post_stratify",
     "proportion_interval",
     "rake",
+    "variance_of",
 ]

@@ -148,3 +148,26 @@ def test_ciprop_matches_r(k: int) -> None:
     assert row["value"] == pytest.approx(case["value"], rel=1e-8), label
     assert row["se"] == pytest.approx(case["se"], rel=1e-8), label
     assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(case["ci"], rel=1e-7), label
+
+
+# --- svyvar and design effects -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_variance_of_matches_r_svyvar(k: int) -> None:
+    case = _golden()["svyvar"][k]
+    frame, design = _plain(case["design"], case["data"])
+    row = survey.variance_of(frame, design, y=case["y"]).data.iloc[0]
+    assert row["value"] == pytest.approx(case["value"], rel=1e-10)
+    assert row["se"] == pytest.approx(case["se"], rel=1e-8)
+
+
+@pytest.mark.parametrize("k", range(6))
+def test_deff_both_ways_match_r(k: int) -> None:
+    case = _golden()["deff"][k]
+    frame, design = _plain(case["design"], case["data"])
+    for option, key in ((True, "deff"), ("replace", "deff_replace")):
+        row = survey.estimate(
+            frame, design, parameter=case["parameter"], y=case["y"], deff=option
+        ).data.iloc[0]
+        assert row["deff"] == pytest.approx(case[key], rel=1e-8), (option, case["design"])

@@ -149,7 +149,7 @@ def _replicate_logit_se(
             reps=np.log(cells.est.reps / (1 - cells.est.reps)),
         )
     scheme: ReplicateScheme = prep.scheme
-    se = np.sqrt(replicate_variance(logit, scheme))
+    se: np.ndarray = np.sqrt(replicate_variance(logit, scheme))
     if not by:
         return se
     idx = pd.MultiIndex.from_frame(cells.keys[by].reset_index(drop=True))
