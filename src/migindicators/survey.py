@@ -11,6 +11,7 @@ quantiles by domain with Taylor-linearised or replicate-weight standard errors, 
 
 from __future__ import annotations
 
+from migindicators.engine.association import CHISQ_STATISTICS, ChisqTest, chisq_test, ttest
 from migindicators.engine.calibration import (
     CALFUNS,
     CalibrationError,
@@ -34,15 +35,18 @@ from migindicators.engine.variance_of import variance_of
 
 __all__ = [
     "CALFUNS",
+    "CHISQ_STATISTICS",
     "LONELY_PSU",
     "PARAMETERS",
     "PROPORTION_METHODS",
     "REPLICATE_METHODS",
     "CalibrationError",
+    "ChisqTest",
     "Design",
     "as_design",
     "calibrate",
     "calibrated_weights",
+    "chisq_test",
     "ciprop",
     "estimate",
     "estimate_cells",
@@ -50,5 +54,6 @@ __all__ = [
     "post_stratify",
     "proportion_interval",
     "rake",
+    "ttest",
     "variance_of",
 ]

@@ -171,3 +171,32 @@ def test_deff_both_ways_match_r(k: int) -> None:
             frame, design, parameter=case["parameter"], y=case["y"], deff=option
         ).data.iloc[0]
         assert row["deff"] == pytest.approx(case[key], rel=1e-8), (option, case["design"])
+
+
+# --- t tests and tests of association -------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_ttest_matches_r_svyttest(k: int) -> None:
+    case = _golden()["svyttest"][k]
+    frame, design = _plain(case["design"], case["data"])
+    row = survey.ttest(frame, design, y=case["y"], group=case["group"]).data.iloc[0]
+    assert row["value"] == pytest.approx(case["estimate"], rel=1e-10)
+    assert row["statistic"] == pytest.approx(case["statistic"], rel=1e-8)
+    assert row["df"] == case["df"]
+    assert row["p_value"] == pytest.approx(case["p_value"], rel=1e-7)
+    assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(case["ci"], rel=1e-8)
+
+
+@pytest.mark.parametrize("k", range(12))
+def test_chisq_test_matches_r_svychisq(k: int) -> None:
+    case = _golden()["svychisq"][k]
+    frame, design = _plain(case["design"], case["data"])
+    res = survey.chisq_test(
+        frame, design, rows=case["rows"], cols=case["cols"], statistic=case["statistic_type"]
+    )
+    label = f"{case['statistic_type']} on {case['design']}"
+    expected = float(np.ravel(case["statistic"])[0])  # R's Wald statistic is a 1x1 matrix
+    assert res.statistic == pytest.approx(expected, rel=1e-8), label
+    assert res.parameter == pytest.approx(case["parameter"], rel=1e-8), label
+    assert res.p_value == pytest.approx(float(np.ravel(case["p_value"])[0]), rel=1e-7), label
