@@ -174,8 +174,8 @@ def chisq_test(
             f"a test of association needs two or more categories in each of {rows!r} "
             f"({nr}) and {cols!r} ({nc})"
         )
-    r_code = rlev.get_indexer(work[rows])
-    c_code = clev.get_indexer(work[cols])
+    r_code = rlev.get_indexer(pd.Index(work[rows]))
+    c_code = clev.get_indexer(pd.Index(work[cols]))
     names: list[str] = []
     # Cells in R's order: the row variable varies fastest.
     for j in range(nc):
