@@ -21,6 +21,12 @@ from migindicators.engine.calibration import (
     rake,
 )
 from migindicators.engine.intervals import PROPORTION_METHODS, ciprop, proportion_interval
+from migindicators.engine.quantiles import (
+    INTERVAL_TYPES,
+    QUANTILE_RULES,
+    quantiles,
+    weighted_quantile,
+)
 from migindicators.engine.survey import (
     LONELY_PSU,
     PARAMETERS,
@@ -36,9 +42,11 @@ from migindicators.engine.variance_of import variance_of
 __all__ = [
     "CALFUNS",
     "CHISQ_STATISTICS",
+    "INTERVAL_TYPES",
     "LONELY_PSU",
     "PARAMETERS",
     "PROPORTION_METHODS",
+    "QUANTILE_RULES",
     "REPLICATE_METHODS",
     "CalibrationError",
     "ChisqTest",
@@ -53,7 +61,9 @@ __all__ = [
     "estimate_difference",
     "post_stratify",
     "proportion_interval",
+    "quantiles",
     "rake",
     "ttest",
     "variance_of",
+    "weighted_quantile",
 ]
