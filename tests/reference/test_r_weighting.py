@@ -230,3 +230,65 @@ def test_quantiles_match_r_svyquantile(k: int) -> None:
     for col in ("ci_lower", "ci_upper", "se"):
         expected = np.array(case[col], dtype=float)
         np.testing.assert_allclose(res[col], expected, rtol=1e-9, err_msg=f"{label} {col}")
+
+
+# --- multistage and PPS -------------------------------------------------------------------
+
+
+def _two_stage() -> pd.DataFrame:
+    """apiclus2 with R's weights from the two stages' fpc: (N/n) (M_i/m_i)."""
+    frame = _data("apiclus2").copy()
+    n = frame["dnum"].nunique()
+    m = frame.groupby("dnum")["snum"].transform("nunique")
+    frame["w"] = frame["fpc1"] / n * frame["fpc2"] / m
+    return frame
+
+
+@pytest.mark.parametrize("ultimate", [False, True])
+def test_two_stage_fpc_at_each_stage_matches_r(ultimate: bool) -> None:
+    case = next(c for c in _golden()["multistage"] if c["ultimate_cluster"] == ultimate)
+    frame = _two_stage()
+    design = Design(
+        weight="w", psu="dnum", fpc="fpc1", ssu="snum", fpc2="fpc2", ultimate_cluster=ultimate
+    )
+    for parameter, key, x in (
+        ("mean", "mean", None),
+        ("total", "total", None),
+        ("ratio", "ratio", "api99"),
+    ):
+        row = survey.estimate(frame, design, parameter=parameter, y="api00", x=x).data.iloc[0]
+        assert [row["value"], row["se"]] == pytest.approx(case[key], rel=1e-9), (
+            parameter,
+            ultimate,
+        )
+    by = survey.estimate(frame, design, parameter="mean", y="api00", by="stype").data
+    by = by.set_index("stype").loc[case["by_keys"]]
+    np.testing.assert_allclose(by["value"], case["by_value"], rtol=1e-10)
+    np.testing.assert_allclose(by["se"], case["by_se"], rtol=1e-9)
+
+
+def test_calibrated_two_stage_design_matches_r() -> None:
+    case = _golden()["multistage_calibrated"]
+    frame = _two_stage()
+    design = survey.post_stratify(
+        Design(weight="w", psu="dnum", fpc="fpc1", ssu="snum", fpc2="fpc2"),
+        pd.DataFrame({"stype": ["E", "H", "M"], "Freq": [4421, 755, 1018]}),
+    )
+    row = survey.estimate(frame, design, parameter="mean", y="api00").data.iloc[0]
+    assert row["value"] == pytest.approx(case["value"], rel=1e-10)
+    assert row["se"] == pytest.approx(float(np.ravel(case["se"])[0]), rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["brewer", "overton", "HR", "HR1"])
+def test_pps_without_replacement_matches_r(method: str) -> None:
+    case = next(c for c in _golden()["pps"] if c["method"] == method)
+    frame = _data("election_pps")
+    pps = {"HR": "hartley-rao", "HR1": "hartley-rao"}.get(method, method)
+    design = Design(prob="p", pps=pps, pps_psum=case.get("psum"))
+    for parameter, key, y, x in (
+        ("total", "total", "Bush", None),
+        ("mean", "mean", "Kerry", None),
+        ("ratio", "ratio", "Bush", "Kerry"),
+    ):
+        row = survey.estimate(frame, design, parameter=parameter, y=y, x=x).data.iloc[0]
+        assert [row["value"], row["se"]] == pytest.approx(case[key], rel=1e-9), (method, parameter)

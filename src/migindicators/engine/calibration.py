@@ -455,25 +455,8 @@ class CalibrationState:
         Every PSU gets a score in every cell (a residual spreads over all rows), so the
         result is dense: cells × PSUs.
         """
-        code, row_keys = group_codes(work, list(by))
-        if by:
-            idx = pd.MultiIndex.from_frame(keys[list(by)].reset_index(drop=True))
-            code = np.asarray(
-                idx.get_indexer(pd.MultiIndex.from_frame(row_keys[list(by)]))[code], np.intp
-            )
+        e = self.residuals(row_influence(work, by, keys, num, den, est))
         ncells = len(est.theta)
-        w = work["_w"].to_numpy(dtype=float)
-        y = work[num].to_numpy(dtype=float)
-        x = np.zeros((len(work), ncells))
-        rows = np.arange(len(work))
-        if den is None:
-            x[rows, code] = w * y
-        else:
-            d = np.ones(len(work)) if den == "_one" else work[den].to_numpy(dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                score = (y - est.theta[code] * d) / est.denominator[code]
-            x[rows, code] = np.where(np.isfinite(score), w * score, 0.0)
-        e = self.residuals(x)
         psu = work["_psu"].to_numpy(np.intp)
         h = work["_h"].to_numpy(np.intp)
         npsu = int(psu.max()) + 1
@@ -489,6 +472,38 @@ class CalibrationState:
             psu=np.tile(np.arange(npsu, dtype=np.intp), ncells),
             z=z.ravel(),
         )
+
+
+def row_influence(
+    work: pd.DataFrame,
+    by: Sequence[str],
+    keys: pd.DataFrame,
+    num: str,
+    den: str | None,
+    est: DomainEstimates,
+) -> np.ndarray:
+    """Weighted linearised scores of every row in every cell (rows × cells, dense):
+    :math:`w_i (y_i - \\hat\theta_d x_i) / \\hat B_d` for rows of cell *d* (``w_i y_i`` for a
+    total), 0 elsewhere — R's influence functions before ``svyrecvar``."""
+    code, row_keys = group_codes(work, list(by))
+    if by:
+        idx = pd.MultiIndex.from_frame(keys[list(by)].reset_index(drop=True))
+        code = np.asarray(
+            idx.get_indexer(pd.MultiIndex.from_frame(row_keys[list(by)]))[code], np.intp
+        )
+    ncells = len(est.theta)
+    w = work["_w"].to_numpy(dtype=float)
+    y = work[num].to_numpy(dtype=float)
+    x = np.zeros((len(work), ncells))
+    rows = np.arange(len(work))
+    if den is None:
+        x[rows, code] = w * y
+    else:
+        d = np.ones(len(work)) if den == "_one" else work[den].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = (y - est.theta[code] * d) / est.denominator[code]
+        x[rows, code] = np.where(np.isfinite(score), w * score, 0.0)
+    return x
 
 
 def _codes(

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import DesignError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
@@ -63,6 +64,7 @@ from migindicators.engine.estimate import (
     taylor_estimates,
     taylor_variance,
 )
+from migindicators.engine.multistage import PPSState, StageState, pps_method, pps_state, stage_state
 from migindicators.engine.tabulate import group_codes, tabulate
 
 __all__ = [
@@ -120,6 +122,19 @@ class Design:
         Override the overall scale and per-replicate factors (as R's ``svrepdesign``).
     replicate_df : int, optional
         Degrees of freedom of a replicate design (default: replicates minus one).
+    ssu, fpc2 : str, optional
+        Second-stage cluster column and its population sizes per PSU (or sampling fractions):
+        the two-stage variance with an fpc at each stage, R's ``svydesign(ids=~psu+ssu,
+        fpc=~fpc+fpc2)`` (see :mod:`migindicators.engine.multistage`).
+    ultimate_cluster : bool
+        Keep only the first-stage (ultimate-cluster) variance, as R's
+        ``options(survey.ultimate.cluster=TRUE)``.
+    prob, pps : str, optional
+        PSU inclusion probabilities and the PPS-without-replacement variance
+        (``"brewer"``, ``"overton"``, ``"hartley-rao"``), R's ``svydesign(fpc=~prob, pps=)``;
+        the weight defaults to ``1/prob``.
+    pps_psum : float, optional
+        Hartley–Rao's population mean of squared probabilities (R's ``HR(psum)``).
     calibration : tuple of CalibrationStep
         Calibrations of the weights, in order (made by :func:`~migindicators.survey.calibrate`,
         :func:`~migindicators.survey.rake`, :func:`~migindicators.survey.post_stratify`).
@@ -137,6 +152,12 @@ class Design:
     scale: float | None = None
     rscales: tuple[float, ...] | None = None
     replicate_df: int | None = None
+    ssu: str | None = None
+    fpc2: str | None = None
+    ultimate_cluster: bool = False
+    prob: str | None = None
+    pps: str | None = None
+    pps_psum: float | None = None
     calibration: tuple[CalibrationStep, ...] = ()
     _checked: bool = field(default=False, repr=False, compare=False)
 
@@ -147,6 +168,18 @@ class Design:
             object.__setattr__(self, "rscales", tuple(self.rscales))
         if isinstance(self.calibration, list):
             object.__setattr__(self, "calibration", tuple(self.calibration))
+        if self.pps is not None:
+            object.__setattr__(self, "pps", pps_method(self.pps))
+            if self.prob is None:
+                raise ValueError("pps= needs prob= (the PSUs' inclusion probabilities)")
+            if self.fpc is not None:
+                raise ValueError("a PPS design takes its fpc from prob=, not fpc=")
+        if self.ssu is not None and self.psu is None:
+            raise ValueError("ssu= (second-stage clusters) needs psu= (first stage)")
+        if self.fpc2 is not None and self.ssu is None:
+            raise ValueError("fpc2= needs ssu= (the second-stage clusters)")
+        if self.ssu is not None and self.pps is not None:
+            raise ValueError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
             raise ValueError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
         if self.replicate_weights is not None:
@@ -165,7 +198,10 @@ class Design:
                     "replicate_method='jkn' needs rscales: (n_h - 1) / n_h for "
                     "the stratum of each replicate"
                 )
-            if self.strata is not None or self.psu is not None or self.fpc is not None:
+            if any(
+                c is not None
+                for c in (self.strata, self.psu, self.fpc, self.ssu, self.fpc2, self.prob)
+            ):
                 raise ValueError(
                     "a replicate-weight design takes no strata/psu/fpc: the "
                     "replicate weights carry the design"
@@ -252,6 +288,8 @@ class _Prepared:
     df: float
     weighted: bool
     calibration: CalibrationState | None = None
+    pps: PPSState | None = None
+    stages: StageState | None = None
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -269,7 +307,19 @@ def _prepare(
     input_name: str,
 ) -> _Prepared:
     reps = design.replicate_columns(frame)
-    design_cols = [c for c in (design.weight, design.strata, design.psu, design.fpc) if c]
+    design_cols = [
+        c
+        for c in (
+            design.weight,
+            design.strata,
+            design.psu,
+            design.fpc,
+            design.ssu,
+            design.fpc2,
+            design.prob,
+        )
+        if c
+    ]
     design_cols += [c for step in design.calibration for c in step.columns]
     wanted = list(dict.fromkeys([*needed, *by, *design_cols, *reps]))
     absent = [c for c in wanted if c not in frame.columns]
@@ -284,6 +334,8 @@ def _prepare(
         wv = pd.to_numeric(work[design.weight], errors="coerce").to_numpy(dtype=float)
         if (wv < 0).any():
             raise ValueError(f"{input_name}: negative weights in {design.weight!r}")
+    elif design.prob is not None:
+        wv = 1.0 / pd.to_numeric(work[design.prob], errors="coerce").to_numpy(dtype=float)
     else:
         wv = np.ones(len(work))
     calibration = None
@@ -295,7 +347,7 @@ def _prepare(
         checks.append((design.weight, f"missing weight ({design.weight})"))
     checks += [
         (c, f"missing design variable ({c})")
-        for c in (design.strata, design.psu, design.fpc)
+        for c in (design.strata, design.psu, design.fpc, design.ssu, design.fpc2, design.prob)
         if c is not None
     ]
     checks += [(c, f"missing design variable ({c})") for c in reps]
@@ -384,9 +436,14 @@ def _prepare(
             f = 1.0 - n_psu / values
     strata = StrataInfo(n_psu=n_psu, f=f, lonely_psu=design.lonely_psu)
     df = float(len(first) - nstrata)
-    return _Prepared(
+    prep = _Prepared(
         work, by, [], strata, None, df, weighted or calibration is not None, calibration
     )
+    if design.pps is not None and design.prob is not None:
+        prep.pps = pps_state(work, design.prob, design.pps, design.pps_psum)
+    if design.ssu is not None and design.fpc2 is not None and not design.ultimate_cluster:
+        prep.stages = stage_state(work, design.ssu, design.fpc2, strata, calibration)
+    return prep
 
 
 def _calibrate(
@@ -456,7 +513,12 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
         assert prep.strata is not None
         if prep.calibration is not None:
             est = prep.calibration.scores(work, prep.by, keys, num, den, est)
-        variance, lonely = taylor_variance(est, prep.strata)
+        if prep.pps is not None:
+            variance, lonely = prep.pps.variance(est), np.zeros(len(keys), dtype=bool)
+        else:
+            variance, lonely = taylor_variance(est, prep.strata)
+        if prep.stages is not None:
+            variance = variance + prep.stages.variance(work, prep.by, keys, num, den, est)
         n = np.bincount(cell, weights=tab["n"].to_numpy(), minlength=len(keys))
         wn = np.bincount(cell, weights=tab["_w"].to_numpy(), minlength=len(keys))
     else:
@@ -870,7 +932,14 @@ def estimate_difference(
         raise ValueError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
     pa, mi_ = np.asarray(plus), np.asarray(minus)
     diff = cells.est.contrast(pa, mi_)
-    if prep.scheme is None:
+    if prep.stages is not None:
+        raise DesignError(
+            "estimate_difference does not take the second-stage variance yet: use "
+            "ultimate_cluster=True (R's survey.ultimate.cluster) for this design"
+        )
+    if prep.pps is not None:
+        variance, lonely = prep.pps.variance(diff), np.zeros(len(pa), bool)
+    elif prep.scheme is None:
         assert prep.strata is not None
         variance, lonely = taylor_variance(diff, prep.strata)
     else:

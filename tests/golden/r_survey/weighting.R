@@ -8,6 +8,7 @@
 suppressPackageStartupMessages({library(survey); library(jsonlite)})
 options(survey.lonely.psu = "fail", digits = 15)
 data(api)
+data(election)
 
 rclus1_base <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
 rep_design <- as.svrepdesign(rclus1_base, type = "JK1", compress = FALSE)
@@ -182,10 +183,49 @@ for (spec in designs) {
   }
 }
 
+# ------------------------------------------------------------------------------------------
+# Multistage (fpc at each stage) and PPS without replacement
+clus2 <- apiclus2[, c("cds", "dnum", "snum", "fpc1", "fpc2", "pw", "stype", "api00", "api99", "meals")]
+clus2$fpc2 <- as.vector(clus2$fpc2)
+clus2$stype <- as.character(clus2$stype)
+multi <- list()
+for (uc in c(FALSE, TRUE)) {
+  options(survey.ultimate.cluster = uc)
+  dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = clus2)
+  m <- svymean(~api00, dclus2); t <- svytotal(~api00, dclus2); r <- svyratio(~api00, ~api99, dclus2)
+  b <- svyby(~api00, ~stype, dclus2, svymean)
+  multi[[length(multi) + 1]] <- list(ultimate_cluster = uc, mean = c(coef(m), SE(m)),
+    total = c(coef(t), SE(t)), ratio = c(as.vector(coef(r)), as.vector(SE(r))),
+    by_keys = as.character(b$stype), by_value = unname(coef(b)), by_se = unname(SE(b)))
+}
+options(survey.ultimate.cluster = FALSE)
+# A calibrated two-stage design: post-stratified on school type.
+dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = clus2)
+pop_types2 <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+dps2 <- postStratify(dclus2, ~stype, pop_types2)
+m <- svymean(~api00, dps2)
+multi_cal <- list(value = unname(coef(m)), se = unname(SE(m)))
+
+pps_data <- election_pps[, c("p", "Bush", "Kerry", "TotPrecincts")]
+pps <- list()
+psum <- sum(election$p^2) / 40
+for (method in c("brewer", "overton", "HR", "HR1")) {
+  d <- switch(method,
+    brewer = svydesign(id = ~1, fpc = ~p, data = pps_data, pps = "brewer"),
+    overton = svydesign(id = ~1, fpc = ~p, data = pps_data, pps = "overton"),
+    HR = svydesign(id = ~1, fpc = ~p, data = pps_data, pps = HR(psum)),
+    HR1 = svydesign(id = ~1, fpc = ~p, data = pps_data, pps = HR()))
+  t <- svytotal(~Bush, d); m <- svymean(~Kerry, d); r <- svyratio(~Bush, ~Kerry, d)
+  pps[[length(pps) + 1]] <- list(method = method, psum = if (method == "HR") psum else NULL,
+    total = c(coef(t), SE(t)), mean = c(coef(m), SE(m)),
+    ratio = c(as.vector(coef(r)), as.vector(SE(r))))
+}
+
 out <- list(
   r_version = R.version.string,
   survey_version = as.character(packageVersion("survey")),
-  data = list(apiclus1 = clus, apistrat = strat),
+  data = list(apiclus1 = clus, apistrat = strat, apiclus2 = clus2, election_pps = pps_data),
+  multistage = multi, multistage_calibrated = multi_cal, pps = pps,
   calibration = cases,
   ciprop = props, svyvar = vars, deff = deffs, svyttest = ttests, svychisq = chisqs,
   svyquantile = quants
