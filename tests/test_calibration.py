@@ -221,3 +221,34 @@ def test_options_are_checked() -> None:
     frame = _sample(1)
     frame.loc[3, "sex"] = None
     _fails(survey.post_stratify(DESIGN, SEX), "row\\(s\\) with a missing 'sex'", frame)
+
+
+def test_a_calibrated_design_drives_recruitment_costs() -> None:
+    import migindicators as mi
+
+    demo = mi.datasets.load("lfs_migration_module")
+    assert isinstance(demo, dict)
+    frame, rates = demo["survey"], demo["exchange_rates"]
+    base = survey.Design(weight="weight", strata="stratum", psu="psu", lonely_psu="adjust")
+    by_sex = frame.groupby("sex")["weight"].sum()
+    pop = pd.DataFrame({"sex": by_sex.index, "Freq": by_sex.to_numpy() * [1.3, 0.8]})
+    calibrated = survey.post_stratify(base, pop)
+    res = mi.compute(
+        "recruitment_cost_indicator",
+        survey=frame,
+        exchange_rates=rates,
+        design=calibrated,
+        quality=[],
+    )
+    # The same point estimate as with the calibrated weights given as a weight column ...
+    plain = mi.compute(
+        "recruitment_cost_indicator",
+        survey=frame.assign(weight=survey.calibrated_weights(frame, calibrated)),
+        exchange_rates=rates,
+        design=base,
+        quality=[],
+    )
+    assert res.data["value"].iloc[0] == pytest.approx(plain.data["value"].iloc[0], rel=1e-12)
+    # ... but its SE comes from the calibration residuals (R's variance of a calibrated design).
+    assert res.data["se"].iloc[0] != pytest.approx(plain.data["se"].iloc[0], rel=1e-6)
+    assert res.metadata["design"]["calibration"][0]["r_equivalent"] == "postStratify"
