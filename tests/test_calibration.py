@@ -252,3 +252,26 @@ def test_a_calibrated_design_drives_recruitment_costs() -> None:
     # ... but its SE comes from the calibration residuals (R's variance of a calibrated design).
     assert res.data["se"].iloc[0] != pytest.approx(plain.data["se"].iloc[0], rel=1e-6)
     assert res.metadata["design"]["calibration"][0]["r_equivalent"] == "postStratify"
+
+
+def test_gap_indicators_take_a_calibration_per_country() -> None:
+    import migindicators as mi
+
+    persons = mi.datasets.load("lfs_integration_demo", scale=0.15)
+    assert isinstance(persons, pd.DataFrame)
+    totals = persons.groupby(["ref_area", "sex"])["weight"].sum().reset_index(name="Freq")
+    totals["Freq"] *= np.where(totals["sex"] == totals["sex"].iloc[0], 1.4, 0.7)
+    steps = survey.post_stratify(survey.Design(), totals)
+    res = mi.compute("employment_rate_gap", persons=persons, calibration=steps, quality=[])
+    # Point estimates: as with the calibrated weights given as the weight column.
+    cal_w = survey.calibrated_weights(
+        persons, survey.post_stratify(survey.Design(weight="weight"), totals)
+    )
+    plain = mi.compute("employment_rate_gap", persons=persons.assign(weight=cal_w), quality=[])
+    base = mi.compute("employment_rate_gap", persons=persons, quality=[])
+    keys = ["ref_area", "migratory_status"]
+    a, b, c = (r.data.set_index(keys).sort_index() for r in (res, plain, base))
+    np.testing.assert_allclose(a["value"], b["value"], rtol=1e-10)
+    assert not np.allclose(a["value"], c["value"], rtol=1e-6)
+    assert not np.allclose(a["se"], b["se"], rtol=1e-6)  # residual-based SEs
+    assert res.metadata["options"]["calibration"][0]["kind"] == "poststratify"
