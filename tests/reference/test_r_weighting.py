@@ -292,3 +292,43 @@ def test_pps_without_replacement_matches_r(method: str) -> None:
     ):
         row = survey.estimate(frame, design, parameter=parameter, y=y, x=x).data.iloc[0]
         assert [row["value"], row["se"]] == pytest.approx(case[key], rel=1e-9), (method, parameter)
+
+
+# --- a calibrated (raked) design in every estimator ---------------------------------------
+
+
+def _raked() -> tuple[pd.DataFrame, Design]:
+    frame = _data("apiclus1")
+    margins = [
+        pd.DataFrame({"stype": ["E", "H", "M"], "Freq": [4421, 755, 1018]}),
+        pd.DataFrame({"sch.wide": ["No", "Yes"], "Freq": [1072, 5122]}),
+    ]
+    return frame, survey.rake(Design(weight="pw", psu="dnum", fpc="fpc"), margins)
+
+
+def test_calibrated_design_in_ciprop_quantiles_variance_and_tests_matches_r() -> None:
+    golden = _golden()["on_calibrated"]
+    frame, design = _raked()
+    for case in golden["ciprop"]:
+        row = survey.ciprop(frame, design, y="rare", method=case["method"]).data.iloc[0]
+        assert row["value"] == pytest.approx(case["value"], rel=1e-8)
+        assert row["se"] == pytest.approx(case["se"], rel=1e-7)
+        assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(case["ci"], rel=1e-7)
+    q = survey.quantiles(frame, design, y="api00", probs=[0.25, 0.5, 0.9]).data
+    for col in ("value", "ci_lower", "ci_upper", "se"):
+        np.testing.assert_allclose(q[col], golden["quantile"][col], rtol=1e-9, err_msg=col)
+    v = survey.variance_of(frame, design, y="api00").data.iloc[0]
+    assert [v["value"], v["se"]] == pytest.approx(
+        [golden["svyvar"]["value"], golden["svyvar"]["se"]], rel=1e-8
+    )
+    t = survey.ttest(frame, design, y="api00", group="comp.imp").data.iloc[0]
+    assert t["value"] == pytest.approx(golden["svyttest"]["estimate"], rel=1e-9)
+    assert t["statistic"] == pytest.approx(golden["svyttest"]["statistic"], rel=1e-7)
+    assert t["p_value"] == pytest.approx(golden["svyttest"]["p_value"], rel=1e-6)
+    for case in golden["svychisq"]:
+        res = survey.chisq_test(
+            frame, design, rows="comp.imp", cols="awards", statistic=case["statistic_type"]
+        )
+        assert res.statistic == pytest.approx(case["statistic"], rel=1e-7), case["statistic_type"]
+        assert res.parameter == pytest.approx(case["parameter"], rel=1e-7)
+        assert res.p_value == pytest.approx(case["p_value"], rel=1e-6)

@@ -221,11 +221,34 @@ for (method in c("brewer", "overton", "HR", "HR1")) {
     ratio = c(as.vector(coef(r)), as.vector(SE(r))))
 }
 
+# ------------------------------------------------------------------------------------------
+# The calibrated design everywhere: intervals, quantiles, svyvar, tests on a raked design
+rk_c <- rake(dclus1, list(~stype, ~sch.wide), list(pop_types, pop_schwide))
+on_cal <- list(
+  ciprop = lapply(c("logit", "beta", "asin"), function(m) {
+    r <- svyciprop(~rare, rk_c, method = m)
+    list(method = m, value = as.vector(coef(r)), se = as.vector(SE(r)), ci = as.vector(attr(r, "ci")))
+  }),
+  quantile = {
+    q <- svyquantile(~api00, rk_c, c(0.25, 0.5, 0.9))
+    list(value = unname(q$api00[, 1]), ci_lower = unname(q$api00[, 2]), ci_upper = unname(q$api00[, 3]),
+         se = unname(q$api00[, 4]))
+  },
+  svyvar = { v <- svyvar(~api00, rk_c); list(value = as.vector(coef(v)), se = as.vector(SE(v))) },
+  svyttest = { tt <- svyttest(api00 ~ comp.imp, rk_c)
+    list(statistic = unname(tt$statistic), p_value = unname(tt$p.value), estimate = unname(tt$estimate)) },
+  svychisq = lapply(c("F", "Chisq", "Wald"), function(st) {
+    ch <- svychisq(~comp.imp + awards, rk_c, statistic = st)
+    list(statistic_type = st, statistic = unname(as.vector(ch$statistic)),
+         parameter = as.list(ch$parameter), p_value = unname(as.vector(ch$p.value)))
+  })
+)
+
 out <- list(
   r_version = R.version.string,
   survey_version = as.character(packageVersion("survey")),
   data = list(apiclus1 = clus, apistrat = strat, apiclus2 = clus2, election_pps = pps_data),
-  multistage = multi, multistage_calibrated = multi_cal, pps = pps,
+  multistage = multi, multistage_calibrated = multi_cal, pps = pps, on_calibrated = on_cal,
   calibration = cases,
   ciprop = props, svyvar = vars, deff = deffs, svyttest = ttests, svychisq = chisqs,
   svyquantile = quants
