@@ -2,8 +2,8 @@
 ``tests/reference/test_r_weighting.py``).
 
 PPS without replacement with equal probabilities n/N is simple random sampling without
-replacement: Brewer's, Overton's and Hartley–Rao's (R's HR()) variances then equal the SRSWOR variance
-:math:`N^2 (1 - n/N) s^2 / n` of a total. A certainty stratum (fpc = sampled PSUs) has no
+replacement: Brewer's, Overton's and Hartley–Rao's (R's HR()) variances then equal the
+SRSWOR variance :math:`N^2 (1 - n/N) s^2 / n` of a total. A certainty stratum (fpc = sampled PSUs) has no
 first-stage variance but its whole second-stage variance.
 """
 
