@@ -3,8 +3,8 @@
 
 PPS without replacement with equal probabilities n/N is simple random sampling without
 replacement: Brewer's, Overton's and Hartley–Rao's (R's HR()) variances then equal the
-SRSWOR variance :math:`N^2 (1 - n/N) s^2 / n` of a total. A certainty stratum (fpc = sampled PSUs) has no
-first-stage variance but its whole second-stage variance.
+SRSWOR variance :math:`N^2 (1 - n/N) s^2 / n` of a total. A certainty stratum (fpc = sampled
+PSUs) has no first-stage variance but its whole second-stage variance.
 """
 
 from __future__ import annotations
