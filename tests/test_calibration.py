@@ -275,3 +275,25 @@ def test_gap_indicators_take_a_calibration_per_country() -> None:
     assert not np.allclose(a["value"], c["value"], rtol=1e-6)
     assert not np.allclose(a["se"], b["se"], rtol=1e-6)  # residual-based SEs
     assert res.metadata["options"]["calibration"][0]["kind"] == "poststratify"
+
+
+def test_perception_shares_take_a_calibration() -> None:
+    import migindicators as mi
+
+    demo = mi.datasets.load("opinion_survey_demo")
+    survey_frame = demo["survey"] if isinstance(demo, dict) else demo
+    totals = survey_frame.groupby(["ref_area", "sex"])["weight"].sum().reset_index(name="Freq")
+    totals["Freq"] *= np.where(totals["sex"] == totals["sex"].iloc[0], 1.5, 0.6)
+    steps = survey.post_stratify(survey.Design(), totals)
+    res = mi.compute("desire_to_migrate_share", survey=survey_frame, calibration=steps, quality=[])
+    cal_w = survey.calibrated_weights(
+        survey_frame, survey.post_stratify(survey.Design(weight="weight"), totals)
+    )
+    plain = mi.compute(
+        "desire_to_migrate_share", survey=survey_frame.assign(weight=cal_w), quality=[]
+    )
+    a = res.data.set_index(["ref_area", "time_period"]).sort_index()
+    b = plain.data.set_index(["ref_area", "time_period"]).sort_index()
+    np.testing.assert_allclose(a["value"], b["value"], rtol=1e-10)
+    assert not np.allclose(a["se"], b["se"], rtol=1e-6)
+    assert res.metadata["options"]["calibration"][0]["kind"] == "poststratify"
