@@ -332,3 +332,13 @@ def test_calibrated_design_in_ciprop_quantiles_variance_and_tests_matches_r() ->
         assert res.statistic == pytest.approx(case["statistic"], rel=1e-7), case["statistic_type"]
         assert res.parameter == pytest.approx(case["parameter"], rel=1e-7)
         assert res.p_value == pytest.approx(case["p_value"], rel=1e-6)
+
+
+def test_two_stage_difference_of_domain_means_matches_r() -> None:
+    case = _golden()["multistage_difference"]
+    frame = _two_stage()
+    design = Design(weight="w", psu="dnum", fpc="fpc1", ssu="snum", fpc2="fpc2")
+    row = survey.estimate_difference(
+        frame, design, parameter="mean", y="api00", compare="stype", levels=("H", "E")
+    ).data.iloc[0]
+    assert [row["value"], row["se"]] == pytest.approx(case["contrast"], rel=1e-9)

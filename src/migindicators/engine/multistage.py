@@ -91,9 +91,14 @@ class StageState:
         num: str,
         den: str | None,
         est: DomainEstimates,
+        contrast: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """The second-stage variance per cell (added to the first stage's)."""
+        """The second-stage variance per cell (added to the first stage's); with
+        *contrast* ``(plus, minus)``, of the differences ``cell[plus[k]] - cell[minus[k]]``
+        (their scores differenced row by row, so the covariance is included)."""
         x = row_influence(work, by, keys, num, den, est)
+        if contrast is not None:
+            x = x[:, contrast[0]] - x[:, contrast[1]]
         if self.calibration is not None:
             x = self.calibration.residuals(x)
         nssu = len(self.ssu_psu)

@@ -47,7 +47,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import DesignError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
@@ -932,11 +931,6 @@ def estimate_difference(
         raise ValueError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
     pa, mi_ = np.asarray(plus), np.asarray(minus)
     diff = cells.est.contrast(pa, mi_)
-    if prep.stages is not None:
-        raise DesignError(
-            "estimate_difference does not take the second-stage variance yet: use "
-            "ultimate_cluster=True (R's survey.ultimate.cluster) for this design"
-        )
     if prep.pps is not None:
         variance, lonely = prep.pps.variance(diff), np.zeros(len(pa), bool)
     elif prep.scheme is None:
@@ -944,6 +938,10 @@ def estimate_difference(
         variance, lonely = taylor_variance(diff, prep.strata)
     else:
         variance, lonely = replicate_variance(diff, prep.scheme), np.zeros(len(pa), bool)
+    if prep.stages is not None:
+        variance = variance + prep.stages.variance(
+            prep.work, prep.by, cells.keys, y, den, cells.est, contrast=(pa, mi_)
+        )
     out_cells = _Cells(
         other.iloc[rows].reset_index(drop=True),
         diff,

@@ -205,6 +205,12 @@ pop_types2 <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
 dps2 <- postStratify(dclus2, ~stype, pop_types2)
 m <- svymean(~api00, dps2)
 multi_cal <- list(value = unname(coef(m)), se = unname(SE(m)))
+# A difference of domain means on the two-stage design (R: svyttest's estimate and SE).
+tt2 <- svyttest(api00 ~ stype, subset(dclus2, stype != "M"))
+multi_diff <- list(estimate = unname(tt2$estimate), se = unname(tt2$estimate / tt2$statistic))
+b2 <- svyby(~api00, ~stype, dclus2, svymean, covmat = TRUE)
+ct <- svycontrast(b2, c(E = -1, H = 1, M = 0))
+multi_diff$contrast <- c(unname(coef(ct)), unname(SE(ct)))
 
 pps_data <- election_pps[, c("p", "Bush", "Kerry", "TotPrecincts")]
 pps <- list()
@@ -248,7 +254,7 @@ out <- list(
   r_version = R.version.string,
   survey_version = as.character(packageVersion("survey")),
   data = list(apiclus1 = clus, apistrat = strat, apiclus2 = clus2, election_pps = pps_data),
-  multistage = multi, multistage_calibrated = multi_cal, pps = pps, on_calibrated = on_cal,
+  multistage = multi, multistage_calibrated = multi_cal, multistage_difference = multi_diff, pps = pps, on_calibrated = on_cal,
   calibration = cases,
   ciprop = props, svyvar = vars, deff = deffs, svyttest = ttests, svychisq = chisqs,
   svyquantile = quants
