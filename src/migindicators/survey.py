@@ -2,7 +2,11 @@
 
 The public face of :mod:`migindicators.engine.survey`: totals, means, ratios, proportions and
 quantiles by domain with Taylor-linearised or replicate-weight standard errors, following R's
-``survey`` package (Lumley).
+``survey`` package (Lumley). Also (R equivalents in ``docs/guide/weighting.md``): calibration
+(``post_stratify``, ``rake``, ``calibrate``, ``calibrated_weights``), two-stage and PPS designs
+(``Design(ssu=, fpc2=, prob=, pps=)``), proportion intervals (``ciprop``), quantile rules and
+intervals (``quantiles``), ``variance_of`` (svyvar), ``chisq_test`` (svychisq) and ``ttest``
+(svyttest).
 
 >>> import migindicators as mi
 >>> design = mi.survey.Design(weights="w", strata="stratum", psu="psu")  # doctest: +SKIP
