@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from migindicators import survey
@@ -30,6 +30,8 @@ def test_pps_with_equal_probabilities_is_srswor(
 ) -> None:
     n = len(values)
     big_n = n + extra
+    # R's HRDcheck zeroes the pairs with pi_i + pi_j = 1 (kept, as R): not SRSWOR at n/N = 1/2.
+    assume(not (method == "hartley-rao" and 2 * n == big_n))
     frame = pd.DataFrame({"y": values, "p": n / big_n})
     res = survey.estimate(frame, survey.Design(prob="p", pps=method), parameter="total", y="y")
     srswor = survey.estimate(

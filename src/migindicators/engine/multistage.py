@@ -30,6 +30,8 @@ PPS without replacement (``Design(prob=, pps=)``, R ``svydesign(id=~1, fpc=~p, p
       :math:`1 - (n - (\\pi_i + \\pi_j)/2)/(n - 1)` or Hartley–Rao's
       :math:`1 - (n - \\pi_i - \\pi_j + \\bar{\\pi^2})/(n - 1)` with
       :math:`\\bar{\\pi^2} = \\sum_U \\pi_k^2 / n` (``pps_psum``).
+      As R, a pair has a zero off-diagonal term when its sum of probabilities
+      (Overton: their mean) equals 1.
 
 References
 ----------
