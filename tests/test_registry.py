@@ -29,6 +29,11 @@ NOT_INDICATORS = {
     "migindicators.engine.estimate:estimate",
     "migindicators.engine.estimate:estimate_difference",
     "migindicators.disclosure.control:protect",  # protects a Result, computes none
+    # design-based estimators of the survey engine (R svyciprop, svyquantile, svyvar, svyttest)
+    "migindicators.engine.intervals:ciprop",
+    "migindicators.engine.quantiles:quantiles",
+    "migindicators.engine.variance_of:variance_of",
+    "migindicators.engine.association:ttest",
 }
 
 MINIMAL = {

@@ -52,6 +52,7 @@ from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
 from migindicators.core.quality import apply_rules
 from migindicators.core.result import VALUE_COLUMNS, Result
+from migindicators.engine.calibration import CalibrationState, CalibrationStep, apply_calibration
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import (
     DomainEstimates,
@@ -62,6 +63,7 @@ from migindicators.engine.estimate import (
     taylor_estimates,
     taylor_variance,
 )
+from migindicators.engine.multistage import PPSState, StageState, pps_method, pps_state, stage_state
 from migindicators.engine.tabulate import group_codes, tabulate
 
 __all__ = [
@@ -119,6 +121,22 @@ class Design:
         Override the overall scale and per-replicate factors (as R's ``svrepdesign``).
     replicate_df : int, optional
         Degrees of freedom of a replicate design (default: replicates minus one).
+    ssu, fpc2 : str, optional
+        Second-stage cluster column and its population sizes per PSU (or sampling fractions):
+        the two-stage variance with an fpc at each stage, R's ``svydesign(ids=~psu+ssu,
+        fpc=~fpc+fpc2)`` (see :mod:`migindicators.engine.multistage`).
+    ultimate_cluster : bool
+        Keep only the first-stage (ultimate-cluster) variance, as R's
+        ``options(survey.ultimate.cluster=TRUE)``.
+    prob, pps : str, optional
+        PSU inclusion probabilities and the PPS-without-replacement variance
+        (``"brewer"``, ``"overton"``, ``"hartley-rao"``), R's ``svydesign(fpc=~prob, pps=)``;
+        the weight defaults to ``1/prob``.
+    pps_psum : float, optional
+        Hartley–Rao's population mean of squared probabilities (R's ``HR(psum)``).
+    calibration : tuple of CalibrationStep
+        Calibrations of the weights, in order (made by :func:`~migindicators.survey.calibrate`,
+        :func:`~migindicators.survey.rake`, :func:`~migindicators.survey.post_stratify`).
     """
 
     weight: str | None = None
@@ -133,6 +151,13 @@ class Design:
     scale: float | None = None
     rscales: tuple[float, ...] | None = None
     replicate_df: int | None = None
+    ssu: str | None = None
+    fpc2: str | None = None
+    ultimate_cluster: bool = False
+    prob: str | None = None
+    pps: str | None = None
+    pps_psum: float | None = None
+    calibration: tuple[CalibrationStep, ...] = ()
     _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +165,20 @@ class Design:
             object.__setattr__(self, "replicate_weights", tuple(self.replicate_weights))
         if isinstance(self.rscales, list):
             object.__setattr__(self, "rscales", tuple(self.rscales))
+        if isinstance(self.calibration, list):
+            object.__setattr__(self, "calibration", tuple(self.calibration))
+        if self.pps is not None:
+            object.__setattr__(self, "pps", pps_method(self.pps))
+            if self.prob is None:
+                raise ValueError("pps= needs prob= (the PSUs' inclusion probabilities)")
+            if self.fpc is not None:
+                raise ValueError("a PPS design takes its fpc from prob=, not fpc=")
+        if self.ssu is not None and self.psu is None:
+            raise ValueError("ssu= (second-stage clusters) needs psu= (first stage)")
+        if self.fpc2 is not None and self.ssu is None:
+            raise ValueError("fpc2= needs ssu= (the second-stage clusters)")
+        if self.ssu is not None and self.pps is not None:
+            raise ValueError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
             raise ValueError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
         if self.replicate_weights is not None:
@@ -158,7 +197,10 @@ class Design:
                     "replicate_method='jkn' needs rscales: (n_h - 1) / n_h for "
                     "the stratum of each replicate"
                 )
-            if self.strata is not None or self.psu is not None or self.fpc is not None:
+            if any(
+                c is not None
+                for c in (self.strata, self.psu, self.fpc, self.ssu, self.fpc2, self.prob)
+            ):
                 raise ValueError(
                     "a replicate-weight design takes no strata/psu/fpc: the "
                     "replicate weights carry the design"
@@ -205,7 +247,11 @@ class Design:
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able description for result metadata."""
-        out = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        out = {
+            k: v for k, v in asdict(self).items() if not k.startswith("_") and k != "calibration"
+        }
+        if self.calibration:
+            out["calibration"] = [step.describe() for step in self.calibration]
         if isinstance(out.get("replicate_weights"), tuple):
             out["replicate_weights"] = list(out["replicate_weights"])
         if isinstance(out.get("rscales"), tuple):
@@ -240,6 +286,9 @@ class _Prepared:
     scheme: ReplicateScheme | None
     df: float
     weighted: bool
+    calibration: CalibrationState | None = None
+    pps: PPSState | None = None
+    stages: StageState | None = None
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -257,7 +306,20 @@ def _prepare(
     input_name: str,
 ) -> _Prepared:
     reps = design.replicate_columns(frame)
-    design_cols = [c for c in (design.weight, design.strata, design.psu, design.fpc) if c]
+    design_cols = [
+        c
+        for c in (
+            design.weight,
+            design.strata,
+            design.psu,
+            design.fpc,
+            design.ssu,
+            design.fpc2,
+            design.prob,
+        )
+        if c
+    ]
+    design_cols += [c for step in design.calibration for c in step.columns]
     wanted = list(dict.fromkeys([*needed, *by, *design_cols, *reps]))
     absent = [c for c in wanted if c not in frame.columns]
     if absent:
@@ -271,15 +333,20 @@ def _prepare(
         wv = pd.to_numeric(work[design.weight], errors="coerce").to_numpy(dtype=float)
         if (wv < 0).any():
             raise ValueError(f"{input_name}: negative weights in {design.weight!r}")
+    elif design.prob is not None:
+        wv = 1.0 / pd.to_numeric(work[design.prob], errors="coerce").to_numpy(dtype=float)
     else:
         wv = np.ones(len(work))
+    calibration = None
+    if design.calibration:
+        work, wv, calibration = _calibrate(work, design, wv, reps, input_name)
     keep = np.ones(len(work), dtype=bool)
     checks: list[tuple[str, str]] = []
     if design.weight is not None:
         checks.append((design.weight, f"missing weight ({design.weight})"))
     checks += [
         (c, f"missing design variable ({c})")
-        for c in (design.strata, design.psu, design.fpc)
+        for c in (design.strata, design.psu, design.fpc, design.ssu, design.fpc2, design.prob)
         if c is not None
     ]
     checks += [(c, f"missing design variable ({c})") for c in reps]
@@ -318,6 +385,8 @@ def _prepare(
     if not keep.all():
         work = work.loc[keep]
         wv = wv[keep]
+        if calibration is not None:
+            calibration = calibration.restrict(keep)
     work = work.assign(_w=wv)
     if len(work) == 0:
         raise ValueError(f"{input_name}: no rows left to estimate from (see the exclusions)")
@@ -332,7 +401,7 @@ def _prepare(
             work = work.assign(**converted)
         scheme = design.scheme(len(reps))
         df = float(design.replicate_df if design.replicate_df is not None else len(reps) - 1)
-        return _Prepared(work, by, reps, None, scheme, df, weighted)
+        return _Prepared(work, by, reps, None, scheme, df, weighted or calibration is not None)
     h = (
         pd.factorize(work[design.strata], sort=True)[0]
         if design.strata
@@ -366,7 +435,48 @@ def _prepare(
             f = 1.0 - n_psu / values
     strata = StrataInfo(n_psu=n_psu, f=f, lonely_psu=design.lonely_psu)
     df = float(len(first) - nstrata)
-    return _Prepared(work, by, [], strata, None, df, weighted)
+    prep = _Prepared(
+        work, by, [], strata, None, df, weighted or calibration is not None, calibration
+    )
+    if design.pps is not None and design.prob is not None:
+        prep.pps = pps_state(work, design.prob, design.pps, design.pps_psum)
+    if design.ssu is not None and design.fpc2 is not None and not design.ultimate_cluster:
+        prep.stages = stage_state(work, design.ssu, design.fpc2, strata, calibration)
+    return prep
+
+
+def _calibrate(
+    work: pd.DataFrame, design: Design, wv: np.ndarray, reps: list[str], input_name: str
+) -> tuple[pd.DataFrame, np.ndarray, CalibrationState]:
+    """Calibrate the weights (and replicate weights) of the rows with their design variables.
+
+    Rows with a missing weight or design variable are excluded later (and counted); they
+    take no part in the calibration, as R cannot build a design with them.
+    """
+    ok = ~np.isnan(wv)
+    for col in [c for c in (design.strata, design.psu, design.fpc) if c] + reps:
+        ok &= np.asarray(work[col].notna(), dtype=bool)
+    rep_in = (
+        np.column_stack([pd.to_numeric(work[c], errors="raise").to_numpy(float) for c in reps])[ok]
+        if reps
+        else None
+    )
+    new_w, new_reps, state = apply_calibration(
+        work.loc[ok], design.calibration, wv[ok], rep_in, label=input_name
+    )
+    out = wv.copy()
+    out[ok] = new_w
+    if new_reps is not None:
+        cols = {}
+        for j, col in enumerate(reps):
+            values = np.full(len(work), np.nan)
+            values[ok] = new_reps[:, j]
+            cols[col] = values
+        work = work.assign(**cols)
+    # Each row's position among the calibrated rows (-1: not calibrated, excluded below).
+    analysed = np.full(len(work), -1, dtype=np.intp)
+    analysed[ok] = np.arange(int(ok.sum()))
+    return work, out, CalibrationState(state.ops, state.nrows, analysed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,7 +510,14 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
             len(keys),
         )
         assert prep.strata is not None
-        variance, lonely = taylor_variance(est, prep.strata)
+        if prep.calibration is not None:
+            est = prep.calibration.scores(work, prep.by, keys, num, den, est)
+        if prep.pps is not None:
+            variance, lonely = prep.pps.variance(est), np.zeros(len(keys), dtype=bool)
+        else:
+            variance, lonely = taylor_variance(est, prep.strata)
+        if prep.stages is not None:
+            variance = variance + prep.stages.variance(work, prep.by, keys, num, den, est)
         n = np.bincount(cell, weights=tab["n"].to_numpy(), minlength=len(keys))
         wn = np.bincount(cell, weights=tab["_w"].to_numpy(), minlength=len(keys))
     else:
@@ -814,11 +931,17 @@ def estimate_difference(
         raise ValueError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
     pa, mi_ = np.asarray(plus), np.asarray(minus)
     diff = cells.est.contrast(pa, mi_)
-    if prep.scheme is None:
+    if prep.pps is not None:
+        variance, lonely = prep.pps.variance(diff), np.zeros(len(pa), bool)
+    elif prep.scheme is None:
         assert prep.strata is not None
         variance, lonely = taylor_variance(diff, prep.strata)
     else:
         variance, lonely = replicate_variance(diff, prep.scheme), np.zeros(len(pa), bool)
+    if prep.stages is not None:
+        variance = variance + prep.stages.variance(
+            prep.work, prep.by, cells.keys, y, den, cells.est, contrast=(pa, mi_)
+        )
     out_cells = _Cells(
         other.iloc[rows].reset_index(drop=True),
         diff,

@@ -55,6 +55,7 @@ from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
 from migindicators.core.quality_profiles import PROFILES
 from migindicators.core.result import Result
+from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, estimate, estimate_difference
 from migindicators.schemas.census import PANDERA_ROWS, validate_fast
@@ -246,6 +247,14 @@ _GAP_DOC = """
         Lower bounds of the age groups for ``by=["age_group"]`` (default OECD bands).
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
         Treatment of strata with a single PSU (as R ``survey``).
+    calibration : Design or sequence of CalibrationStep, optional
+        Calibrate the person weights to population totals first (R ``postStratify``,
+        ``rake``, ``calibrate``): the steps of a design made by
+        :func:`migindicators.survey.post_stratify`, :func:`~migindicators.survey.rake` or
+        :func:`~migindicators.survey.calibrate` (only its steps are used), e.g.
+        ``calibration=mi.survey.rake(mi.survey.Design(), [by_area_sex, by_area_age])``; margins
+        name columns of *persons* (include ``ref_area`` to calibrate each country to its own
+        totals). SEs then come from the calibration residuals.
     confidence_level : float
         Level of the Student-t intervals (design degrees of freedom).
     quality : mapping or sequence, optional
@@ -290,6 +299,7 @@ def employment_rate_gap(
     max_age: int | None = 64,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -309,6 +319,7 @@ def employment_rate_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -324,6 +335,7 @@ def activity_rate_gap(
     max_age: int | None = 64,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -344,6 +356,7 @@ def activity_rate_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -359,6 +372,7 @@ def unemployment_rate_gap(
     max_age: int | None = 64,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -378,6 +392,7 @@ def unemployment_rate_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -393,6 +408,7 @@ def informal_employment_gap(
     max_age: int | None = 64,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -413,6 +429,7 @@ def informal_employment_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -428,6 +445,7 @@ def school_attendance_gap(
     max_age: int | None = 15,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -448,6 +466,7 @@ def school_attendance_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -463,6 +482,7 @@ def tertiary_attainment_gap(
     max_age: int | None = 64,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -483,6 +503,7 @@ def tertiary_attainment_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -498,6 +519,7 @@ def housing_tenure_gap(
     max_age: int | None = None,
     age_bands: Sequence[int] | None = None,
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -518,6 +540,7 @@ def housing_tenure_gap(
         max_age=max_age,
         age_bands=age_bands,
         lonely_psu=lonely_psu,
+        calibration=calibration,
         confidence_level=confidence_level,
         quality=quality,
     )
@@ -533,6 +556,7 @@ def _gap(
     max_age: int | None,
     age_bands: Sequence[int] | None,
     lonely_psu: str,
+    calibration: Design | Sequence[CalibrationStep] | None,
     confidence_level: float,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None,
 ) -> Result:
@@ -621,8 +645,19 @@ def _gap(
     work["_y"] = (in_play & m.outcome(frame).fillna(False).astype(bool)).astype(float)
 
     keys = ["ref_area", "time_period", *by_cols]
+    steps = tuple(calibration.calibration if isinstance(calibration, Design) else calibration or ())
+    for col in dict.fromkeys(c for step in steps for c in step.columns):
+        # Calibration variables come from the persons frame (e.g. ref_area × sex × age).
+        if col not in work.columns:
+            if col not in frame.columns:
+                raise ValueError(f"calibration: column {col!r} is not in the persons frame")
+            work[col] = frame[col]
     design = Design(
-        weight="_w" if weighted else None, strata="_stratum", psu="_psu", lonely_psu=lonely_psu
+        weight="_w" if weighted else None,
+        strata="_stratum",
+        psu="_psu",
+        lonely_psu=lonely_psu,
+        calibration=steps,
     )
     level_rows = estimate(
         work,
@@ -707,6 +742,7 @@ def _gap(
             "max_age": max_age,
             "age_bands": list(bands),
             "lonely_psu": lonely_psu,
+            "calibration": [step.describe() for step in steps],
             "confidence_level": confidence_level,
             "quality": quality,
         },

@@ -39,6 +39,7 @@ from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
 from migindicators.core.result import Result
+from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, estimate
 from migindicators.schemas.perceptions import ADULT_POPULATION, OPINION_SURVEY
@@ -109,6 +110,7 @@ def desire_to_migrate_share(
     by: Sequence[str] | None = None,
     dont_know: str = "in_denominator",
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -134,6 +136,13 @@ def desire_to_migrate_share(
         Treatment of "don't know" and refused answers.
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
         Strata with one PSU, as R ``survey``.
+    calibration : Design or sequence of CalibrationStep, optional
+        Calibrate the weights to population totals first: the steps of a design made by
+        :func:`migindicators.survey.post_stratify` (R ``postStratify``),
+        :func:`~migindicators.survey.rake` (R ``rake``) or
+        :func:`~migindicators.survey.calibrate` (R ``calibrate``); margins name survey columns
+        (include ``ref_area`` for per-country totals). SEs then come from the calibration
+        residuals.
     confidence_level : float
         Level of the logit-scale Student-t intervals.
     quality : mapping or sequence, optional
@@ -156,7 +165,7 @@ def desire_to_migrate_share(
     ledger.given("survey", survey, weight="weight")
     frame = _validate(survey, ["desire_to_migrate"])
     by_cols = _check_by(frame, by)
-    frame, work = _design_frame(ledger, frame, by_cols)
+    frame, work = _design_frame(ledger, frame, by_cols, calibration)
     answer = frame["desire_to_migrate"]
     in_den = _denominator(ledger, work, answer, dont_know, ["refused", "dont_know"])
     work["_x"] = in_den.astype(float)
@@ -184,6 +193,7 @@ def migrant_views_share(
     missing_codes: Sequence[str] | None = None,
     dont_know: str = "in_denominator",
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
 ) -> Result:
@@ -210,7 +220,7 @@ def migrant_views_share(
         Codes of "don't know" and refusals; default ``["dont_know", "refused"]``.
     dont_know : {"in_denominator", "exclude"}
         Whether those answers stay in the denominator.
-    lonely_psu, confidence_level, quality
+    lonely_psu, calibration, confidence_level, quality
         As in :func:`desire_to_migrate_share`.
 
     Returns
@@ -238,7 +248,7 @@ def migrant_views_share(
     ledger.given("survey", survey, weight="weight")
     frame = _validate(survey, [item])
     by_cols = _check_by(frame, by)
-    frame, work = _design_frame(ledger, frame, by_cols)
+    frame, work = _design_frame(ledger, frame, by_cols, calibration)
     answer = frame[item].astype(object)
     unknown_values = sorted(set(values) - set(answer.dropna().astype(str)))
     in_den = _denominator(ledger, work, answer, dont_know, codes)
@@ -274,6 +284,7 @@ def potential_net_migration_index(
     by: Sequence[str] | None = None,
     dont_know: str = "in_denominator",
     lonely_psu: str = "fail",
+    calibration: Design | Sequence[CalibrationStep] | None = None,
     confidence_level: float = 0.95,
 ) -> Result:
     """Gallup's Potential Net Migration Index (PNMI), with its standard error.
@@ -317,6 +328,13 @@ def potential_net_migration_index(
         Treatment of "don't know" and refused answers in the shares.
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
         Strata with one PSU.
+    calibration : Design or sequence of CalibrationStep, optional
+        Calibrate the weights to population totals first: the steps of a design made by
+        :func:`migindicators.survey.post_stratify` (R ``postStratify``),
+        :func:`~migindicators.survey.rake` (R ``rake``) or
+        :func:`~migindicators.survey.calibrate` (R ``calibrate``); margins name survey columns
+        (include ``ref_area`` for per-country totals). SEs then come from the calibration
+        residuals.
     confidence_level : float
         Level of the Student-t interval (pooled design degrees of freedom).
 
@@ -396,7 +414,7 @@ def potential_net_migration_index(
                 "destinations_named_but_not_surveyed": [],
             },
         )
-    frame, work = _design_frame(ledger, frame, [])
+    frame, work = _design_frame(ledger, frame, [], calibration)
     answer = frame["desire_to_migrate"]
     in_den = _denominator(ledger, work, answer, dont_know, ["refused", "dont_know"])
     dest = frame["desired_destination"].astype(object)
@@ -570,7 +588,10 @@ def _check_by(frame: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
 
 
 def _design_frame(
-    ledger: RowLedger, frame: pd.DataFrame, by_cols: list[str]
+    ledger: RowLedger,
+    frame: pd.DataFrame,
+    by_cols: list[str],
+    calibration: Design | Sequence[CalibrationStep] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop rows that cannot be in the design (missing weight/stratum/PSU); build the work
     frame with nested design keys (strata and PSUs never shared across countries)."""
@@ -600,6 +621,15 @@ def _design_frame(
     work.attrs["weighted"] = "weight" in frame.columns
     for col in by_cols:
         work[col] = frame[col].astype(object).fillna("_U")
+    # Calibration of the weights to population totals (R postStratify/rake/calibrate): its
+    # variables come from the survey frame (include ref_area for per-country totals).
+    steps = tuple(calibration.calibration if isinstance(calibration, Design) else calibration or ())
+    for col in dict.fromkeys(c for step in steps for c in step.columns):
+        if col not in frame.columns:
+            raise ValueError(f"calibration: column {col!r} is not in the survey frame")
+        if col not in work.columns:
+            work[col] = frame[col].to_numpy()
+    work.attrs["calibration"] = steps
     return frame, work
 
 
@@ -636,6 +666,7 @@ def _design(work: pd.DataFrame, lonely_psu: str) -> Design:
         strata="_stratum",
         psu="_psu",
         lonely_psu=lonely_psu,
+        calibration=tuple(work.attrs.get("calibration", ())),
     )
 
 
@@ -696,6 +727,7 @@ def _share_result(
             "by": by_cols,
             **options,
             "lonely_psu": lonely_psu,
+            "calibration": [c.describe() for c in work.attrs.get("calibration", ())],
             "confidence_level": level,
             "quality": quality,
         },
