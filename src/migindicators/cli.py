@@ -1,4 +1,4 @@
-"""The ``migindicators`` command: list, describe, compute, validate, report, datasets.
+"""The ``migindicators`` command: list, describe, compute, validate, init, run, report, datasets.
 
 Exit codes: 0 success; 1 bad data (an input fails its schema, a file cannot be read);
 2 bad usage (unknown indicator, option or argument). Errors print one readable message,
@@ -203,6 +203,22 @@ def _report_module() -> Any:
         raise
 
 
+def _add_run_commands(sub: Any) -> None:
+    """``init`` and ``run`` (the publication run), from the publishing layer, imported lazily."""
+    module = _publish_module("migindicators.publish.run.commands")
+    if module is not None:
+        module.add_parsers(sub)
+
+
+def _publish_module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.startswith("migindicators"):
+            return None
+        raise
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="migindicators",
@@ -287,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datasets", help="list the bundled demo datasets")
     p.add_argument("--write", metavar="DIR", help="also write them as CSV files to DIR")
     p.set_defaults(func=cmd_datasets)
+
+    _add_run_commands(sub)
 
     report = _report_module()
     if report is not None:

@@ -35,6 +35,7 @@ __all__ = [
     "REMITTANCE_COST_AVERAGES",
     "Chart",
     "charts_available",
+    "area_labels",
     "charts_for",
     "cost_trend",
     "flow_heatmap",
@@ -332,7 +333,7 @@ def population_pyramid(result: Result) -> list[Chart]:
         & (data["age_group"] != "_T")
         & data["migratory_status"].isin(["MS_MIGRANT", "MS_NOMIGRANT"])
     ]
-    if not len(data):
+    if not len(data) or _averages(data, ["age_group", "sex", "migratory_status"]):
         return []
     from matplotlib.ticker import FuncFormatter
 
@@ -419,7 +420,7 @@ def flow_heatmap(result: Result) -> list[Chart]:
         if (data[column] == "_T").any():
             data = data[data[column] == "_T"]
     data = data[(data[origin] != "_T") & (data[destination] != "_T")]
-    if not len(data):
+    if not len(data) or _averages(data, [origin, destination]):
         return []
     matrix = data.pivot_table(
         index=origin, columns=destination, values="value", aggfunc="sum"
@@ -462,6 +463,51 @@ def flow_heatmap(result: Result) -> list[Chart]:
     ]
 
 
+def _averages(data: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether charting *data* by *keys* would merge several cells into one mark.
+
+    A chart draws one mark per key; where several cells share a key (another breakdown not
+    held at its total, shares of categories that sum to 100, quartiles of one distribution)
+    any mark would be an average of values that must not be averaged, so no chart is drawn.
+    """
+    return bool(data.duplicated(subset=keys).any())
+
+
+_SERIES_NAMES = {
+    "sex": {"F": "female", "M": "male", "_T": "both sexes"},
+    "migratory_status": {"MS_MIGRANT": "migrants", "MS_NOMIGRANT": "non-migrants", "_T": "all"},
+    "form_of_exploitation": {
+        "SX": "sexual exploitation",
+        "FL": "forced labour",
+        "OG": "removal of organs",
+        "OP": "other purposes",
+        "_T": "all forms",
+    },
+}
+
+
+def _series_label(column: str | None, value: object) -> str:
+    if column is None:
+        return str(value)
+    if column == "age_group":
+        return age_label(value) or "all ages"
+    return _SERIES_NAMES.get(column, {}).get(str(value), str(value))
+
+
+def area_labels(codes: list[object], *, width: int = 30) -> list[str]:
+    """Chart labels of area codes: the M49/ISO name with the code, shortened to *width*."""
+    from migindicators.core.countries import area_name
+
+    names = area_name(pd.Series([str(c) for c in codes], dtype="string"))
+    out = []
+    for code, name in zip(codes, names, strict=True):
+        label = str(code) if pd.isna(name) else f"{name} ({code})"
+        if len(label) > width:
+            label = label[: width - len(str(code)) - 4].rstrip() + f"… ({code})"
+        out.append(label)
+    return out
+
+
 def _trend(result: Result, groups: list[str], *, max_series: int) -> list[Chart]:
     period = _period_column(groups)
     if period is None:
@@ -476,14 +522,21 @@ def _trend(result: Result, groups: list[str], *, max_series: int) -> list[Chart]
         _hue=data[hue].astype("string") if hue else result.indicator,
         _period=data[period].astype("string"),
     )
-    table = values.pivot_table(index="_period", columns="_hue", values="value", aggfunc="mean")
+    if _averages(values, ["_period", "_hue"]):
+        return []
+    table = values.pivot_table(index="_period", columns="_hue", values="value", aggfunc="first")
     table = table.astype(float).dropna(how="all").iloc[:, :max_series]
     if table.empty:
         return []
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     for column in table.columns:
-        ax.plot(list(table.index), table[column].to_numpy(), marker="o", label=str(column))
+        ax.plot(
+            list(table.index),
+            table[column].to_numpy(),
+            marker="o",
+            label=_series_label(hue, column),
+        )
     ax.set_ylabel(result.unit or "value")
     if hue is not None:
         ax.legend(title=hue, fontsize=8)
@@ -514,7 +567,9 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
             data = data[data[column] == "_T"]
     hue = others[0] if others else None
     values = data.assign(_hue=data[hue].astype("string") if hue else result.indicator)
-    table = values.pivot_table(index="ref_area", columns="_hue", values="value", aggfunc="mean")
+    if _averages(values, ["ref_area", "_hue"]):
+        return []
+    table = values.pivot_table(index="ref_area", columns="_hue", values="value", aggfunc="first")
     table = table.astype(float).dropna(how="all")
     if table.empty:
         return []
@@ -527,8 +582,14 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
     height = 0.8 / table.shape[1]
     y = np.arange(len(table))
     for i, column in enumerate(table.columns):
-        ax.barh(y + i * height, table[column].to_numpy(), height=height, label=str(column))
-    ax.set_yticks(y + 0.4 - height / 2, [str(a) for a in table.index])
+        ax.barh(
+            y + i * height,
+            table[column].to_numpy(),
+            height=height,
+            label=_series_label(hue, column),
+        )
+    labels = area_labels(list(table.index))
+    ax.set_yticks(y + 0.4 - height / 2, labels)
     ax.invert_yaxis()
     ax.set_xlabel(result.unit or "value")
     if hue is not None:
@@ -536,7 +597,7 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
     when = f" ({data[period].iloc[0]})" if period is not None and len(data) else ""
     title = f"{result.indicator} by reference area{when}"
     ax.set_title(title)
-    _margins(fig, table.index, bottom=0.6 / fig.get_size_inches()[1])
+    _margins(fig, labels, bottom=0.6 / fig.get_size_inches()[1])
     return [Chart(title, "Horizontal bars of the value per reference area", _to_uri(fig))]
 
 

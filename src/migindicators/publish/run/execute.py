@@ -525,20 +525,25 @@ def check(spec: RunSpec | str | Path) -> CheckReport:
                 schemas.get(kind).validate(frame, input_name=name)
             except Exception as exc:
                 report.problems.append(f"input {name} as {kind}: {error_text(exc)}")
-        for job in spec.indicators:
-            unknown = [c for c in job.by if c not in frame.columns and name in job.inputs.values()]
-            if unknown and all(c not in _derivable(job.id) for c in unknown):
-                report.problems.append(
-                    f"indicator {job.key}: by={list(job.by)}: column(s) {unknown} are not in "
-                    f"input {name} (it has {record.columns[:20]})"
-                )
+
+    for job in spec.indicators:
+        kinds = {i.name: i.kind for i in registry[job.id].inputs}
+        columns: set[str] = set()
+        for argument, name in job.inputs.items():
+            record = report.inputs.get(_view_key(spec, name, kinds.get(argument, "")))
+            columns.update(record.columns if record is not None else [])
+        unknown = [c for c in job.by if c not in columns and c not in _DERIVED]
+        if unknown and columns:
+            report.problems.append(
+                f"indicator {job.key}: by={list(job.by)}: column(s) {unknown} are in none of "
+                f"its inputs {sorted(set(job.inputs.values()))}"
+            )
     report.problems.extend(_capability_problems(spec))
     return report
 
 
-def _derivable(indicator: str) -> set[str]:
-    # Breakdowns an indicator derives itself rather than reading them from a column.
-    return {"age_group", "migratory_status", "ref_area", "time_period"}
+# Breakdowns indicators derive themselves rather than read from a column.
+_DERIVED = frozenset({"age_group", "migratory_status", "ref_area", "time_period"})
 
 
 def _capability_problems(spec: RunSpec) -> list[str]:

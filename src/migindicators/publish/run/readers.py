@@ -158,12 +158,23 @@ def _desa(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFra
             "population, 3 % of population, 4 % female, 5 rate of change, 6 refugees)"
         )
     frame = read_desa_table(path, int(table) if str(table).isdigit() else str(table))
-    if kind == "population" and str(table) == "2":
+    if kind not in {"population", "migrant_stock_table"}:
+        return frame, f"DESA Table {table}"
+    # An input view: areas with a code (countries, and the World as 001) and a figure.
+    # DESA's regional aggregates have no M49 code in ref_area and ".." means no figure;
+    # both are left out of the view and counted here (and in the run log).
+    coded = frame["ref_area"].notna()
+    known = frame["value"].notna()
+    view = frame.loc[coded & known]
+    note = (
+        f"DESA Table {table}: {int((~coded).sum())} aggregate row(s) without an area code "
+        f'and {int((coded & ~known).sum())} ".." cell(s) left out of the view'
+    )
+    if kind == "population":
         # Table 2 is in thousands; the population input kind counts persons.
-        frame = frame.assign(population=frame["value"] * 1000.0)
-        return frame, "DESA Table 2 (total population, thousands) x 1000 [person]"
-    if kind == "migrant_stock_table":
-        frame = frame.assign(migrants=frame["value"])
+        view = view.assign(population=view["value"] * 1000.0)
+        return view, note + "; population = Table 2 (thousands) x 1000 [person]"
+    return view.assign(migrant_stock=view["value"]), note + "; migrant_stock = Table 1 [person]"
     return frame, f"DESA Table {table}"
 
 

@@ -83,6 +83,7 @@ figcaption{font-size:.85rem;color:var(--muted)}
 dl{display:grid;grid-template-columns:13rem 1fr;gap:.2rem 1rem;font-size:.9rem}
 dt{font-weight:600}dd{margin:0}
 .scroll{overflow-x:auto}code{font-size:.9em}
+td.also{font-size:.78rem;max-width:22rem}
 footer{margin-top:2rem;border-top:1px solid var(--line);font-size:.8rem;color:var(--muted)}
 """
 
@@ -422,19 +423,29 @@ def _disclosure_text(summary: RunSummary) -> str:
 def _agenda(summary: RunSummary) -> str:
     rows = []
     for point, title in AGENDA_POINTS.items():
-        mine = [o for o in summary.outcomes if point in registry[o.job.id].agenda_points]
+        primary = [o for o in summary.outcomes if registry[o.job.id].agenda_points[0] == point]
+        also = [
+            o
+            for o in summary.outcomes
+            if point in registry[o.job.id].agenda_points[1:]
+        ]
         links = "<br>".join(
             f'<a href="{_page_name(o)}">{_esc(o.job.title or registry[o.job.id].name)}</a>'
             + (' <span class="flag">(failed)</span>' if not o.ok else "")
-            for o in mine
+            for o in primary
+        )
+        others = ", ".join(
+            f'<a href="{_page_name(o)}"><code>{_esc(o.job.key)}</code></a>' for o in also
         )
         rows.append(
             f"<tr><td>{point}</td><td>{_esc(title)}</td>"
-            f"<td>{links or '<span class=none>nothing computed in this run</span>'}</td></tr>"
+            f"<td>{links or '<span class=none>nothing computed in this run</span>'}</td>"
+            f'<td class="also">{others or "—"}</td></tr>'
         )
     return (
         '<table class="summary"><thead><tr><th>Point</th><th>Agenda point</th>'
-        "<th>Computed in this run</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th>Computed in this run (primary point)</th><th>Also serves this point</th></tr>"
+        "</thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
 
 
