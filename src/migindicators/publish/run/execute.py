@@ -624,11 +624,12 @@ def _compute(
     kwargs: dict[str, Any] = {}
     for argument, name in job.inputs.items():
         key = _view_key(spec, name, kinds.get(argument, ""))
+        outcome.inputs[argument] = key
+    for argument, key in outcome.inputs.items():
         record = summary.inputs.get(key)
         if record is not None and record.error:
-            raise MigIndicatorsError(f"input {name!r} could not be read: {record.error}")
+            raise MigIndicatorsError(f"input {record.name!r} could not be read: {record.error}")
         kwargs[argument] = frames[key]
-        outcome.inputs[argument] = key
     kwargs.update(job.options)
     if job.by:
         kwargs["by"] = list(job.by)

@@ -534,8 +534,10 @@ def _indicator(
                 [*path, "inputs", argument],
                 f"{input_name!r} is not an input of this spec; declared: {sorted(inputs)}",
             )
+    # Required inputs not mapped default to the spec input of the same name; optional ones
+    # are used only when mapped (an optional census= must not join a stock= computation).
     for spec_input in entry.inputs:
-        if spec_input.name not in given and spec_input.name in inputs:
+        if spec_input.required and spec_input.name not in given and spec_input.name in inputs:
             given[spec_input.name] = spec_input.name
     missing = [i.name for i in entry.inputs if i.required and i.name not in given]
     if missing:
