@@ -82,11 +82,12 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job: every indicator on the bundled datasets → demo-output/ (HTML report,
-    CSV, SDMX-CSV, Excel) and a short summary on the terminal."""
+    """The main job: ``migindicators run`` on the bundled example spec → demo-output/ (HTML
+    report, CSV, SDMX-CSV 1.0/2.0, SDMX-ML, Open SDG, Excel, run-log.json) and a summary."""
     session.install("-e", ".[excel,charts,progress,parquet,sdmx]")
     out = session.posargs[0] if session.posargs else "demo-output"
-    session.run("migindicators", "report", "--out", out)
+    session.run("migindicators", "init", "--demo", out, "--force")
+    session.run("migindicators", "run", f"{out}/migindicators-run.toml", "--out", out)
 
 
 @nox.session(python=PYTHON)

@@ -105,7 +105,11 @@ def test_unknown_key_inside_inline_table_has_its_line() -> None:
         ("excel = false", 'sdmx_csv = ["3.0"]', "unknown SDMX-CSV version"),
         ('inputs = { prices = "prices" }', 'inputs = { prices = "price" }', "not an input of"),
         ('inputs = { prices = "prices" }', 'inputs = { cost = "prices" }', "has no input 'cost'"),
-        ("[outputs]", '[quality]\nrules = { min_m = { min = 3 } }\n[outputs]', "unknown quality rule"),
+        (
+            "[outputs]",
+            "[quality]\nrules = { min_m = { min = 3 } }\n[outputs]",
+            "unknown quality rule",
+        ),
         ("[outputs]", '[quality]\nprofile = "iso"\n[outputs]', "unknown profile 'iso'"),
         ("[outputs]", '[disclosure]\nmethod = "noise"\n[outputs]', "unknown method 'noise'"),
         ('title = "Test publication"', "", "missing required key 'title'"),
@@ -119,7 +123,9 @@ def test_invalid_specs(old: str, new: str, expected: str) -> None:
 
 
 def test_missing_input_is_explained() -> None:
-    text = SMALL.replace('[inputs.population]\ndataset = "refugees_demo"\ntable = "population"\n', "")
+    text = SMALL.replace(
+        '[inputs.population]\ndataset = "refugees_demo"\ntable = "population"\n', ""
+    )
     message = _error(text)
     assert "needs input(s) ['population']" in message and "line 22" in message
 
@@ -204,7 +210,7 @@ def test_quality_rules_reach_indicators_that_take_them(tmp_path: Path) -> None:
 
 
 def test_disclosure_is_never_skipped_silently(tmp_path: Path) -> None:
-    text = SMALL.replace("[outputs]", '[disclosure]\nrules = { min_contributors = 10 }\n[outputs]')
+    text = SMALL.replace("[outputs]", "[disclosure]\nrules = { min_contributors = 10 }\n[outputs]")
     spec = parse_spec(text, base_dir=tmp_path)
     try:
         import migindicators.disclosure  # noqa: F401
@@ -254,13 +260,17 @@ def test_glob_stacks_files_and_logs_each(tmp_path: Path) -> None:
         (tmp_path / f"ref_{year}.csv").write_text(
             f"ref_area,time_period,refugees\nSYR,{year},100000\nAFG,{year},50000\n", "utf-8"
         )
-    text = SMALL.replace(
-        '[inputs.refugees]\ndataset = "refugees_demo"\ntable = "refugees"',
-        '[inputs.refugees]\nglob = "ref_*.csv"',
-    ).replace(
-        '[inputs.population]\ndataset = "refugees_demo"\ntable = "population"',
-        '[inputs.population]\nglob = "pop_*.csv"',
-    ).replace('by = ["sex"]', "")
+    text = (
+        SMALL.replace(
+            '[inputs.refugees]\ndataset = "refugees_demo"\ntable = "refugees"',
+            '[inputs.refugees]\nglob = "ref_*.csv"',
+        )
+        .replace(
+            '[inputs.population]\ndataset = "refugees_demo"\ntable = "population"',
+            '[inputs.population]\nglob = "pop_*.csv"',
+        )
+        .replace('by = ["sex"]', "")
+    )
     summary = run(parse_spec(text, base_dir=tmp_path), progress=False)
     refugees = summary.outcomes[1]
     assert refugees.ok and refugees.result is not None
@@ -292,11 +302,13 @@ def test_interval_truncated_at_zero_and_said() -> None:
     )
     assert non_negative(result)
     table, notes = result_table(result)
-    assert "<td class=\"num\">0*</td>" in table and "-3.88" not in table
+    assert '<td class="num">0*</td>' in table and "-3.88" not in table
     assert any("truncated at zero" in n for n in notes)
     assert "Kenya" in table  # codes shown with their names
     assert 'title="low_n: fewer unweighted observations' in table  # tooltip on the cell
-    gap = mi.Result(data=result.data, metadata={"indicator": "employment_rate_gap", "unit": "percent"})
+    gap = mi.Result(
+        data=result.data, metadata={"indicator": "employment_rate_gap", "unit": "percent"}
+    )
     assert not non_negative(gap)
 
 
@@ -308,8 +320,15 @@ def test_example_run_is_complete(example_run: ExampleRun) -> None:
     pages = sorted((example_run.out / "indicators").glob("*.html"))
     assert len(pages) == len(log["indicators"])
     index = (example_run.out / "index.html").read_text(encoding="utf-8")
-    for needle in ("Synthetic data", "Data sources", "Quality profile", "Disclosure control",
-                   "Flag legend", "fewer_than_three_services", "run-log.json"):
+    for needle in (
+        "Synthetic data",
+        "Data sources",
+        "Quality profile",
+        "Disclosure control",
+        "Flag legend",
+        "fewer_than_three_services",
+        "run-log.json",
+    ):
         assert needle in index
     assert "http://" not in index.replace('href="http', "") and "<script" not in index
     page = (example_run.out / "indicators" / "refugees_per_100k.html").read_text("utf-8")

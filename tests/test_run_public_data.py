@@ -44,8 +44,16 @@ def _result(summary: RunSummary, key: str) -> pd.DataFrame:
 def test_every_reader_reads_its_file(spec) -> None:  # type: ignore[no-untyped-def]
     report = check(spec)
     readers = {rec.reader for rec in report.inputs.values() if rec.error is None}
-    assert {"rpw", "rpw_databank", "bilateral_remittances", "uis", "unhcr", "wdi", "csv",
-            "ipums"} <= readers
+    assert {
+        "rpw",
+        "rpw_databank",
+        "bilateral_remittances",
+        "uis",
+        "unhcr",
+        "wdi",
+        "csv",
+        "ipums",
+    } <= readers
     others = [p for p in report.problems if "desa" not in p]
     assert others == []
 

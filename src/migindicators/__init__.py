@@ -26,6 +26,9 @@ The layers, bottom up (``docs/dev/architecture.md``): :mod:`~migindicators.core`
 :mod:`~migindicators.policy`), :mod:`~migindicators.disclosure` (suppression and cell-key
 perturbation of published tables) and :mod:`~migindicators.publish` (SDMX, Open SDG, Excel,
 report).
+
+:func:`run` carries out a publication run: a run specification (TOML) of inputs, indicators,
+quality and disclosure rules and outputs, to a complete report and its files.
 """
 
 from migindicators import (
@@ -66,6 +69,7 @@ from migindicators.core.registry import (
 )
 from migindicators.core.result import Result
 from migindicators.core.units import units
+from migindicators.publish.run import run
 
 #: The indicator families, one subpackage each (``mi.<family>.<indicator function>``).
 FAMILIES = (
@@ -111,6 +115,7 @@ __all__ = [
     "recruitment",
     "registry",
     "remittances",
+    "run",
     "schemas",
     "stock",
     "survey",

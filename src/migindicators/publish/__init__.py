@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from migindicators.publish import codes
+from migindicators.publish import codes, run
 from migindicators.publish.excel import write_excel
 from migindicators.publish.opensdg import (
     open_sdg_filename,
@@ -27,6 +27,7 @@ __all__ = [
     "check_sdmx_csv",
     "codes",
     "open_sdg_filename",
+    "run",
     "to_open_sdg",
     "to_sdmx",
     "write_excel",

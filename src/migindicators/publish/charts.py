@@ -34,8 +34,8 @@ from migindicators.publish.codes import age_label, age_sort_key, group_columns
 __all__ = [
     "REMITTANCE_COST_AVERAGES",
     "Chart",
-    "charts_available",
     "area_labels",
+    "charts_available",
     "charts_for",
     "cost_trend",
     "flow_heatmap",
@@ -576,9 +576,9 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
     table = table.iloc[:, :max_series]
     table = table.loc[table.mean(axis=1).sort_values(ascending=False).index[:max_areas]]
     plt = _pyplot()
-    fig, ax = plt.subplots(
-        figsize=(7.5, max(2.5, 0.22 * len(table) * max(1, table.shape[1]) / 2 + 1.2))
-    )
+    # at least 0.3 inch per area: a 10-point label needs about 0.17 inch
+    per_area = 0.3 * max(1.0, 0.45 * table.shape[1])
+    fig, ax = plt.subplots(figsize=(7.5, max(2.5, per_area * len(table) + 1.4)))
     height = 0.8 / table.shape[1]
     y = np.arange(len(table))
     for i, column in enumerate(table.columns):

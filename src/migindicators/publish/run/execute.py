@@ -22,7 +22,6 @@ import inspect
 import json
 import sys
 import time
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from migindicators.core.errors import MigIndicatorsError
 from migindicators.core.provenance import fingerprint
 from migindicators.core.registry import registry
 from migindicators.core.result import Result
+from migindicators.publish.run.errors import error_text
 from migindicators.publish.run.readers import run_reader
 from migindicators.publish.run.spec import (
     IndicatorJob,
@@ -259,14 +259,19 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         """A short account for the terminal."""
-        out = [f"{self.spec.source}: {len(self.spec.indicators)} indicator(s), "
-               f"{len(self.spec.inputs)} input(s)"]
+        out = [
+            f"{self.spec.source}: {len(self.spec.indicators)} indicator(s), "
+            f"{len(self.spec.inputs)} input(s)"
+        ]
         for name, rec in self.inputs.items():
             status = f"FAILED: {rec.error}" if rec.error else f"{rec.rows} rows, {rec.fingerprint}"
             out.append(f"  input {name} ({rec.reader}, {rec.location}): {status}")
         out.extend(f"  PROBLEM {p}" for p in self.problems)
-        out.append("spec OK: every input exists and meets its schema" if self.ok else
-                   f"{len(self.problems)} problem(s)")
+        out.append(
+            "spec OK: every input exists and meets its schema"
+            if self.ok
+            else f"{len(self.problems)} problem(s)"
+        )
         return out
 
 
@@ -296,15 +301,6 @@ def _relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)
-
-
-def error_text(exc: BaseException) -> str:
-    """One line: the exception class, its message and where it was raised."""
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
-    if isinstance(exc, MigIndicatorsError):
-        where = ""  # the library's own errors already say what and where
-    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _file_record(path: Path) -> dict[str, Any]:
@@ -416,9 +412,7 @@ def _resolve_options(spec: RunSpec, options: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def load_input(
-    spec: RunSpec, name: str, kind: str = ""
-) -> tuple[pd.DataFrame, InputRecord]:
+def load_input(spec: RunSpec, name: str, kind: str = "") -> tuple[pd.DataFrame, InputRecord]:
     """Read input *name* of *spec* (as input kind *kind*), map it, and describe what was read."""
     spec_input = spec.inputs[name]
     record = InputRecord(
@@ -455,8 +449,13 @@ def load_input(
                 part, note = run_reader(
                     spec_input.reader,
                     path,
-                    _resolve_options(spec, {**spec_input.options, **(
-                        {"table": spec_input.table} if spec_input.table else {})}),
+                    _resolve_options(
+                        spec,
+                        {
+                            **spec_input.options,
+                            **({"table": spec_input.table} if spec_input.table else {}),
+                        },
+                    ),
                     kind,
                 )
                 frames.append(part)
@@ -530,8 +529,8 @@ def check(spec: RunSpec | str | Path) -> CheckReport:
         kinds = {i.name: i.kind for i in registry[job.id].inputs}
         columns: set[str] = set()
         for argument, name in job.inputs.items():
-            record = report.inputs.get(_view_key(spec, name, kinds.get(argument, "")))
-            columns.update(record.columns if record is not None else [])
+            found = report.inputs.get(_view_key(spec, name, kinds.get(argument, "")))
+            columns.update(found.columns if found is not None else [])
         unknown = [c for c in job.by if c not in columns and c not in _DERIVED]
         if unknown and columns:
             report.problems.append(
@@ -635,12 +634,11 @@ def _compute(
         kwargs["by"] = list(job.by)
     quality = spec.quality.argument()
     if quality is not None and job.quality and _accepts(job.id, "quality"):
-        if isinstance(quality, str) or spec.quality.profile:
-            if not _profiles_available():
-                quality = dict(spec.quality.rules) or None
-                outcome.notes.append(
-                    f"quality profile {spec.quality.profile!r} not applied: not in this version"
-                )
+        if spec.quality.profile and not _profiles_available():
+            quality = {k: dict(v) for k, v in spec.quality.rules.items()} or None
+            outcome.notes.append(
+                f"quality profile {spec.quality.profile!r} not applied: not in this version"
+            )
         if quality is not None and "quality" not in job.options:
             kwargs["quality"] = quality
             outcome.quality = quality

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -45,7 +45,7 @@ def _open_sdg(summary: RunSummary) -> None:
         )
 
 
-def _sdmx_options(summary: RunSummary) -> dict[str, str]:
+def _sdmx_options(summary: RunSummary) -> dict[str, Any]:
     return dict(summary.spec.outputs.sdmx)
 
 
@@ -107,7 +107,9 @@ def _sdmx_ml(summary: RunSummary) -> None:
     from migindicators.publish.sdmx import write_sdmx_ml
 
     summary.files.append(
-        write_sdmx_ml(summary.results, summary.out_dir / "sdmx" / "sdg_sdmx.xml", **_sdmx_options(summary))
+        write_sdmx_ml(
+            summary.results, summary.out_dir / "sdmx" / "sdg_sdmx.xml", **_sdmx_options(summary)
+        )
     )
 
 
@@ -140,7 +142,7 @@ def _html(summary: RunSummary) -> None:
 
 def write_outputs(summary: RunSummary) -> None:
     """Write every output the spec asks for; a failing writer is recorded, the others go on."""
-    from migindicators.publish.run.execute import error_text
+    from migindicators.publish.run.errors import error_text
 
     outputs = summary.spec.outputs
     writers: list[tuple[str, Callable[[], None]]] = []

@@ -178,7 +178,6 @@ def _desa(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFra
     return frame, f"DESA Table {table}"
 
 
-
 READERS: dict[str, ReaderInfo] = {
     info.name: info
     for info in (
@@ -194,7 +193,9 @@ READERS: dict[str, ReaderInfo] = {
             "bilateral_remittances", _bilateral, "World Bank/KNOMAD bilateral remittance matrix"
         ),
         ReaderInfo("uis", _uis, "UNESCO UIS indicator-data export", ("table",)),
-        ReaderInfo("unhcr", _unhcr, "UNHCR refugees package, population table", ("include_oip", "years")),
+        ReaderInfo(
+            "unhcr", _unhcr, "UNHCR refugees package, population table", ("include_oip", "years")
+        ),
         ReaderInfo("wdi", _wdi, "World Bank WDI indicator download", ("sheet", "dropna")),
         ReaderInfo("desa", _desa, "UN DESA International Migrant Stock workbook", ("table",)),
     )
@@ -243,5 +244,3 @@ def run_reader(
 def describe_readers() -> list[tuple[str, str, tuple[str, ...]]]:
     """(name, description, options) of every reader, for the docs and ``init``."""
     return [(r.name, r.description, r.options) for r in READERS.values()]
-
-

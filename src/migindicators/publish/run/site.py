@@ -173,7 +173,7 @@ def code_names(column: str) -> Callable[[Any], str] | None:
     table = _static_names().get(column)
     if table is None:
         return None
-    return lambda code: table.get(str(code), "")
+    return lambda code: table.get(str(code), "total" if str(code) == "_T" else "")
 
 
 # --------------------------------------------------------------- intervals, flags
@@ -190,7 +190,9 @@ def non_negative(result: Result) -> bool:
         return False
     if any(word in result.indicator for word in _SIGNED_WORDS):
         return False
-    values = pd.to_numeric(result.data.get("value"), errors="coerce")
+    if "value" not in result.data.columns:
+        return False
+    values = pd.to_numeric(result.data["value"], errors="coerce")
     return bool((values.dropna() >= 0).all())
 
 
@@ -199,9 +201,11 @@ def _flag_cell(flags: str) -> str:
     if not codes:
         return "<td></td>"
     tip = "; ".join(f"{c}: {FLAGS.get(c, 'unknown flag')}" for c in codes)
-    return f'<td class="flag" title="{_esc(tip)}">' + ", ".join(
-        f'<abbr title="{_esc(FLAGS.get(c, c))}">{_esc(c)}</abbr>' for c in codes
-    ) + "</td>"
+    return (
+        f'<td class="flag" title="{_esc(tip)}">'
+        + ", ".join(f'<abbr title="{_esc(FLAGS.get(c, c))}">{_esc(c)}</abbr>' for c in codes)
+        + "</td>"
+    )
 
 
 def _legend(codes: Sequence[str] | None = None) -> str:
@@ -256,10 +260,10 @@ def result_table(result: Result, *, max_rows: int = MAX_ROWS) -> tuple[str, list
             value = values[column]
             text = _fmt(value)
             mark = ""
-            if clip and column == "ci_lower" and isinstance(value, float | np.floating):
-                if not np.isnan(value) and value < 0:
-                    text, mark = "0", "*"
-                    clipped += 1
+            below = isinstance(value, float | np.floating) and not np.isnan(value) and value < 0
+            if clip and column == "ci_lower" and below:
+                text, mark = "0", "*"
+                clipped += 1
             klass = "num flagged" if (tip and column == "value") else "num"
             title = f' title="{_esc(tip)}"' if tip and column == "value" else ""
             cells.append(f'<td class="{klass}"{title}>{_esc(text)}{mark}</td>')
@@ -271,14 +275,13 @@ def result_table(result: Result, *, max_rows: int = MAX_ROWS) -> tuple[str, list
     if clipped:
         notes.append(
             f"* {clipped} lower interval bound(s) below zero are shown as 0: the quantity "
-            "cannot be negative, and the interval here is the normal-approximation (Wald) "
-            "interval, estimate ± 1.96 × SE, truncated at zero (the CSV keeps the computed "
-            "bounds)."
+            "cannot be negative, so the interval the indicator computed (see Method) is "
+            "truncated at zero here; the CSV and Excel files keep the bounds as computed."
         )
     elif "ci_lower" in data.columns and data["ci_lower"].notna().any():
         notes.append(
-            "Intervals are 95 % intervals as the indicator computed them (normal "
-            "approximation, estimate ± 1.96 × SE, unless the method says otherwise)."
+            "ci_lower and ci_upper are the interval the indicator computed (its method is "
+            "given above); no bound was below zero."
         )
     table = (
         '<div class="scroll"><table class="result"><thead><tr>'
@@ -343,8 +346,11 @@ def _input_rows(records: Sequence[InputRecord], base: Path) -> str:
     for rec in records:
         files = "<br>".join(
             f"<code>{_esc(_short(f.get('path', ''), base))}</code>"
-            + (f"<br>sha256 <code>{_esc(str(f['sha256'])[:16])}…</code>, {f['bytes']:,} bytes"
-               if "sha256" in f else "")
+            + (
+                f"<br>sha256 <code>{_esc(str(f['sha256'])[:16])}…</code>, {f['bytes']:,} bytes"
+                if "sha256" in f
+                else ""
+            )
             for f in rec.files
         )
         src = rec.source
@@ -395,9 +401,13 @@ def _quality_text(summary: RunSummary) -> str:
     if q.profile:
         parts.append(f"<dt>Profile</dt><dd><code>{_esc(q.profile)}</code></dd>")
         if q.parameters:
-            parts.append(f"<dt>Parameters</dt><dd><code>{_esc(json.dumps(dict(q.parameters)))}</code></dd>")
+            parts.append(
+                f"<dt>Parameters</dt><dd><code>{_esc(json.dumps(dict(q.parameters)))}</code></dd>"
+            )
     for name, params in q.rules.items():
-        parts.append(f"<dt>Rule {_esc(name)}</dt><dd><code>{_esc(json.dumps(dict(params)))}</code></dd>")
+        parts.append(
+            f"<dt>Rule {_esc(name)}</dt><dd><code>{_esc(json.dumps(dict(params)))}</code></dd>"
+        )
     applied = [o.job.key for o in summary.outcomes if o.quality is not None]
     parts.append(
         "<dt>Applied to</dt><dd>"
@@ -424,11 +434,7 @@ def _agenda(summary: RunSummary) -> str:
     rows = []
     for point, title in AGENDA_POINTS.items():
         primary = [o for o in summary.outcomes if registry[o.job.id].agenda_points[0] == point]
-        also = [
-            o
-            for o in summary.outcomes
-            if point in registry[o.job.id].agenda_points[1:]
-        ]
+        also = [o for o in summary.outcomes if point in registry[o.job.id].agenda_points[1:]]
         links = "<br>".join(
             f'<a href="{_page_name(o)}">{_esc(o.job.title or registry[o.job.id].name)}</a>'
             + (' <span class="flag">(failed)</span>' if not o.ok else "")
@@ -545,7 +551,9 @@ def _indicator_page(summary: RunSummary, outcome: IndicatorOutcome, charts: list
         "Unit": entry.unit,
         "Custodian": entry.custodian,
     }
-    body.append("<dl>" + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in info.items()) + "</dl>")
+    body.append(
+        "<dl>" + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in info.items()) + "</dl>"
+    )
     body.append(f"<h2>Definition</h2><p>{_esc(entry.definition)}</p>")
     body.append(f'<h3>Formula</h3><pre class="formula">{_esc(entry.formula)}</pre>')
     body.append(f"<h3>Aggregation</h3><p>{_esc(entry.aggregation)}</p>")
@@ -563,7 +571,9 @@ def _indicator_page(summary: RunSummary, outcome: IndicatorOutcome, charts: list
     if outcome.quality is not None:
         body.append(f"<dt>Quality</dt><dd><code>{_esc(json.dumps(outcome.quality))}</code></dd>")
     if outcome.disclosure is not None:
-        body.append(f"<dt>Disclosure</dt><dd><code>{_esc(json.dumps(outcome.disclosure))}</code></dd>")
+        body.append(
+            f"<dt>Disclosure</dt><dd><code>{_esc(json.dumps(outcome.disclosure))}</code></dd>"
+        )
     body.append(f"<dt>Computed in</dt><dd>{outcome.seconds:.2f} s</dd></dl>")
     for note in outcome.notes:
         body.append(f'<p class="note">{_esc(note)}</p>')
@@ -632,5 +642,3 @@ def write_site(summary: RunSummary) -> list[Path]:
     index = out / "index.html"
     index.write_text(_index(summary), encoding="utf-8")
     return [index, *written]
-
-

@@ -318,7 +318,9 @@ class RunSpec:
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+)
 
 
 def _split_key(text: str) -> list[str]:
@@ -368,9 +370,9 @@ def line_of(text: str, path: Sequence[str | int]) -> int | None:
                 if ahead > number - 1 and _HEADER.match(lines[ahead]):
                     break
                 needle = re.escape(rest[0])
-                if re.search(rf'(^|[{{,\s])"?{needle}"?\s*=', lines[ahead][0:]):
-                    if ahead + 1 != number or lines[ahead].count("=") > 1:
-                        return ahead + 1
+                found = re.search(rf'(^|[{{,\s])"?{needle}"?\s*=', lines[ahead])
+                if found and (ahead + 1 != number or lines[ahead].count("=") > 1):
+                    return ahead + 1
     return best
 
 
@@ -410,15 +412,19 @@ class _Checker:
             if not ok:
                 names = kinds if isinstance(kinds, tuple) else (kinds,)
                 expected = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in names)
-                raise self.error(
-                    [*path, key],
-                    f"must be {expected} ({doc}), got {_TYPE_NAMES.get(type(value), type(value).__name__)} {value!r}",
-                )
+                got = _TYPE_NAMES.get(type(value), type(value).__name__)
+                raise self.error([*path, key], f"must be {expected} ({doc}), got {got} {value!r}")
         return raw
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-               list: "an array", dict: "a table"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "an array",
+    dict: "a table",
+}
 
 
 def _strings(check: _Checker, value: Any, path: Sequence[str | int]) -> tuple[str, ...]:
@@ -443,7 +449,9 @@ def _mapping(check: _Checker, raw: Any, path: list[str | int]) -> MappingSpec:
             )
     preset = table.get("preset", "")
     if preset and preset not in ("ipums_international",):
-        raise check.error([*path, "preset"], f"unknown preset {preset!r}; known: ipums_international")
+        raise check.error(
+            [*path, "preset"], f"unknown preset {preset!r}; known: ipums_international"
+        )
     return MappingSpec(
         columns=dict(columns),
         codes={k: dict(v) for k, v in codes.items()},
@@ -491,7 +499,8 @@ def _input(check: _Checker, name: str, raw: Any, base: Path) -> InputSpec:
 
         if kind not in schemas.input_kinds():
             raise check.error(
-                [*path, "kind"], f"unknown input kind {kind!r}; known: {', '.join(schemas.input_kinds())}"
+                [*path, "kind"],
+                f"unknown input kind {kind!r}; known: {', '.join(schemas.input_kinds())}",
             )
     source = check.table(table.get("source", {}), _SOURCE, [*path, "source"], "a source")
     return InputSpec(
@@ -550,7 +559,9 @@ def _indicator(
     known = {o.name: o for o in entry.options}
     for name, value in options.items():
         if name in COMMON_ARGUMENTS:
-            raise check.error([*path, "options", name], f"give {name} as its own key, not an option")
+            raise check.error(
+                [*path, "options", name], f"give {name} as its own key, not an option"
+            )
         if name not in known:
             raise check.error(
                 [*path, "options", name],
@@ -558,9 +569,7 @@ def _indicator(
             )
         choices = known[name].choices
         if choices is not None and value not in choices:
-            raise check.error(
-                [*path, "options", name], f"{value!r} is not one of {list(choices)}"
-            )
+            raise check.error([*path, "options", name], f"{value!r} is not one of {list(choices)}")
     by = _strings(check, table.get("by", []), [*path, "by"])
     key = re.sub(r"[^A-Za-z0-9_.-]+", "_", table.get("key", ident))
     base, n = key, 2
@@ -591,7 +600,8 @@ def _outputs(check: _Checker, raw: Any, base: Path) -> OutputsSpec:
         bad = [v for v in versions if v not in SDMX_CSV_VERSIONS]
         if bad:
             raise check.error(
-                ["outputs", "sdmx_csv"], f"unknown SDMX-CSV version(s) {bad}; use {list(SDMX_CSV_VERSIONS)}"
+                ["outputs", "sdmx_csv"],
+                f"unknown SDMX-CSV version(s) {bad}; use {list(SDMX_CSV_VERSIONS)}",
             )
     sdmx = check.table(table.get("sdmx", {}), _SDMX, ["outputs", "sdmx"], "[outputs.sdmx]")
     return OutputsSpec(
@@ -656,7 +666,8 @@ def parse_spec(text: str, *, base_dir: str | Path = ".", source: str = "<string>
     for name, params in rules.items():
         if not isinstance(params, dict):
             raise check.error(
-                ["quality", "rules", name], f"must be a table of the rule's parameters, got {params!r}"
+                ["quality", "rules", name],
+                f"must be a table of the rule's parameters, got {params!r}",
             )
     from migindicators.core.quality import quality_rules
 
@@ -672,13 +683,16 @@ def parse_spec(text: str, *, base_dir: str | Path = ".", source: str = "<string>
         method = dis.get("method", "suppression")
         if method not in DISCLOSURE_METHODS:
             raise check.error(
-                ["disclosure", "method"], f"unknown method {method!r}; known: {list(DISCLOSURE_METHODS)}"
+                ["disclosure", "method"],
+                f"unknown method {method!r}; known: {list(DISCLOSURE_METHODS)}",
             )
         chosen = _strings(check, dis.get("indicators", []), ["disclosure", "indicators"])
         stray = [i for i in chosen if i not in {j.id for j in jobs}]
         if stray:
             raise check.error(["disclosure", "indicators"], f"not computed in this run: {stray}")
-        disclosure = DisclosureSpec(method=method, rules=dict(dis.get("rules", {})), indicators=chosen)
+        disclosure = DisclosureSpec(
+            method=method, rules=dict(dis.get("rules", {})), indicators=chosen
+        )
     return RunSpec(
         publication=PublicationSpec(**pub),
         inputs=inputs,

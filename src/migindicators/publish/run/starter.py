@@ -99,15 +99,17 @@ def starter_spec(indicators: Sequence[str], *, title: str = "", office: str = ""
         reader = _KIND_READERS.get(kind, "csv")
         lines += [
             f"[inputs.{name}]",
-            *_comment(f"input kind {kind}: {description}. `migindicators validate {kind} "
-                      "--describe` lists its columns."),
+            *_comment(
+                f"input kind {kind}: {description}. `migindicators validate {kind} "
+                "--describe` lists its columns."
+            ),
             f'path = "data/{name}.csv"        # or glob = "data/{name}_*.csv"',
             f'# reader = "{reader.split()[0]}"   # usually: {reader}; known: '
             + ", ".join(sorted(READERS)),
             f'kind = "{kind}"',
             f"# [inputs.{name}.mapping]    # your column names -> the standard ones",
             '# columns = { "Your column" = "standard_column" }',
-            '# constants = { time_period = 2024 }',
+            "# constants = { time_period = 2024 }",
             f"# [inputs.{name}.mapping.codes.sex]",
             '# 1 = "M"',
             '# 2 = "F"',
@@ -134,11 +136,11 @@ def starter_spec(indicators: Sequence[str], *, title: str = "", office: str = ""
         lines.append("")
     lines += [
         "[quality]",
-        "# profile = \"statcan\"   # nchs, statcan, eurostat or abs (with the quality-profiles release)",
+        '# profile = "statcan"   # nchs, statcan, eurostat, abs (quality profiles)',
         "# rules = { min_n = { min = 30 }, max_cv = { max = 0.3 } }",
         "",
         "# [disclosure]          # migindicators.disclosure.protect (with the disclosure release)",
-        "# method = \"suppression\"",
+        '# method = "suppression"',
         "# rules = { min_contributors = 10 }",
         "",
         "[outputs]",
@@ -172,9 +174,7 @@ def write_demo(directory: str | Path, *, force: bool = False) -> Path:
     return path
 
 
-def write_starter(
-    directory: str | Path, indicators: Sequence[str], *, force: bool = False
-) -> Path:
+def write_starter(directory: str | Path, indicators: Sequence[str], *, force: bool = False) -> Path:
     """Write a commented starter spec for *indicators* into *directory*; return its path."""
     text = starter_spec(indicators)
     path = _target(directory, force)
