@@ -358,3 +358,27 @@ def test_cli_init_check_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["run", str(tmp_path / "bad.toml")]) == 2
     err = capsys.readouterr().err
     assert "unknown key 'output'" in err and "line" in err and "Traceback" not in err
+
+
+def test_cli_compute_reader_gives_the_view_the_input_needs(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uis = str(shared_data / "uis_student_mobility_feb2026.csv")
+    out = tmp_path / "omr.csv"
+    argv = [
+        "compute",
+        "outbound_mobility_ratio",
+        "--input",
+        f"students={uis}",
+        "--input",
+        f"enrolment={uis}",
+        "--reader",
+        "students=uis",
+        "--reader",
+        "enrolment=uis",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0, capsys.readouterr().err
+    data = pd.read_csv(out).set_index(["ref_area", "time_period"])
+    assert data.loc[("FRA", 2022), "value"] == pytest.approx(3.9354, abs=0.01)

@@ -122,9 +122,17 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_input(path: str, reader: str | None) -> pd.DataFrame:
+def _read_input(path: str, reader: str | None, kind: str = "") -> pd.DataFrame:
     if reader is None:
         return read_table(path)
+    run_readers = _publish_module("migindicators.publish.run.readers")
+    if run_readers is not None and reader in run_readers.READERS:
+        # the run's readers give the view of a custodian file an input kind needs
+        # (``--reader students=uis`` gives mobile students, not the whole UIS export)
+        from pathlib import Path
+
+        read: pd.DataFrame = run_readers.run_reader(reader, Path(path), {}, kind)[0]
+        return read
     func = getattr(io_module, f"read_{reader}", None)
     if func is None:
         readers = sorted(n.removeprefix("read_") for n in dir(io_module) if n.startswith("read_"))
@@ -136,8 +144,9 @@ def _read_input(path: str, reader: str | None) -> pd.DataFrame:
 def cmd_compute(args: argparse.Namespace) -> int:
     spec = registry[args.indicator]
     readers = _pairs(args.reader, "--reader")
+    kinds = {i.name: i.kind for i in spec.inputs}
     inputs = {
-        name: _read_input(path, readers.get(name))
+        name: _read_input(path, readers.get(name), kinds.get(name, ""))
         for name, path in _pairs(args.input, "--input").items()
     }
     options = {k: parse_value(v) for k, v in _pairs(args.option, "--option").items()}

@@ -366,7 +366,9 @@ def population_pyramid(result: Result) -> list[Chart]:
     when = ""
     if "time_period" in groups:
         when = f", {data['time_period'].iloc[0]}"
-    area = f" {data['ref_area'].iloc[0]}" if "ref_area" in groups else ""
+    area = (
+        f" {area_labels([data['ref_area'].iloc[0]], width=40)[0]}" if "ref_area" in groups else ""
+    )
     fig.suptitle(f"Population pyramid by migratory status{area}{when}")
     _margins(fig, [age_label(a) for a in ages], bottom=0.6 / fig.get_size_inches()[1])
     fig.subplots_adjust(wspace=0.08)
