@@ -53,6 +53,7 @@ def test_every_reader_reads_its_file(spec) -> None:  # type: ignore[no-untyped-d
         "wdi",
         "csv",
         "ipums",
+        "knomad",
     } <= readers
     others = [p for p in report.problems if "desa" not in p]
     assert others == []
@@ -127,3 +128,14 @@ def test_only_desa_may_fail_and_everything_is_logged(summary: RunSummary) -> Non
         if entry["status"] == "ok":
             assert all(r["given"] == r["used"] + r["excluded"] for r in entry["rows"].values())
     assert (summary.out_dir / "index.html").is_file()
+
+
+def test_knomad_inflows_match_the_brief(shared_data: Path) -> None:
+    from migindicators.io import read_knomad
+
+    frame = read_knomad(shared_data / "knomad_remittance_inflows_june2023.xlsx")
+    values = frame.set_index(["ref_area", "time_period"])["remittances"]
+    # README §5 (PUBLISHED, Migration and Development Brief 38), US$ million
+    assert values[("IND", 2022)] == pytest.approx(111_222, abs=0.5)
+    assert values[("001", 2022)] == pytest.approx(831_103, abs=0.5)
+    assert frame.attrs["left_out"] == ["Low-and Middle-Income Countries"]

@@ -178,6 +178,17 @@ def _desa(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFra
     return frame, f"DESA Table {table}"
 
 
+def _knomad(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFrame, str]:
+    from migindicators.io.knomad import read_knomad
+
+    frame = read_knomad(path, **options)
+    left = frame.attrs.get("left_out", [])
+    note = "KNOMAD workbook, US$ million (unit_mult 6)"
+    if left:
+        note += f"; aggregates without an area code left out: {left}"
+    return frame, note
+
+
 READERS: dict[str, ReaderInfo] = {
     info.name: info
     for info in (
@@ -197,6 +208,7 @@ READERS: dict[str, ReaderInfo] = {
             "unhcr", _unhcr, "UNHCR refugees package, population table", ("include_oip", "years")
         ),
         ReaderInfo("wdi", _wdi, "World Bank WDI indicator download", ("sheet", "dropna")),
+        ReaderInfo("knomad", _knomad, "World Bank-KNOMAD remittance inflows/outflows", ("sheet",)),
         ReaderInfo("desa", _desa, "UN DESA International Migrant Stock workbook", ("table",)),
     )
 }
