@@ -183,12 +183,15 @@ def test_run_keeps_going_logs_everything_and_exits_1(tmp_path: Path) -> None:
     assert "Not everything was computed" in index and "Synthetic data" in index
 
 
-def test_input_that_cannot_be_read_fails_only_its_indicators(tmp_path: Path) -> None:
+def test_input_that_cannot_be_read_fails_only_its_indicators(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = SMALL.replace(
         '[inputs.prices]\ndataset = "rpw_demo"\ntable = "prices"',
         '[inputs.prices]\npath = "missing.csv"\nreader = "rpw"',
     )
-    summary = run(parse_spec(text, base_dir=tmp_path), out=tmp_path / "o", progress=False)
+    summary = run(parse_spec(text, base_dir=tmp_path), out=tmp_path / "o")
+    assert capsys.readouterr().err == ""  # no progress bar when stderr is not a terminal
     assert [o.ok for o in summary.outcomes] == [False, True]
     assert "could not be read" in str(summary.outcomes[0].error)
     assert summary.inputs["prices"].error and summary.exit_code == 1
@@ -382,3 +385,44 @@ def test_cli_compute_reader_gives_the_view_the_input_needs(
     assert main(argv) == 0, capsys.readouterr().err
     data = pd.read_csv(out).set_index(["ref_area", "time_period"])
     assert data.loc[("FRA", 2022), "value"] == pytest.approx(3.9354, abs=0.01)
+
+
+@pytest.mark.parametrize("suffix", [".dta", ".parquet", ".sav", ".csv.gz", ".xlsx"])
+def test_table_readers_by_extension(tmp_path: Path, suffix: str) -> None:
+    refugees = pd.DataFrame(
+        {"ref_area": ["SYR", "AFG"], "time_period": [2024, 2024], "refugees": [1e5, 5e4]}
+    )
+    path = tmp_path / f"refugees{suffix}"
+    if suffix == ".dta":
+        refugees.to_stata(path, write_index=False)
+    elif suffix == ".parquet":
+        refugees.to_parquet(path, index=False)
+    elif suffix == ".sav":
+        pyreadstat = pytest.importorskip("pyreadstat")
+        pyreadstat.write_sav(refugees, str(path))
+    elif suffix == ".xlsx":
+        pytest.importorskip("openpyxl")
+        refugees.to_excel(path, index=False)
+    else:
+        refugees.to_csv(path, index=False)
+    (tmp_path / "pop.csv").write_text(
+        "ref_area,time_period,population\nSYR,2024,1000000\nAFG,2024,40000000\n", "utf-8"
+    )
+    text = (
+        SMALL.replace(
+            '[inputs.refugees]\ndataset = "refugees_demo"\ntable = "refugees"',
+            f'[inputs.refugees]\npath = "{path.name}"',
+        )
+        .replace(
+            '[inputs.population]\ndataset = "refugees_demo"\ntable = "population"',
+            '[inputs.population]\npath = "pop.csv"',
+        )
+        .replace('by = ["sex"]', "")
+    )
+    spec = parse_spec(text, base_dir=tmp_path)
+    assert check(spec).ok, check(spec).problems
+    summary = run(spec, out=tmp_path / "out", progress=False)
+    outcome = summary.outcomes[1]
+    assert outcome.ok and outcome.result is not None, outcome.error
+    values = outcome.result.data.set_index("ref_area")["value"]
+    assert values["SYR"] == pytest.approx(1e5 * 1e5 / 1.1e6)
