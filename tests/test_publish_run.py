@@ -357,6 +357,9 @@ def test_cli_init_check_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["run", "--check", str(tmp_path / "small.toml")]) == 0
     assert main(["run", str(tmp_path / "small.toml"), "--out", str(tmp_path / "o")]) == 0
     assert (tmp_path / "o" / "index.html").is_file()
+    (tmp_path / "afile").write_text("x", "utf-8")
+    assert main(["run", str(tmp_path / "small.toml"), "--out", str(tmp_path / "afile")]) == 2
+    assert "cannot write the outputs" in capsys.readouterr().err
     (tmp_path / "bad.toml").write_text(SMALL.replace("[outputs]", "[output]"), "utf-8")
     assert main(["run", str(tmp_path / "bad.toml")]) == 2
     err = capsys.readouterr().err

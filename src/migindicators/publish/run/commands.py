@@ -36,7 +36,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Check (``--check``) or carry out a run specification."""
     from migindicators.publish.run.execute import check, run
-    from migindicators.publish.run.spec import load_spec
+    from migindicators.publish.run.spec import SpecError, load_spec
 
     spec = load_spec(args.spec)
     if args.check:
@@ -45,7 +45,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(line)
         return 0 if report.ok else 1
     progress = False if args.no_progress else None
-    summary = run(spec, out=args.out, progress=progress)
+    try:
+        summary = run(spec, out=args.out, progress=progress)
+    except OSError as exc:  # the output folder cannot be made or written
+        raise SpecError(f"cannot write the outputs: {exc}") from None
     for line in summary.lines():
         print(line, file=sys.stdout)
     return summary.exit_code
