@@ -84,6 +84,9 @@ dl{display:grid;grid-template-columns:13rem 1fr;gap:.2rem 1rem;font-size:.9rem}
 dt{font-weight:600}dd{margin:0}
 .scroll{overflow-x:auto}code{font-size:.9em}
 td.also{font-size:.78rem;max-width:22rem}
+table.sources,table.summary,table.computed{width:100%}
+table.sources td{overflow-wrap:anywhere;font-size:.8rem}
+table.sources td:first-child{min-width:11rem}
 footer{margin-top:2rem;border-top:1px solid var(--line);font-size:.8rem;color:var(--muted)}
 """
 
@@ -480,7 +483,8 @@ def _index(summary: RunSummary) -> str:
             f"{_esc(o.error)}</li>"
             for o in summary.failed
         ]
-        items += [f"<li>input {_esc(r.name)}: {_esc(r.error)}</li>" for r in failed_inputs]
+        said = dict.fromkeys((r.name, r.error) for r in failed_inputs)
+        items += [f"<li>input {_esc(name)}: {_esc(error)}</li>" for name, error in said]
         items += [f"<li>{_esc(e)}</li>" for e in summary.errors]
         body.append(
             '<div class="failed"><b>Not everything was computed or written.</b><ul>'
