@@ -114,6 +114,16 @@ def test_unknown_key_inside_inline_table_has_its_line() -> None:
         ("[outputs]", '[disclosure]\nmethod = "noise"\n[outputs]', "unknown method 'noise'"),
         ('title = "Test publication"', "", "missing required key 'title'"),
         ("spec_version = 1", "spec_version = 2", "reads spec_version 1"),
+        (
+            'table = "refugees"',
+            'table = "refugees"\n[inputs.refugees.mapping]\ncolums = { a = "b" }',
+            "line 16: inputs.refugees.mapping.colums: unknown key 'colums'",
+        ),
+        (
+            'table = "refugees"',
+            'table = "refugees"\n[inputs.refugees.mapping.codes]\nsex = "M"',
+            "must be a table of source code = standard code",
+        ),
         ("[outputs]", "[outputs", "not valid TOML"),
     ],
 )
@@ -337,7 +347,13 @@ def test_example_run_is_complete(example_run: ExampleRun) -> None:
     page = (example_run.out / "indicators" / "refugees_per_100k.html").read_text("utf-8")
     assert "100000 * R_o / (P_o + R_o)" in page  # the registry's formula, as text
     assert "Central and Southern Asia" in page  # M49 names beside the codes
-    for name in ("sdmx/sdg_sdmx.csv", "sdmx/sdg_sdmx.xml", "excel/migindicators.xlsx"):
+    files = (
+        "sdmx/sdg_sdmx.csv",
+        "sdmx/sdg_sdmx_v20.csv",
+        "sdmx/sdg_sdmx.xml",
+        "excel/migindicators.xlsx",
+    )
+    for name in files:
         assert (example_run.out / name).is_file(), name
 
 
