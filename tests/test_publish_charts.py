@@ -172,3 +172,50 @@ def test_heatmap_blanks_the_diagonal_and_uses_a_log_scale_for_skewed_flows() -> 
     assert not log_scale
     assert np.isnan(np.diag(values)).all()
     assert values[0, 1] == 5
+
+
+def test_no_chart_averages_cells() -> None:
+    # quartiles of two routes in the same area, routes not held at a total: one bar per
+    # (area, quartile) would average the two routes' quartiles
+    data = pd.DataFrame(
+        {
+            "ref_area": ["KEN"] * 6,
+            "statistic": ["P25", "P50", "P75"] * 2,
+            "route": ["a"] * 3 + ["b"] * 3,
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "unit": "USD",
+            "se": np.nan,
+            "ci_lower": np.nan,
+            "ci_upper": np.nan,
+            "n": 5,
+            "flag": "",
+        }
+    )
+    res = charts.Result(data=data, metadata={"indicator": "smuggling_fees", "unit": "USD"})
+    assert charts.overview(res) == []
+
+
+def test_one_area_draws_every_breakdown_value_with_names() -> None:
+    origins = ["BDI", "ERI", "ETH", "RWA", "SOM", "SSD", "USA", "XXX"]
+    data = pd.DataFrame(
+        {
+            "ref_area": "KEN",
+            "time_period": 2019,
+            "origin": origins,
+            "value": np.arange(1.0, 9.0),
+            "unit": "person",
+            "se": np.nan,
+            "ci_lower": np.nan,
+            "ci_upper": np.nan,
+            "n": 5,
+            "flag": "",
+        }
+    )
+    res = charts.Result(
+        data=data, metadata={"indicator": "migrant_stock_by_origin", "unit": "person"}
+    )
+    (chart,) = charts.overview(res)
+    svg = _svg(chart)
+    for name in ("Burundi (BDI)", "United States of America (USA)", "XXX"):
+        assert name in svg
+    assert "Kenya (KEN)" in chart.title

@@ -575,8 +575,13 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
     table = table.astype(float).dropna(how="all")
     if table.empty:
         return []
-    table = table.iloc[:, :max_series]
-    table = table.loc[table.mean(axis=1).sort_values(ascending=False).index[:max_areas]]
+    when = f" ({data[period].iloc[0]})" if period is not None and len(data) else ""
+    if hue is not None and len(table) == 1:
+        # one area: one bar per value of the breakdown (every value, none left out)
+        return _one_area(result, table, hue, when, max_areas)
+    series_count = table.shape[1]
+    shown = table.iloc[:, :max_series]
+    table = shown.loc[shown.mean(axis=1).sort_values(ascending=False).index[:max_areas]]
     plt = _pyplot()
     # at least 0.3 inch per area: a 10-point label needs about 0.17 inch
     per_area = 0.3 * max(1.0, 0.45 * table.shape[1])
@@ -595,12 +600,56 @@ def overview(result: Result, *, max_areas: int = 25, max_series: int = 6) -> lis
     ax.invert_yaxis()
     ax.set_xlabel(result.unit or "value")
     if hue is not None:
-        ax.legend(title=hue, fontsize=8, loc="lower right")  # shortest bars (sorted)
-    when = f" ({data[period].iloc[0]})" if period is not None and len(data) else ""
-    title = f"{result.indicator} by reference area{when}"
+        # beside the bars, never over them
+        ax.legend(title=hue, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.set_size_inches(9.0, fig.get_size_inches()[1])
+    first = ""
+    if hue is not None and series_count > table.shape[1]:
+        first = f", first {table.shape[1]} of {series_count} values of {hue}"
+    title = f"{result.indicator} by reference area{when}{first}"
     ax.set_title(title)
     _margins(fig, labels, bottom=0.6 / fig.get_size_inches()[1])
+    if hue is not None:
+        fig.subplots_adjust(right=0.8)
     return [Chart(title, "Horizontal bars of the value per reference area", _to_uri(fig))]
+
+
+_AREA_BREAKDOWNS = (
+    "origin",
+    "destination",
+    "country_of_birth",
+    "citizenship",
+    "sending_area",
+    "receiving_area",
+)
+
+
+def _one_area(
+    result: Result, table: pd.DataFrame, hue: str, when: str, max_bars: int
+) -> list[Chart]:
+    series = table.iloc[0].dropna().sort_values(ascending=False)
+    if series.empty:
+        return []
+    more = len(series) > max_bars
+    series = series.iloc[:max_bars]
+    codes = list(series.index)
+    if hue in _AREA_BREAKDOWNS:
+        labels = area_labels(codes)
+    else:
+        labels = [_series_label(hue, c) for c in codes]
+    area = area_labels([table.index[0]], width=40)[0]
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.3 * len(series) + 1.4)))
+    y = np.arange(len(series))
+    ax.barh(y, series.to_numpy(), color="#1864ab")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(result.unit or "value")
+    top = f", the {max_bars} largest" if more else ""
+    title = f"{result.indicator} by {hue}, {area}{when}{top}"
+    ax.set_title(title)
+    _margins(fig, labels, bottom=0.6 / fig.get_size_inches()[1])
+    return [Chart(title, f"Horizontal bars of the value per {hue}", _to_uri(fig))]
 
 
 def input_flow_heatmap(frame: pd.DataFrame, title: str) -> list[Chart]:
