@@ -496,6 +496,9 @@ def _series_label(column: str | None, value: object) -> str:
     return _SERIES_NAMES.get(column, {}).get(str(value), str(value))
 
 
+_UNNAMED_AREAS = {"XXX": "Foreign, not stated", "_T": "Total"}
+
+
 def area_labels(codes: list[object], *, width: int = 30) -> list[str]:
     """Chart labels of area codes: the M49/ISO name with the code, shortened to *width*."""
     from migindicators.core.countries import area_name
@@ -503,6 +506,8 @@ def area_labels(codes: list[object], *, width: int = 30) -> list[str]:
     names = area_name(pd.Series([str(c) for c in codes], dtype="string"))
     out = []
     for code, name in zip(codes, names, strict=True):
+        if pd.isna(name):
+            name = _UNNAMED_AREAS.get(str(code), pd.NA)
         label = str(code) if pd.isna(name) else f"{name} ({code})"
         if len(label) > width:
             label = label[: width - len(str(code)) - 4].rstrip() + f"… ({code})"
