@@ -445,3 +445,26 @@ def test_table_readers_by_extension(tmp_path: Path, suffix: str) -> None:
     assert outcome.ok and outcome.result is not None, outcome.error
     values = outcome.result.data.set_index("ref_area")["value"]
     assert values["SYR"] == pytest.approx(1e5 * 1e5 / 1.1e6)
+
+
+def test_ipums_fixed_width_with_ddi_and_preset_mapping(tmp_path: Path) -> None:
+    from test_io_ddi import make_ddi, write_fixed_width
+
+    from migindicators.io.ddi import read_ddi
+
+    frame = mi.datasets.load("census_demo")["ipums"].iloc[:3000].reset_index(drop=True)
+    (tmp_path / "extract.xml").write_text(make_ddi(file_name="extract.dat"), "utf-8")
+    book = read_ddi(tmp_path / "extract.xml")
+    (tmp_path / "extract.dat").write_bytes(write_fixed_width(frame, book))
+    text = (
+        SMALL.split("[inputs.prices]")[0]
+        + '[inputs.census]\npath = "extract.dat"\nreader = "ipums"\n'
+        'options = { ddi = "extract.xml" }\nmapping = { preset = "ipums_international" }\n\n'
+        '[[indicators]]\nid = "migrant_stock"\nby = ["sex"]\n\n[outputs]\nhtml = false\n'
+    )
+    summary = run(parse_spec(text, base_dir=tmp_path), progress=False)
+    (outcome,) = summary.outcomes
+    assert outcome.ok and outcome.result is not None, outcome.error
+    expected = mi.compute("migrant_stock", census=frame, mapping="ipums_international", by=["sex"])
+    pd.testing.assert_frame_equal(outcome.result.data, expected.data)
+    assert "DDI codebook extract.xml" in " ".join(summary.inputs["census"].notes)
