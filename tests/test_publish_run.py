@@ -112,6 +112,8 @@ def test_unknown_key_inside_inline_table_has_its_line() -> None:
         ),
         ("[outputs]", '[quality]\nprofile = "iso"\n[outputs]', "unknown profile 'iso'"),
         ("[outputs]", '[disclosure]\nmethod = "noise"\n[outputs]', "unknown method 'noise'"),
+        ("[outputs]", '[disclosure]\nmethod = "cell_key"\n[outputs]', "record key per person"),
+        ("[outputs]", "[disclosure]\nparameters = { ptable = 1 }\n[outputs]", "unknown parameter"),
         ('title = "Test publication"', "", "missing required key 'title'"),
         ("spec_version = 1", "spec_version = 2", "reads spec_version 1"),
         (
@@ -222,20 +224,34 @@ def test_quality_rules_reach_indicators_that_take_them(tmp_path: Path) -> None:
     assert summary.outcomes[0].quality is None  # remittance costs take no quality=
 
 
-def test_disclosure_is_never_skipped_silently(tmp_path: Path) -> None:
-    text = SMALL.replace("[outputs]", "[disclosure]\nrules = { min_contributors = 10 }\n[outputs]")
-    spec = parse_spec(text, base_dir=tmp_path)
-    try:
-        import migindicators.disclosure  # noqa: F401
-    except ImportError:
-        summary = run(spec, progress=False)
-        # without migindicators.disclosure nothing that should be protected is published
-        assert all(not o.ok for o in summary.outcomes)
-        assert all("not published" in str(o.error) for o in summary.outcomes)
-        assert any("disclosure" in p for p in check(spec).problems)
-    else:  # pragma: no cover - with the disclosure release
-        summary = run(spec, progress=False)
-        assert all(o.disclosure is not None for o in summary.outcomes if o.ok)
+def test_disclosure_is_applied_before_anything_is_written(tmp_path: Path) -> None:
+    text = SMALL.replace(
+        "[outputs]",
+        "[disclosure]\nrules = { frequency = { min = 5 } }\nindicators = "
+        '["remittance_cost_average"]\n[outputs]',
+    )
+    summary = run(parse_spec(text, base_dir=tmp_path), progress=False)
+    costs, refugees = summary.outcomes
+    assert costs.ok and costs.disclosure is not None and refugees.disclosure is None
+    assert costs.result is not None
+    withheld = costs.result.data["n"].isna() | (costs.result.data["n"] >= 5)
+    assert withheld.all()  # no published cell rests on fewer than 5 services
+    assert costs.result.metadata["disclosure"]["method"] == "suppress"
+    log = json.loads(summary.log.read_text("utf-8"))
+    assert log["indicators"][0]["disclosure"]["rules"] == {"frequency": {"min": 5}}
+    assert "cells_withheld" in log["indicators"][0]["disclosure"]
+
+
+def test_disclosure_that_fails_publishes_nothing(tmp_path: Path) -> None:
+    text = SMALL.replace(
+        "[outputs]",
+        "[disclosure]\nrules = { nosuchrule = { min = 5 } }\n[outputs]",
+    )
+    summary = run(parse_spec(text, base_dir=tmp_path), progress=False)
+    assert all(not o.ok for o in summary.outcomes) and summary.exit_code == 1
+    assert not (tmp_path / "output" / "csv").exists()
+    page = (tmp_path / "output" / "indicators" / "refugees_per_100k.html").read_text("utf-8")
+    assert "Not computed." in page and 'class="result"' not in page and "<img" not in page
 
 
 def test_check_finds_schema_problems_without_computing(tmp_path: Path) -> None:

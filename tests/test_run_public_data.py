@@ -18,10 +18,6 @@ import pytest
 from migindicators.publish.run import RunSummary, check, parse_spec, run
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "guide" / "runs" / "public-data.toml"
-DESA_PENDING = (
-    "UN DESA reader fixes (2019 workbook layout; blank type code of the World row) belong to "
-    "the `fidelity` branch and are not on main yet"
-)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +51,7 @@ def test_every_reader_reads_its_file(spec) -> None:  # type: ignore[no-untyped-d
         "ipums",
         "knomad",
     } <= readers
-    others = [p for p in report.problems if "desa" not in p]
-    assert others == []
+    assert report.problems == []
 
 
 def test_remittance_costs_match_the_published_corridor_averages(summary: RunSummary) -> None:
@@ -98,30 +93,28 @@ def test_census_csv_with_a_variable_mapping(summary: RunSummary, shared_data: Pa
     assert any("['-9']" in n for n in census.notes)  # the unmapped code is said
 
 
-@pytest.mark.xfail(reason=DESA_PENDING, strict=False)
 @pytest.mark.parametrize(
-    ("key", "area", "year", "expected"),
+    ("key", "year", "share", "migrants"),
     [
-        # README §2: World share 2020 = 3.5998 % (EXACT); 2019 edition: 271,642,105 migrants
-        ("migrant_share_desa2020", "001", 2020, 3.5998),
-        ("migrant_share_desa2019", "001", 2019, None),
+        # README §2 (EXACT): World 2020 280,598,105 migrants, 3.5998 % of the population
+        ("migrant_share_desa2020", 2020, 3.5998, 280_598_105),
+        # the 2019 edition (UN_MigrantStockTotal_2019): World 2019 271,642,105 migrants
+        ("migrant_share_desa2019", 2019, None, 271_642_105),
     ],
 )
-def test_desa_editions(
-    summary: RunSummary, key: str, area: str, year: int, expected: float | None
+def test_both_desa_editions(
+    summary: RunSummary, key: str, year: int, share: float | None, migrants: int
 ) -> None:
     data = _result(summary, key)
-    row = data[(data["ref_area"] == area) & (data["time_period"] == year)]
-    if "sex" in row.columns:
-        row = row[row["sex"] == "_T"]
+    row = data[(data["ref_area"] == "001") & (data["time_period"] == year) & (data["sex"] == "_T")]
     assert len(row) == 1
-    if expected is not None:
-        assert float(row["value"].iloc[0]) == pytest.approx(expected, abs=1e-4)
+    assert float(row["migrants"].iloc[0]) == migrants
+    if share is not None:
+        assert float(row["value"].iloc[0]) == pytest.approx(share, abs=1e-4)
 
 
-def test_only_desa_may_fail_and_everything_is_logged(summary: RunSummary) -> None:
-    failed = {o.job.key for o in summary.outcomes if not o.ok}
-    assert failed <= {"migrant_share_desa2020", "migrant_share_desa2019"}
+def test_everything_computed_and_logged(summary: RunSummary) -> None:
+    assert summary.exit_code == 0, [o.error for o in summary.failed] + summary.errors
     log = summary.to_dict()
     for entry in log["indicators"]:
         assert entry["seconds"] >= 0 and entry["inputs"]

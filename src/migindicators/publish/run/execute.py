@@ -129,7 +129,7 @@ class IndicatorOutcome:
             },
             "notes": self.notes,
         }
-        if self.result is not None:
+        if self.result is not None and self.ok:
             meta = self.result.metadata
             out["rows"] = _jsonable(meta.get("rows", {}))
             out["rows_accounted"] = bool(self.result.rows_accounted())
@@ -218,6 +218,7 @@ class RunSummary:
             else {
                 "method": spec.disclosure.method,
                 "rules": _jsonable(dict(spec.disclosure.rules)),
+                "parameters": _jsonable(dict(spec.disclosure.parameters)),
                 "indicators": list(spec.disclosure.indicators),
             },
             "inputs": {name: rec.to_dict() for name, rec in self.inputs.items()},
@@ -521,7 +522,7 @@ def check(spec: RunSpec | str | Path) -> CheckReport:
         report.inputs[key] = record
         if kind and kind != "any":
             try:
-                schemas.get(kind).validate(frame, input_name=name)
+                schemas.get(kind).validate(_as_indicators_read(frame, kind), input_name=name)
             except Exception as exc:
                 report.problems.append(f"input {name} as {kind}: {error_text(exc)}")
 
@@ -543,6 +544,24 @@ def check(spec: RunSpec | str | Path) -> CheckReport:
 
 # Breakdowns indicators derive themselves rather than read from a column.
 _DERIVED = frozenset({"age_group", "migratory_status", "ref_area", "time_period"})
+
+
+def _as_indicators_read(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """A published table as the stock indicators validate it (aggregates and ".." set aside).
+
+    The indicators that take ``migrant_stock_table`` and ``population`` tables count the
+    rows of a published table that are no area value (DESA's own aggregates, ".." cells)
+    as exclusions before validating; ``--check`` validates the same rows.
+    """
+    if kind not in {"migrant_stock_table", "population"}:
+        return frame
+    from migindicators.core.ledger import RowLedger
+    from migindicators.stock.desa import published_rows
+
+    value = "migrant_stock" if kind == "migrant_stock_table" else "population"
+    ledger = RowLedger()
+    ledger.given("input", frame)
+    return published_rows(frame, ledger, "input", value)
 
 
 def _capability_problems(spec: RunSpec) -> list[str]:
@@ -657,11 +676,17 @@ def _disclose(spec: RunSpec, outcome: IndicatorOutcome) -> None:
             "has no migindicators.disclosure.protect: the result is not published"
         )
         return
-    params = dict(spec.disclosure.rules)
-    if "method" in inspect.signature(protect).parameters:
-        params["method"] = spec.disclosure.method
-    outcome.result = protect(outcome.result, **params)
-    outcome.disclosure = {"method": spec.disclosure.method, "rules": dict(spec.disclosure.rules)}
+    rules = {k: dict(v) for k, v in spec.disclosure.rules.items()} or None
+    outcome.result = protect(
+        outcome.result, method=spec.disclosure.method, rules=rules, **spec.disclosure.parameters
+    )
+    cells = outcome.result.metadata.get("disclosure", {}).get("cells_withheld")
+    outcome.disclosure = {
+        "method": spec.disclosure.method,
+        "rules": rules,
+        "parameters": dict(spec.disclosure.parameters),
+        "cells_withheld": _jsonable(cells),
+    }
 
 
 def run(

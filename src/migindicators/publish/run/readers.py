@@ -131,14 +131,17 @@ def _unhcr(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFr
     from migindicators.io.unhcr import read_unhcr_population
 
     years = options.get("years")
+    extra = {"include_oip": bool(options["include_oip"])} if "include_oip" in options else {}
     frame = read_unhcr_population(
-        path,
-        include_oip=bool(options.get("include_oip", False)),
-        years=[int(y) for y in years] if years is not None else None,
+        path, years=[int(y) for y in years] if years is not None else None, **extra
     )
+    included = bool(frame["includes_oip"].iloc[0]) if len(frame) else False
     note = "refugees summed over countries of asylum, by origin"
-    if options.get("include_oip"):
-        note += ", other people in need of international protection included"
+    note += (
+        ", other people in need of international protection included (SDG 10.7.4 numerator)"
+        if included
+        else ", refugees under UNHCR's mandate only"
+    )
     return frame, note
 
 
@@ -158,24 +161,25 @@ def _desa(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFra
             "population, 3 % of population, 4 % female, 5 rate of change, 6 refugees)"
         )
     frame = read_desa_table(path, int(table) if str(table).isdigit() else str(table))
-    if kind not in {"population", "migrant_stock_table"}:
+    if kind == "migrant_stock_table":
+        # the stock indicators read the table as published and account for its aggregate
+        # rows and ".." cells themselves (Result.exclusions)
+        return frame, f"DESA Table {table} as published (migrant_stock [person])"
+    if kind != "population":
         return frame, f"DESA Table {table}"
-    # An input view: areas with a code (countries, and the World as 001) and a figure.
-    # DESA's regional aggregates have no M49 code in ref_area and ".." means no figure;
-    # both are left out of the view and counted here (and in the run log).
+    # The population input kind is one row per area with a figure: DESA's regional
+    # aggregates (no area code) and ".." cells are left out of this view, and counted here.
     coded = frame["ref_area"].notna()
-    known = frame["value"].notna()
+    known = frame["population"].notna() if "population" in frame else frame["value"].notna()
     view = frame.loc[coded & known]
+    if "population" not in view:
+        view = view.assign(population=view["value"] * 1000.0)  # Table 2 is in thousands
     note = (
-        f"DESA Table {table}: {int((~coded).sum())} aggregate row(s) without an area code "
-        f'and {int((coded & ~known).sum())} ".." cell(s) left out of the view'
+        f"DESA Table {table} as population [person] (thousands x 1000): "
+        f"{int((~coded).sum())} aggregate row(s) without an area code and "
+        f'{int((coded & ~known).sum())} ".." cell(s) left out of the view'
     )
-    if kind == "population":
-        # Table 2 is in thousands; the population input kind counts persons.
-        view = view.assign(population=view["value"] * 1000.0)
-        return view, note + "; population = Table 2 (thousands) x 1000 [person]"
-    return view.assign(migrant_stock=view["value"]), note + "; migrant_stock = Table 1 [person]"
-    return frame, f"DESA Table {table}"
+    return view, note
 
 
 def _knomad(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataFrame, str]:

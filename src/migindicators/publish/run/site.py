@@ -561,7 +561,8 @@ def _indicator_page(summary: RunSummary, outcome: IndicatorOutcome, charts: list
     body.append(f"<h2>Definition</h2><p>{_esc(entry.definition)}</p>")
     body.append(f'<h3>Formula</h3><pre class="formula">{_esc(entry.formula)}</pre>')
     body.append(f"<h3>Aggregation</h3><p>{_esc(entry.aggregation)}</p>")
-    result = outcome.result
+    # a failed indicator shows no values: its result may be one that could not be protected
+    result = outcome.result if outcome.ok else None
     method = result.metadata.get("method", "") if result is not None else ""
     options = {**entry.option_defaults, **dict(job.options)}
     shown_options = {k: v for k, v in options.items() if v is not None}
@@ -623,7 +624,7 @@ def _indicator_page(summary: RunSummary, outcome: IndicatorOutcome, charts: list
 def _charts(outcome: IndicatorOutcome) -> tuple[list[Any], str | None]:
     from migindicators.publish.charts import charts_for
 
-    if outcome.result is None:
+    if outcome.result is None or not outcome.ok:
         return [], None
     try:
         return charts_for(outcome.result), None

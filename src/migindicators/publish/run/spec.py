@@ -135,8 +135,9 @@ _QUALITY: _Schema = {
     "rules": (False, dict, "reliability rules, as quality= today: min_n, max_cv, suppress"),
 }
 _DISCLOSURE: _Schema = {
-    "method": (False, str, "suppression or cell_key"),
-    "rules": (False, dict, "parameters of migindicators.disclosure.protect"),
+    "method": (False, str, "suppress (cell_key needs record keys a spec cannot give yet)"),
+    "rules": (False, dict, "primary rules: frequency, threshold, dominance, p_percent"),
+    "parameters": (False, dict, "other arguments of protect: secondary, protection, ..."),
     "indicators": (False, list, "only these indicator ids (default: every count table)"),
 }
 _OUTPUTS: _Schema = {
@@ -156,7 +157,17 @@ _SDMX: _Schema = {
     "source_detail": (False, str, "SOURCE_DETAIL of every observation"),
 }
 QUALITY_PROFILES = ("nchs", "statcan", "eurostat", "abs")
-DISCLOSURE_METHODS = ("suppression", "cell_key")
+DISCLOSURE_METHODS = ("suppress",)
+# Arguments of migindicators.disclosure.protect a spec may give under [disclosure.parameters]
+# (data frames such as contributions= or microdata= cannot be written in TOML).
+DISCLOSURE_PARAMETERS = (
+    "dimensions",
+    "hierarchies",
+    "total_code",
+    "secondary",
+    "protection",
+    "keep_columns",
+)
 
 
 # ---------------------------------------------------------------------- the objects
@@ -269,9 +280,10 @@ class QualitySpec:
 class DisclosureSpec:
     """Disclosure-control rules, passed to ``migindicators.disclosure.protect``."""
 
-    method: str = "suppression"
+    method: str = "suppress"
     rules: Mapping[str, Any] = field(default_factory=dict)
     indicators: tuple[str, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
     def applies_to(self, indicator: str) -> bool:
         """Whether the rules apply to *indicator* (all when no list is given)."""
@@ -616,6 +628,13 @@ def _outputs(check: _Checker, raw: Any, base: Path) -> OutputsSpec:
     )
 
 
+def _profile_names() -> list[str]:
+    from migindicators.core import quality
+
+    profiles = getattr(quality, "PROFILES", None)
+    return sorted(profiles) if profiles else list(QUALITY_PROFILES)
+
+
 def parse_spec(text: str, *, base_dir: str | Path = ".", source: str = "<string>") -> RunSpec:
     """Parse and validate the TOML *text* of a run specification.
 
@@ -656,9 +675,9 @@ def parse_spec(text: str, *, base_dir: str | Path = ".", source: str = "<string>
     )
     quality_raw = check.table(raw.get("quality", {}), _QUALITY, ["quality"], "[quality]")
     profile = quality_raw.get("profile", "")
-    if profile and profile not in QUALITY_PROFILES:
+    if profile and profile not in _profile_names():
         raise check.error(
-            ["quality", "profile"], f"unknown profile {profile!r}; known: {list(QUALITY_PROFILES)}"
+            ["quality", "profile"], f"unknown profile {profile!r}; known: {_profile_names()}"
         )
     if quality_raw.get("parameters") and not profile:
         raise check.error(["quality", "parameters"], "parameters need a profile")
@@ -680,18 +699,35 @@ def parse_spec(text: str, *, base_dir: str | Path = ".", source: str = "<string>
     disclosure = None
     if "disclosure" in raw:
         dis = check.table(raw["disclosure"], _DISCLOSURE, ["disclosure"], "[disclosure]")
-        method = dis.get("method", "suppression")
+        method = dis.get("method", "suppress")
         if method not in DISCLOSURE_METHODS:
             raise check.error(
                 ["disclosure", "method"],
-                f"unknown method {method!r}; known: {list(DISCLOSURE_METHODS)}",
+                f"unknown method {method!r}; a run spec can use {list(DISCLOSURE_METHODS)} "
+                "(cell_key needs a record key per person: call "
+                "migindicators.disclosure.protect from Python)",
+            )
+        for name, params in dis.get("rules", {}).items():
+            if not isinstance(params, dict):
+                raise check.error(
+                    ["disclosure", "rules", name],
+                    f"must be a table of the rule's parameters, e.g. {name} = {{ min = 5 }}",
+                )
+        stray_params = sorted(set(dis.get("parameters", {})) - set(DISCLOSURE_PARAMETERS))
+        if stray_params:
+            raise check.error(
+                ["disclosure", "parameters", stray_params[0]],
+                f"unknown parameter(s) {stray_params}; allowed: {list(DISCLOSURE_PARAMETERS)}",
             )
         chosen = _strings(check, dis.get("indicators", []), ["disclosure", "indicators"])
         stray = [i for i in chosen if i not in {j.id for j in jobs}]
         if stray:
             raise check.error(["disclosure", "indicators"], f"not computed in this run: {stray}")
         disclosure = DisclosureSpec(
-            method=method, rules=dict(dis.get("rules", {})), indicators=chosen
+            method=method,
+            rules={k: dict(v) for k, v in dis.get("rules", {}).items()},
+            indicators=chosen,
+            parameters=dict(dis.get("parameters", {})),
         )
     return RunSpec(
         publication=PublicationSpec(**pub),

@@ -136,12 +136,13 @@ def starter_spec(indicators: Sequence[str], *, title: str = "", office: str = ""
         lines.append("")
     lines += [
         "[quality]",
-        '# profile = "statcan"   # nchs, statcan, eurostat, abs (quality profiles)',
+        '# profile = "statcan"   # an agency standard: nchs, statcan, eurostat, abs',
         "# rules = { min_n = { min = 30 }, max_cv = { max = 0.3 } }",
         "",
-        "# [disclosure]          # migindicators.disclosure.protect (with the disclosure release)",
-        '# method = "suppression"',
-        "# rules = { min_contributors = 10 }",
+        "# [disclosure]          # migindicators.disclosure.protect before anything is written",
+        '# method = "suppress"',
+        "# rules = { frequency = { min = 10 } }",
+        "# parameters = { secondary = true, protection = 0.1 }",
         "",
         "[outputs]",
         'dir = "output"',
