@@ -146,7 +146,7 @@ def test_example_spec_covers_every_demo_job() -> None:
     spec = mi.publish.run.load_spec(mi.publish.run.example_spec_path())
     jobs = [(j.id, dict(j.options), tuple(j.by)) for j in spec.indicators]
     demo = [(j.indicator, dict(j.options), tuple(j.by)) for j in mi.datasets.demo_jobs()]
-    assert jobs == demo
+    assert jobs == demo, "stale example: run python datasets/runs/make_example.py"
     assert spec.synthetic and spec.outputs.sdmx_csv == ("1.0", "2.0")
 
 
