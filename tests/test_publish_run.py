@@ -484,3 +484,24 @@ def test_ipums_fixed_width_with_ddi_and_preset_mapping(tmp_path: Path) -> None:
     expected = mi.compute("migrant_stock", census=frame, mapping="ipums_international", by=["sex"])
     pd.testing.assert_frame_equal(outcome.result.data, expected.data)
     assert "DDI codebook extract.xml" in " ".join(summary.inputs["census"].notes)
+
+
+def test_quality_profile_is_passed_by_name(tmp_path: Path) -> None:
+    text = SMALL.replace(
+        "[outputs]",
+        '[inputs.persons]\ndataset = "lfs_integration_demo"\ntable = "persons"\n\n'
+        '[[indicators]]\nid = "employment_rate_gap"\ninputs = { persons = "persons" }\n\n'
+        '[quality]\nprofile = "statcan"\n\n[outputs]',
+    )
+    spec = parse_spec(text, base_dir=tmp_path)
+    assert check(spec).ok
+    summary = run(spec, progress=False)
+    gap = summary.outcomes[-1]
+    assert gap.ok and gap.quality == "statcan" and summary.exit_code == 0
+    assert gap.result is not None
+    persons = mi.datasets.load("lfs_integration_demo")
+    assert isinstance(persons, pd.DataFrame)  # one table: `table` names it, nothing to pick
+    expected = mi.compute("employment_rate_gap", persons=persons, quality="statcan")
+    pd.testing.assert_frame_equal(gap.result.data, expected.data)
+    index = (tmp_path / "output" / "index.html").read_text("utf-8")
+    assert "statcan" in index
