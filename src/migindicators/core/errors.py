@@ -15,9 +15,13 @@ __all__ = [
     "EstimationError",
     "InputValidationError",
     "MigIndicatorsError",
+    "MissingColumnError",
     "OptionError",
+    "ReadError",
     "RegistryError",
     "UnitError",
+    "WeightError",
+    "show_values",
 ]
 
 
@@ -29,8 +33,13 @@ class RegistryError(MigIndicatorsError):
     """An indicator TOML file breaks the registry schema, or an id is unknown."""
 
 
-class OptionError(MigIndicatorsError, TypeError):
-    """An indicator was called with an unknown option or an invalid option value."""
+class OptionError(MigIndicatorsError, TypeError, ValueError):
+    """An indicator was called with an unknown option or an option value of the wrong type
+    or outside its choices.
+
+    Both a :class:`TypeError` (wrong type) and a :class:`ValueError` (wrong value), so that
+    ``except`` clauses written for either keep working.
+    """
 
 
 class DesignError(MigIndicatorsError, ValueError):
@@ -79,3 +88,37 @@ class InputValidationError(MigIndicatorsError, ValueError):
             else pd.DataFrame(columns=["column", "check", "index", "failure_case"])
         )
         self.extra = extra
+
+
+class MissingColumnError(InputValidationError, KeyError):
+    """A column the computation needs (an input column, a ``by`` column, a design column) is
+    absent from an input frame. Also a :class:`KeyError`."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; the message reads better as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class WeightError(InputValidationError):
+    """Survey weights that are negative, zero or not finite where the estimator needs positive
+    finite weights. ``failure_cases`` lists the offending rows."""
+
+
+class ReadError(MigIndicatorsError, OSError):
+    """An input file cannot be read or decoded (missing, unreadable, corrupt, wrong encoding or
+    delimiter): the message names the file and what to try. Also an :class:`OSError`."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def show_values(values: Any, limit: int = 5) -> str:
+    """A short, readable list of offending values for an error message: the first *limit*
+    distinct values and how many more there are."""
+    try:
+        distinct = list(dict.fromkeys(list(values)))
+    except TypeError:
+        distinct = [values]
+    shown = ", ".join(repr(v) for v in distinct[:limit])
+    more = len(distinct) - limit
+    return f"[{shown}{f', … and {more} more' if more > 0 else ''}]"

@@ -19,6 +19,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.decent_work import INJURY_CASES, LABOUR_RIGHTS_CODING, WORKERS
 
@@ -82,6 +83,7 @@ def occupational_injury_rate_values(
     return np.asarray(out, dtype="float64")
 
 
+@typed_options("occupational_injury_rate_fatal")
 def occupational_injury_rate_fatal(
     cases: pd.DataFrame,
     workers: pd.DataFrame,
@@ -134,6 +136,7 @@ def occupational_injury_rate_fatal(
     )
 
 
+@typed_options("occupational_injury_rate_nonfatal")
 def occupational_injury_rate_nonfatal(
     cases: pd.DataFrame,
     workers: pd.DataFrame,
@@ -307,6 +310,7 @@ def labour_rights_score_values(
     return np.asarray(10.0 * np.minimum(x, cap) / cap, dtype="float64")
 
 
+@typed_options("labour_rights_compliance")
 def labour_rights_compliance(
     coding: pd.DataFrame,
     *,

@@ -54,6 +54,7 @@ from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
 from migindicators.core.quality_profiles import PROFILES
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.distributions import t_quantile
@@ -289,6 +290,7 @@ def _shared_gap_doc(func: F) -> F:
     return func
 
 
+@typed_options("employment_rate_gap")
 @_shared_gap_doc
 def employment_rate_gap(
     persons: pd.DataFrame,
@@ -325,6 +327,7 @@ def employment_rate_gap(
     )
 
 
+@typed_options("activity_rate_gap")
 @_shared_gap_doc
 def activity_rate_gap(
     persons: pd.DataFrame,
@@ -362,6 +365,7 @@ def activity_rate_gap(
     )
 
 
+@typed_options("unemployment_rate_gap")
 @_shared_gap_doc
 def unemployment_rate_gap(
     persons: pd.DataFrame,
@@ -398,6 +402,7 @@ def unemployment_rate_gap(
     )
 
 
+@typed_options("informal_employment_gap")
 @_shared_gap_doc
 def informal_employment_gap(
     persons: pd.DataFrame,
@@ -435,6 +440,7 @@ def informal_employment_gap(
     )
 
 
+@typed_options("school_attendance_gap")
 @_shared_gap_doc
 def school_attendance_gap(
     persons: pd.DataFrame,
@@ -472,6 +478,7 @@ def school_attendance_gap(
     )
 
 
+@typed_options("tertiary_attainment_gap")
 @_shared_gap_doc
 def tertiary_attainment_gap(
     persons: pd.DataFrame,
@@ -509,6 +516,7 @@ def tertiary_attainment_gap(
     )
 
 
+@typed_options("housing_tenure_gap")
 @_shared_gap_doc
 def housing_tenure_gap(
     persons: pd.DataFrame,

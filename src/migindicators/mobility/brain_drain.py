@@ -28,6 +28,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.brain_drain import EDUCATION_STOCK, RESIDENTS_BY_EDUCATION
 
@@ -78,6 +79,7 @@ def emigration_rate_values(
     return out
 
 
+@typed_options("tertiary_emigration_rate")
 def tertiary_emigration_rate(
     emigrants: pd.DataFrame,
     residents: pd.DataFrame,

@@ -47,6 +47,7 @@ from migindicators.core.countries import is_country, members
 from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.mobility import mirror
 from migindicators.schemas.mobility import (
@@ -427,6 +428,7 @@ def _outbound(
 # --- indicators -------------------------------------------------------------------------------
 
 
+@typed_options("inbound_mobility_rate")
 def inbound_mobility_rate(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -503,6 +505,7 @@ def inbound_mobility_rate(
     )
 
 
+@typed_options("outbound_mobility_ratio")
 def outbound_mobility_ratio(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -643,6 +646,7 @@ def _split_by_destination_region(
     out.used = used
 
 
+@typed_options("gross_outbound_enrolment_ratio")
 def gross_outbound_enrolment_ratio(
     students: pd.DataFrame,
     population: pd.DataFrame,
@@ -727,6 +731,7 @@ def _net_flags(cells: pd.DataFrame) -> pd.Series:
     return add_flag(flags, cells["hosts_not_reporting"].fillna(0) > 0, "partial_reporting")
 
 
+@typed_options("net_flow_mobile_students")
 def net_flow_mobile_students(
     students: pd.DataFrame,
     *,
@@ -795,6 +800,7 @@ def net_flow_mobile_students(
     )
 
 
+@typed_options("net_flow_ratio")
 def net_flow_ratio(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -884,6 +890,7 @@ def net_flow_ratio(
     )
 
 
+@typed_options("mobility_dispersion_index")
 def mobility_dispersion_index(
     students: pd.DataFrame,
     *,

@@ -38,6 +38,7 @@ from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.distributions import t_quantile
@@ -104,6 +105,7 @@ def potential_net_migration_values(
     return out
 
 
+@typed_options("desire_to_migrate_share")
 def desire_to_migrate_share(
     survey: pd.DataFrame,
     *,
@@ -184,6 +186,7 @@ def desire_to_migrate_share(
     )
 
 
+@typed_options("migrant_views_share")
 def migrant_views_share(
     survey: pd.DataFrame,
     *,
@@ -277,6 +280,7 @@ def migrant_views_share(
     )
 
 
+@typed_options("potential_net_migration_index")
 def potential_net_migration_index(
     survey: pd.DataFrame,
     adult_population: pd.DataFrame,

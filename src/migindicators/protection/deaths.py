@@ -12,6 +12,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.deaths import MIGRANT_INCIDENTS
 
@@ -85,6 +86,7 @@ def derive_missing_values(
     return np.asarray(np.where(np.isnan(m), derived, m), dtype="float64")
 
 
+@typed_options("migrant_deaths_and_disappearances")
 def migrant_deaths_and_disappearances(
     incidents: pd.DataFrame,
     *,

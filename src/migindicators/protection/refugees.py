@@ -26,6 +26,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.population import POPULATION, REFUGEES
 
@@ -79,6 +80,7 @@ def refugees_per_100k_values(
     return out
 
 
+@typed_options("refugees_per_100k")
 def refugees_per_100k(
     refugees: pd.DataFrame,
     population: pd.DataFrame,

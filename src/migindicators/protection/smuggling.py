@@ -21,6 +21,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.errors import UnitError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.core.units import is_currency
 from migindicators.schemas.smuggling import EXCHANGE_RATES, SMUGGLING_REPORTS
@@ -89,6 +90,7 @@ def _log_binom_pmf(k: int, n: int, p: float) -> float:
     return log_comb + k * math.log(p) + (n - k) * math.log1p(-p)
 
 
+@typed_options("smuggling_fees")
 def smuggling_fees(
     reports: pd.DataFrame,
     exchange_rates: pd.DataFrame | None = None,

@@ -18,6 +18,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.population import POPULATION
 from migindicators.schemas.trafficking import TRAFFICKING_VICTIMS
@@ -71,6 +72,7 @@ def trafficking_victims_per_100k_values(
     return np.asarray(out, dtype="float64")
 
 
+@typed_options("trafficking_victims_per_100k")
 def trafficking_victims_per_100k(
     victims: pd.DataFrame,
     population: pd.DataFrame,

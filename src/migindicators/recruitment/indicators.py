@@ -29,6 +29,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.errors import OptionError, UnitError
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.survey import Design, as_design, estimate_cells
 from migindicators.schemas.recruitment import COST_ITEMS, RECRUITMENT_SURVEY
@@ -337,6 +338,7 @@ def _attach(data: pd.DataFrame, part: pd.DataFrame, by_cols: list[str]) -> pd.Da
     return data.assign(**extra)
 
 
+@typed_options("recruitment_cost_indicator")
 def recruitment_cost_indicator(
     survey: pd.DataFrame,
     *,
@@ -468,6 +470,7 @@ def recruitment_cost_indicator(
     )
 
 
+@typed_options("recruitment_cost_ratio_of_totals")
 def recruitment_cost_ratio_of_totals(
     survey: pd.DataFrame,
     *,

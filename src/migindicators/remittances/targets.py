@@ -14,6 +14,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.remittances.costs import (
     _check_by,
@@ -24,6 +25,7 @@ from migindicators.remittances.smart import remittance_cost_smart
 __all__ = ["remittance_corridors_above_target"]
 
 
+@typed_options("remittance_corridors_above_target")
 def remittance_corridors_above_target(
     prices: pd.DataFrame,
     *,
