@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
@@ -57,6 +58,14 @@ class Column:
         Allowed values.
     pattern : str, optional
         A regular expression every (non-missing) string value must match fully.
+
+    Notes
+    -----
+    Every ``float`` column also checks that its values are finite: ``inf`` and ``-inf`` are
+    never a count, weight, cost, population or rate that an indicator can use (a ``>= 0``
+    bound alone lets ``inf`` through), so they are rejected with the rows named, in every
+    input kind alike. Missing values (NaN) are governed by ``nullable``; where a kind allows
+    them, the indicator excludes and counts those rows.
     """
 
     name: str
@@ -87,6 +96,10 @@ class Column:
             checks.append(pa.Check.isin(list(self.isin)))
         if self.pattern is not None:
             checks.append(pa.Check.str_matches(f"^(?:{self.pattern})$"))
+        if self.dtype == "float":
+            checks.append(
+                pa.Check(_finite_or_missing, name="finite", error="finite (not +inf or -inf)")
+            )
         return checks
 
     def to_pandera(self) -> pa.Column:
@@ -242,6 +255,11 @@ class InputKind:
         return pd.DataFrame(rows)
 
 
+def _finite_or_missing(series: pd.Series) -> pd.Series:
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(np.isfinite(values) | np.isnan(values), index=series.index)
+
+
 _CHECK_NAMES = {
     "greater_than_or_equal_to": ">=",
     "less_than_or_equal_to": "<=",
@@ -254,6 +272,8 @@ def _readable_check(check: str) -> str:
     match = re.match(r"(\w+)\((.*)\)$", check)
     if match and match.group(1) in _CHECK_NAMES:
         return f"'{_CHECK_NAMES[match.group(1)]} {match.group(2)}'"
+    if check == "finite":
+        return "'finite' (inf and -inf cannot be used; give the real value or leave it missing)"
     if check.startswith("coerce_dtype"):
         return f"'{check}' (values that cannot be converted)"
     if check == "field_uniqueness" or "unique" in check:
