@@ -13,11 +13,11 @@ import pandas as pd
 __all__ = [
     "DesignError",
     "EstimationError",
+    "FileError",
     "InputValidationError",
     "MigIndicatorsError",
     "MissingColumnError",
     "OptionError",
-    "ReadError",
     "RegistryError",
     "UnitError",
     "WeightError",
@@ -104,9 +104,10 @@ class WeightError(InputValidationError):
     finite weights. ``failure_cases`` lists the offending rows."""
 
 
-class ReadError(MigIndicatorsError, OSError):
+class FileError(MigIndicatorsError, OSError):
     """An input file cannot be read or decoded (missing, unreadable, corrupt, wrong encoding or
-    delimiter): the message names the file and what to try. Also an :class:`OSError`."""
+    delimiter), or an output file cannot be written (read-only folder, a parent that is a
+    file): the message names the file and what to try. Also an :class:`OSError`."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
