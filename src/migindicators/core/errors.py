@@ -20,6 +20,7 @@ __all__ = [
     "OptionError",
     "RegistryError",
     "UnitError",
+    "UnknownNameError",
     "WeightError",
     "show_values",
 ]
@@ -40,6 +41,14 @@ class OptionError(MigIndicatorsError, TypeError, ValueError):
     Both a :class:`TypeError` (wrong type) and a :class:`ValueError` (wrong value), so that
     ``except`` clauses written for either keep working.
     """
+
+
+class UnknownNameError(OptionError, KeyError):
+    """An argument names something that does not exist: a quality rule, a flag code, a
+    codebook variable, a dataset table. Also a :class:`KeyError`."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class DesignError(MigIndicatorsError, ValueError):

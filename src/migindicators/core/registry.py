@@ -399,11 +399,11 @@ def _convert_option(opt: OptionSpec, value: Any, *, indicator: str, from_text: b
             else:
                 converted = parts
             if opt.type in {"list[int]", "list[float]"}:
-                kind = int if opt.type == "list[int]" else float
+                number = int if opt.type == "list[int]" else float
                 try:
-                    converted = [kind(p) for p in parts]
+                    converted = [number(p) for p in parts]
                 except ValueError:
-                    raise fail(f"a comma-separated list of {kind.__name__} numbers") from None
+                    raise fail(f"a comma-separated list of {number.__name__} numbers") from None
             value = converted
         elif opt.type == "bool":
             text = value.strip().lower()
@@ -437,7 +437,7 @@ def _convert_option(opt: OptionSpec, value: Any, *, indicator: str, from_text: b
         if isinstance(value, numbers.Integral) or (
             isinstance(value, numbers.Real) and float(value).is_integer()
         ):
-            value = int(value)
+            value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
         else:
             raise fail("an integer", "a fraction is never truncated; pass a whole number")
     elif kind == "float":

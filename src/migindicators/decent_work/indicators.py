@@ -9,7 +9,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, MissingColumnError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
@@ -202,7 +202,7 @@ def _injury_rate(
     for name, frame in (("cases", c), ("workers", w)):
         absent = [col for col in by_cols if col not in frame.columns]
         if absent:
-            raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
+            raise MissingColumnError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     with_coverage = ("coverage" in c.columns) + ("coverage" in w.columns)
     if with_coverage == 1:
         has, lacks = ("cases", "workers") if "coverage" in c.columns else ("workers", "cases")

@@ -47,6 +47,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import (
+    InputValidationError,
+    MissingColumnError,
+    OptionError,
+    WeightError,
+)
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
@@ -180,20 +186,20 @@ class Design:
         if self.ssu is not None and self.pps is not None:
             raise ValueError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
-            raise ValueError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
+            raise OptionError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
         if self.replicate_weights is not None:
             method = (self.replicate_method or "").lower()
             method = _METHOD_ALIASES.get(method, method)
             if method not in REPLICATE_METHODS:
-                raise ValueError(
+                raise OptionError(
                     f"replicate_method={self.replicate_method!r}: choose one of "
                     f"{REPLICATE_METHODS} for a replicate-weight design"
                 )
             object.__setattr__(self, "replicate_method", method)
             if method == "fay" and not 0.0 < self.fay_rho < 1.0:
-                raise ValueError("replicate_method='fay' needs fay_rho in (0, 1), e.g. 0.5")
+                raise OptionError("replicate_method='fay' needs fay_rho in (0, 1), e.g. 0.5")
             if method == "jkn" and self.rscales is None:
-                raise ValueError(
+                raise OptionError(
                     "replicate_method='jkn' needs rscales: (n_h - 1) / n_h for "
                     "the stratum of each replicate"
                 )
@@ -201,12 +207,12 @@ class Design:
                 c is not None
                 for c in (self.strata, self.psu, self.fpc, self.ssu, self.fpc2, self.prob)
             ):
-                raise ValueError(
+                raise OptionError(
                     "a replicate-weight design takes no strata/psu/fpc: the "
                     "replicate weights carry the design"
                 )
         elif self.replicate_method is not None:
-            raise ValueError("replicate_method given without replicate_weights")
+            raise OptionError("replicate_method given without replicate_weights")
 
     @property
     def is_replicate(self) -> bool:
@@ -221,7 +227,7 @@ class Design:
             pattern = re.compile(self.replicate_weights)
             cols = [c for c in frame.columns if pattern.fullmatch(str(c))]
             if not cols:
-                raise ValueError(
+                raise MissingColumnError(
                     f"no column matches replicate_weights pattern {self.replicate_weights!r}"
                 )
             return cols
@@ -240,7 +246,7 @@ class Design:
         }[str(self.replicate_method)]
         rscales = np.ones(r) if self.rscales is None else np.asarray(self.rscales, float)
         if len(rscales) != r:
-            raise ValueError(f"rscales has {len(rscales)} values for {r} replicate weights")
+            raise OptionError(f"rscales has {len(rscales)} values for {r} replicate weights")
         return ReplicateScheme(
             scale=self.scale if self.scale is not None else default, rscales=rscales, mse=self.mse
         )
@@ -267,10 +273,10 @@ def as_design(design: Design | Mapping[str, Any]) -> Design:
         allowed = {f for f in Design.__dataclass_fields__ if not f.startswith("_")}
         unknown = sorted(set(design) - allowed)
         if unknown:
-            raise ValueError(f"design: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+            raise OptionError(f"design: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
         return Design(**dict(design))
     kind = type(design).__name__
-    raise TypeError(f"design must be a migindicators.survey.Design or a mapping, got {kind}")
+    raise OptionError(f"design must be a migindicators.survey.Design or a mapping, got {kind}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,7 +329,7 @@ def _prepare(
     wanted = list(dict.fromkeys([*needed, *by, *design_cols, *reps]))
     absent = [c for c in wanted if c not in frame.columns]
     if absent:
-        raise ValueError(
+        raise MissingColumnError(
             f"{input_name}: column(s) {absent} not found; the frame has {list(frame.columns)[:20]}"
         )
     # A frame of views of the needed columns: no copy of a wide replicate-weight block, and
@@ -332,7 +338,7 @@ def _prepare(
     if design.weight is not None:
         wv = pd.to_numeric(work[design.weight], errors="coerce").to_numpy(dtype=float)
         if (wv < 0).any():
-            raise ValueError(f"{input_name}: negative weights in {design.weight!r}")
+            raise WeightError(f"{input_name}: negative weights in {design.weight!r}")
     elif design.prob is not None:
         wv = 1.0 / pd.to_numeric(work[design.prob], errors="coerce").to_numpy(dtype=float)
     else:
@@ -389,7 +395,9 @@ def _prepare(
             calibration = calibration.restrict(keep)
     work = work.assign(_w=wv)
     if len(work) == 0:
-        raise ValueError(f"{input_name}: no rows left to estimate from (see the exclusions)")
+        raise InputValidationError(
+            f"{input_name}: no rows left to estimate from (see the exclusions)"
+        )
     weighted = design.weight is not None
     if design.is_replicate:
         converted = {
@@ -422,13 +430,15 @@ def _prepare(
         fpc = pd.to_numeric(work[design.fpc], errors="raise").to_numpy(dtype=float)
         per_stratum = pd.Series(fpc).groupby(h).agg(["min", "max"])
         if (per_stratum["min"] != per_stratum["max"]).any():
-            raise ValueError(f"fpc column {design.fpc!r} must be constant within each stratum")
+            raise InputValidationError(
+                f"fpc column {design.fpc!r} must be constant within each stratum"
+            )
         values = per_stratum["min"].to_numpy()
         if np.all(values <= 1):
             f = 1.0 - values
         else:
             if np.any(values < n_psu):
-                raise ValueError(
+                raise InputValidationError(
                     f"fpc column {design.fpc!r}: population size below the "
                     "number of sampled PSUs in some stratum"
                 )
@@ -637,14 +647,14 @@ def _frame(
 
 def _check_parameter(parameter: str, x: str | None) -> None:
     if parameter not in PARAMETERS:
-        raise ValueError(f"parameter={parameter!r}: choose one of {PARAMETERS}")
+        raise OptionError(f"parameter={parameter!r}: choose one of {PARAMETERS}")
     if parameter == "ratio" and x is None:
-        raise ValueError("parameter='ratio' needs x= (the denominator column)")
+        raise OptionError("parameter='ratio' needs x= (the denominator column)")
 
 
 def _check_level(level: float) -> None:
     if not 0.0 < level < 1.0:
-        raise ValueError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
+        raise OptionError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
 
 
 def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
@@ -899,11 +909,11 @@ def estimate_difference(
     :func:`estimate`.
     """
     if parameter not in ("total", "mean", "ratio"):
-        raise ValueError("estimate_difference: parameter must be total, mean or ratio")
+        raise OptionError("estimate_difference: parameter must be total, mean or ratio")
     _check_parameter(parameter, x)
     _check_level(level)
     if len(levels) != 2:
-        raise ValueError("levels must be a pair (a, b): the result is a - b")
+        raise OptionError("levels must be a pair (a, b): the result is a - b")
     design = as_design(design)
     by_cols = _as_list(by)
     ledger = RowLedger()
@@ -928,7 +938,7 @@ def estimate_difference(
             minus.append(int(ib[0]))
             rows.append(g)
     if not rows:
-        raise ValueError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
+        raise InputValidationError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
     pa, mi_ = np.asarray(plus), np.asarray(minus)
     diff = cells.est.contrast(pa, mi_)
     if prep.pps is not None:
@@ -1088,9 +1098,9 @@ def _quantile_frame(
     prep: _Prepared, y: str, q: float, level: float, qrule: str = "math"
 ) -> pd.DataFrame:
     if not 0.0 < q < 1.0:
-        raise ValueError(f"q={q}: a quantile's probability must be in (0, 1)")
+        raise OptionError(f"q={q}: a quantile's probability must be in (0, 1)")
     if qrule not in QRULES:
-        raise ValueError(f"qrule={qrule!r}: choose one of {QRULES}")
+        raise OptionError(f"qrule={qrule!r}: choose one of {QRULES}")
     work = prep.work
     code, keys = group_codes(work, prep.by)
     yv = work[y].to_numpy(dtype=float)

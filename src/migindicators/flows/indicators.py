@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
@@ -543,7 +544,7 @@ def migration_inequality(
         return _scalar(flow_indices.inequality(s.matrix, expected=expected))
 
     if expected not in flow_indices.INEQUALITY_EXPECTED:
-        raise ValueError(
+        raise OptionError(
             f"expected={expected!r}: use one of {list(flow_indices.INEQUALITY_EXPECTED)}"
         )
     return _run(
@@ -563,7 +564,7 @@ def migration_inequality(
 
 def _check_correction(correction: str) -> None:
     if correction not in flow_gini.CORRECTIONS:
-        raise ValueError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
+        raise OptionError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
 
 
 @typed_options("migration_gini_total")

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
@@ -572,11 +572,11 @@ def _gap(
     m = _MEASURES[measure_id]
     by_cols = _check_by(measure_id, by)
     if status_by not in _STATUS_BASES:
-        raise ValueError(f"status_by={status_by!r}: use one of {list(_STATUS_BASES)}")
+        raise OptionError(f"status_by={status_by!r}: use one of {list(_STATUS_BASES)}")
     if max_age is not None and max_age < min_age:
-        raise ValueError(f"max_age={max_age} is below min_age={min_age}")
+        raise OptionError(f"max_age={max_age} is below min_age={min_age}")
     if not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"confidence_level={confidence_level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={confidence_level!r} must be in (0, 1)")
     bands = _check_bands(age_bands if age_bands is not None else m.bands, min_age, max_age)
 
     ledger = RowLedger()
@@ -857,11 +857,11 @@ def _validate(persons: pd.DataFrame) -> pd.DataFrame:
 def _check_bands(bands: Sequence[int], min_age: int, max_age: int | None) -> tuple[int, ...]:
     out = tuple(int(b) for b in bands)
     if not out or list(out) != sorted(set(out)):
-        raise ValueError(
+        raise OptionError(
             f"age_bands={list(bands)} must be increasing lower bounds, e.g. [15, 25, 55]"
         )
     if out[0] > min_age:
-        raise ValueError(f"age_bands start at {out[0]}, above min_age={min_age}")
+        raise OptionError(f"age_bands start at {out[0]}, above min_age={min_age}")
     return tuple(b for b in out if max_age is None or b <= max_age)
 
 
@@ -885,7 +885,7 @@ def _check_by(measure_id: str, by: Sequence[str] | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in _ALLOWED_BY]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"{measure_id} cannot be disaggregated by {bad}; allowed: "
             f"{list(_ALLOWED_BY)} (country and year are always used; choose the "
             "migrant definition with status_by)"

@@ -29,7 +29,7 @@ from typing import IO, cast
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.io.ddi import Codebook, VariableSpec, read_ddi
 
 __all__ = ["iter_fixed_width", "parse_numeric_field", "read_fixed_width", "read_ipums"]
@@ -169,7 +169,7 @@ def iter_fixed_width(
         )
     specs = book.select(list(columns) if columns is not None else book.names)
     if chunk_rows < 1:
-        raise ValueError("chunk_rows must be a positive integer")
+        raise OptionError("chunk_rows must be a positive integer")
     fh: IO[bytes]
     if isinstance(data, (str, Path)):
         fh = _open(Path(data))

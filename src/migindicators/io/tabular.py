@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from migindicators.core.errors import OptionError
 from migindicators.io.ddi import Codebook, read_ddi
 from migindicators.io.fixed_width import iter_fixed_width
 from migindicators.io.stata import STATA_SUFFIXES, iter_stata
@@ -103,7 +104,7 @@ def file_format(path: str | Path) -> str:
         return "fixed_width"
     if Path(path).is_dir():
         return "parquet"  # a directory of Parquet files (a dataset)
-    raise ValueError(
+    raise OptionError(
         f"{Path(path).name}: unknown file type; use .parquet, .csv(.gz), "
         ".dta/.sav, or .dat(.gz) with its DDI codebook"
     )
@@ -132,7 +133,7 @@ def available_columns(path: str | Path, *, ddi: Codebook | str | Path | None = N
     if kind == "stata":
         return list(next(iter_stata(path, chunk_rows=1)).columns)
     if ddi is None:
-        raise ValueError(f"{Path(path).name}: a fixed-width file needs its DDI codebook (ddi=)")
+        raise OptionError(f"{Path(path).name}: a fixed-width file needs its DDI codebook (ddi=)")
     book = ddi if isinstance(ddi, Codebook) else read_ddi(ddi)
     return book.names
 
@@ -574,7 +575,7 @@ def iter_chunks(
     if ddi is None:
         sibling = Path(str(path).removesuffix(".gz")).with_suffix(".xml")
         if not sibling.exists():
-            raise ValueError(
+            raise OptionError(
                 f"{Path(path).name}: a fixed-width file needs its DDI codebook "
                 "(ddi=path/to/extract.xml)"
             )

@@ -34,7 +34,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
@@ -241,7 +241,7 @@ def migrant_views_share(
     Wiley, §2.3 (domain proportions).
     """
     if item is None or not values:
-        raise ValueError(
+        raise OptionError(
             "migrant_views_share needs item= (the answer column) and values= "
             "(the answer codes counted, e.g. ['agree', 'strongly_agree'])"
         )
@@ -361,13 +361,13 @@ def potential_net_migration_index(
     https://news.gallup.com/poll/124193/potential-net-migration-change-developed-nations.aspx.
     """
     if by:
-        raise ValueError(
+        raise OptionError(
             "potential_net_migration_index cannot be disaggregated: adult "
             "populations are per country and year"
         )
     _check_rule(dont_know)
     if not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"confidence_level={confidence_level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={confidence_level!r} must be in (0, 1)")
     ledger = RowLedger()
     ledger.given("survey", survey, weight="weight")
     ledger.given("adult_population", adult_population)
@@ -562,7 +562,7 @@ def _pnmi_result(
 
 def _check_rule(dont_know: str) -> None:
     if dont_know not in _DONT_KNOW_RULES:
-        raise ValueError(f"dont_know={dont_know!r}: use one of {list(_DONT_KNOW_RULES)}")
+        raise OptionError(f"dont_know={dont_know!r}: use one of {list(_DONT_KNOW_RULES)}")
 
 
 def _validate(survey: pd.DataFrame, needed: Sequence[str]) -> pd.DataFrame:
@@ -581,13 +581,13 @@ def _check_by(frame: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c in ("ref_area", "time_period", *_DESIGN_COLUMNS)]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"by={bad}: country and year are always used, and design columns "
             "are not disaggregations"
         )
     absent = [c for c in by_cols if c not in frame.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: the survey has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: the survey has no column(s) {absent}")
     return by_cols
 
 
@@ -689,7 +689,7 @@ def _share_result(
     extra: dict[str, Any] | None = None,
 ) -> Result:
     if not 0.0 < level < 1.0:
-        raise ValueError(f"confidence_level={level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={level!r} must be in (0, 1)")
     keys = ["ref_area", "time_period", *by_cols]
     design = _design(work, lonely_psu)
     est = estimate(

@@ -10,7 +10,7 @@ import pandas as pd
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import members
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by, exclude_unknown_countries
@@ -225,7 +225,7 @@ def migration_policy_categories(
     check_by("migration_policy_categories", by, ())
     groupings = normalise_groupings(aggregate)
     if not groupings:
-        raise ValueError("migration_policy_categories needs at least one aggregate grouping")
+        raise OptionError("migration_policy_categories needs at least one aggregate grouping")
     ledger = RowLedger()
     ledger.given("answers", answers)
     scores = _country_scores(answers, ledger)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators._version import __version__
+from migindicators.core.errors import OptionError, UnknownNameError
 from migindicators.core.flags import FLAGS
 from migindicators.core.registry import AGENDA_POINTS, registry
 from migindicators.core.result import Result
@@ -180,7 +181,9 @@ def _run_job(job: DemoJob, cache: dict[str, Any]) -> Result:
         if isinstance(data, pd.DataFrame):
             inputs[argument] = data
         elif key not in data:
-            raise KeyError(f"dataset {job.dataset!r} has no table {key!r} (it has {sorted(data)})")
+            raise UnknownNameError(
+                f"dataset {job.dataset!r} has no table {key!r} (it has {sorted(data)})"
+            )
         else:
             inputs[argument] = data[key]
     kwargs: dict[str, Any] = {**inputs, **dict(job.options)}
@@ -650,7 +653,7 @@ def build_report(
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
-        raise ValueError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
+        raise OptionError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

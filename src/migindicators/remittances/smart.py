@@ -97,9 +97,9 @@ def remittance_cost_smart(
     https://remittanceprices.worldbank.org/sites/default/files/smart_methodology.pdf.
     """
     if level not in ("corridor", "world"):
-        raise ValueError(f"level must be 'corridor' or 'world', got {level!r}")
+        raise OptionError(f"level must be 'corridor' or 'world', got {level!r}")
     if fewer_than_three not in _FEWER:
-        raise ValueError(
+        raise OptionError(
             f"fewer_than_three must be one of {list(_FEWER)}, got {fewer_than_three!r}"
         )
     if accessibility not in _ACCESSIBILITY:

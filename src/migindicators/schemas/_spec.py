@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, RegistryError, UnknownNameError
 from migindicators.core.units import check_unit
 
 __all__ = ["Column", "InputKind"]
@@ -81,7 +81,7 @@ class Column:
 
     def __post_init__(self) -> None:
         if self.dtype not in _DTYPES:
-            raise ValueError(f"column {self.name!r}: unknown dtype {self.dtype!r}")
+            raise RegistryError(f"column {self.name!r}: unknown dtype {self.dtype!r}")
         if self.unit is not None:
             check_unit(self.unit)
 
@@ -146,7 +146,7 @@ class InputKind:
         for col in self.columns:
             if col.name == name:
                 return col
-        raise KeyError(f"input kind {self.name!r} has no column {name!r}")
+        raise UnknownNameError(f"input kind {self.name!r} has no column {name!r}")
 
     @property
     def units(self) -> dict[str, str]:
