@@ -143,6 +143,12 @@ class Design:
     calibration : tuple of CalibrationStep
         Calibrations of the weights, in order (made by :func:`~migindicators.survey.calibrate`,
         :func:`~migindicators.survey.rake`, :func:`~migindicators.survey.post_stratify`).
+    bad_weights : {"fail", "exclude"}
+        Full-sample weights that are negative, zero, infinite or not a number: ``"fail"``
+        (default) raises :class:`~migindicators.core.errors.WeightError` listing the first
+        rows; ``"exclude"`` drops those rows and counts them in the exclusions (reason
+        ``"non-positive or non-finite weight (<column>)"``). Missing weights are always
+        excluded and counted.
     """
 
     weight: str | None = None
@@ -164,6 +170,7 @@ class Design:
     pps: str | None = None
     pps_psum: float | None = None
     calibration: tuple[CalibrationStep, ...] = ()
+    bad_weights: str = "fail"
     _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -187,6 +194,8 @@ class Design:
             raise ValueError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
             raise OptionError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
+        if self.bad_weights not in ("fail", "exclude"):
+            raise OptionError(f"bad_weights={self.bad_weights!r}: choose 'fail' or 'exclude'")
         if self.replicate_weights is not None:
             method = (self.replicate_method or "").lower()
             method = _METHOD_ALIASES.get(method, method)
@@ -303,6 +312,41 @@ def _as_list(cols: str | Sequence[str] | None) -> list[str]:
     return [cols] if isinstance(cols, str) else list(cols)
 
 
+def _weights(raw: pd.Series, design: Design, input_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The weights as floats, and the mask of rows whose weight is negative, zero, infinite
+    or text (missing weights are left to the missing-value accounting).
+
+    Raises
+    ------
+    WeightError
+        When such rows exist and ``design.bad_weights == "fail"``, listing the first rows.
+    """
+    numeric = pd.to_numeric(raw, errors="coerce")
+    wv = numeric.to_numpy(dtype=float, na_value=np.nan)
+    text = np.asarray(numeric.isna() & raw.notna(), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bad = text | (~np.isnan(wv) & ((wv <= 0) | ~np.isfinite(wv)))
+    if bad.any() and design.bad_weights == "fail":
+        rows = raw[bad]
+        shown = ", ".join(f"row {i}: {v!r}" for i, v in rows.head(5).items())
+        more = f" (+{len(rows) - 5} more)" if len(rows) > 5 else ""
+        raise WeightError(
+            f"{input_name}: {len(rows)} row(s) with a negative, zero, infinite or non-numeric "
+            f"weight in {design.weight!r}, e.g. {shown}{more}. Correct the weights, or pass "
+            "bad_weights='exclude' in the design to exclude and count those rows.",
+            input_kind=input_name,
+            failure_cases=pd.DataFrame(
+                {
+                    "column": design.weight,
+                    "check": "weight > 0 and finite",
+                    "index": rows.index,
+                    "failure_case": rows.to_numpy(),
+                }
+            ),
+        )
+    return wv, bad
+
+
 def _prepare(
     frame: pd.DataFrame,
     design: Design,
@@ -335,18 +379,27 @@ def _prepare(
     # A frame of views of the needed columns: no copy of a wide replicate-weight block, and
     # (copy-on-write) the caller's frame is never mutated.
     work = pd.DataFrame({c: frame[c] for c in wanted}, copy=False)
+    bad_weight = np.zeros(len(work), dtype=bool)
     if design.weight is not None:
-        wv = pd.to_numeric(work[design.weight], errors="coerce").to_numpy(dtype=float)
-        if (wv < 0).any():
-            raise WeightError(f"{input_name}: negative weights in {design.weight!r}")
+        wv, bad_weight = _weights(work[design.weight], design, input_name)
     elif design.prob is not None:
         wv = 1.0 / pd.to_numeric(work[design.prob], errors="coerce").to_numpy(dtype=float)
     else:
         wv = np.ones(len(work))
+    if bad_weight.any() and design.calibration:
+        raise OptionError(
+            "bad_weights='exclude' cannot be combined with a calibration: correct the weights"
+        )
     calibration = None
     if design.calibration:
         work, wv, calibration = _calibrate(work, design, wv, reps, input_name)
-    keep = np.ones(len(work), dtype=bool)
+    keep = ~bad_weight
+    if bad_weight.any():
+        ledger.record(
+            input_name,
+            f"non-positive or non-finite weight ({design.weight})",
+            int(bad_weight.sum()),
+        )
     checks: list[tuple[str, str]] = []
     if design.weight is not None:
         checks.append((design.weight, f"missing weight ({design.weight})"))
