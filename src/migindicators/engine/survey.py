@@ -706,13 +706,36 @@ def _check_parameter(parameter: str, x: str | None) -> None:
 
 
 def _check_level(level: float) -> None:
+    if isinstance(level, bool) or not isinstance(level, (int, float)):
+        raise OptionError(f"level={level!r}: a confidence level is a number in (0, 1), e.g. 0.95")
     if not 0.0 < level < 1.0:
         raise OptionError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
 
 
 def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
     for col in cols:
-        prep.work[col] = pd.to_numeric(prep.work[col], errors="raise").astype(float)
+        raw = prep.work[col]
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        text = values.isna() & raw.notna()
+        infinite = np.isinf(values.to_numpy())
+        if text.any() or infinite.any():
+            bad = raw[text | infinite]
+            raise InputValidationError(
+                f"column {col!r} must hold finite numbers for this estimate; "
+                f"{len(bad)} row(s) do not, e.g. "
+                + ", ".join(f"row {i}: {v!r}" for i, v in bad.head(5).items())
+                + ". For a share of a category, use parameter='proportion'; a text column "
+                "cannot be totalled or averaged.",
+                failure_cases=pd.DataFrame(
+                    {
+                        "column": col,
+                        "check": "finite number",
+                        "index": bad.index,
+                        "failure_case": bad.to_numpy(),
+                    }
+                ),
+            )
+        prep.work[col] = values
 
 
 def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -1150,8 +1173,8 @@ def _weighted_quantile(
 def _quantile_frame(
     prep: _Prepared, y: str, q: float, level: float, qrule: str = "math"
 ) -> pd.DataFrame:
-    if not 0.0 < q < 1.0:
-        raise OptionError(f"q={q}: a quantile's probability must be in (0, 1)")
+    if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 < q < 1.0:
+        raise OptionError(f"q={q!r}: a quantile's probability is a number in (0, 1), e.g. 0.5")
     if qrule not in QRULES:
         raise OptionError(f"qrule={qrule!r}: choose one of {QRULES}")
     work = prep.work

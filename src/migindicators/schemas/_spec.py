@@ -196,15 +196,49 @@ class InputKind:
             # pandera's failure report cannot handle repeated index labels (common after a
             # pd.concat without ignore_index): fall back to row positions then.
             candidate = frame.copy() if frame.index.is_unique else frame.reset_index(drop=True)
+            # Coercion to int64 would truncate 2024.5 to 2024: find fractions first.
+            fractions = self._fractions(candidate)
             validated: pd.DataFrame = self.to_pandera().validate(candidate, lazy=True)
         except SchemaErrors as exc:
-            raise self._error(label, exc.failure_cases) from None
+            cases = exc.failure_cases
+            if len(fractions):
+                cases = pd.concat([fractions, cases], ignore_index=True)
+            raise self._error(label, cases) from None
         except SchemaError as exc:  # pragma: no cover - lazy=True collects, kept for safety
             cases = exc.failure_cases if isinstance(exc.failure_cases, pd.DataFrame) else None
             raise InputValidationError(
                 f"{label}: {exc}", input_kind=self.name, failure_cases=cases
             ) from None
+        if len(fractions):
+            raise self._error(label, fractions)
         return validated
+
+    def _fractions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Failure cases for fractional numbers in integer columns (never truncated)."""
+        parts = []
+        for col in self.columns:
+            if col.dtype not in ("int", "nullable_int") or col.name not in frame.columns:
+                continue
+            raw = frame[col.name]
+            if pd.api.types.is_integer_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+                continue
+            values = pd.to_numeric(raw, errors="coerce").astype(float)
+            with np.errstate(invalid="ignore"):
+                bad = values.notna() & np.isfinite(values) & (values % 1 != 0)
+            if bad.any():
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "column": col.name,
+                            "check": "whole number",
+                            "index": raw.index[bad],
+                            "failure_case": raw[bad].to_numpy(),
+                        }
+                    )
+                )
+        if not parts:
+            return pd.DataFrame(columns=["column", "check", "index", "failure_case"])
+        return pd.concat(parts, ignore_index=True)
 
     def _error(self, label: str, cases: pd.DataFrame) -> InputValidationError:
         cases = cases.copy()
@@ -272,6 +306,8 @@ def _readable_check(check: str) -> str:
     match = re.match(r"(\w+)\((.*)\)$", check)
     if match and match.group(1) in _CHECK_NAMES:
         return f"'{_CHECK_NAMES[match.group(1)]} {match.group(2)}'"
+    if check == "whole number":
+        return "'whole number' (a fraction in an integer column is never truncated)"
     if check == "finite":
         return "'finite' (inf and -inf cannot be used; give the real value or leave it missing)"
     if check.startswith("coerce_dtype"):
