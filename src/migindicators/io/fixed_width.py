@@ -85,6 +85,30 @@ def parse_numeric_field(
             "a number; check that the codebook matches the data file"
         )
     blank = is_space.all(axis=1)
+    # Blanks only around the number, a sign only before the significant digits (zero-padded
+    # writers put it after leading zeros: "000-123"), some digit, at most one point: "1 2"
+    # must not become 102, nor a lone "-" 0.
+    filled = ~is_space
+    positions = np.arange(width)
+    first = filled.argmax(axis=1)[:, None]
+    last = (width - 1 - filled[:, ::-1].argmax(axis=1))[:, None]
+    inside = (positions >= first) & (positions <= last)
+    malformed = ~blank & (
+        (is_space & inside).any(axis=1)
+        | (is_sign & (np.cumsum(is_digit & (field != _DIGIT0) | is_dot, axis=1) > 0)).any(axis=1)
+        | (is_sign.sum(axis=1) > 1)
+        | ~is_digit.any(axis=1)
+        | (is_dot.sum(axis=1) > 1)
+    )
+    if malformed.any():
+        row = int(np.flatnonzero(malformed)[0])
+        text = bytes(field[row]).decode("latin-1")
+        raise InputValidationError(
+            f"fixed-width variable {name!r}, record {first_record + row + 1}: {text!r} is not "
+            f"a number ({int(malformed.sum())} such record(s)): a blank or sign inside the "
+            "digits, or no digit. A field of blanks only is read as missing; check that the "
+            "codebook's positions match the data file"
+        )
     if is_dot.any():
         # Explicit decimal points are rare in IPUMS files: parse the affected records as text.
         as_text = np.char.strip(field.copy().view(f"S{width}").ravel())
