@@ -58,6 +58,7 @@ __all__ = [
     "OptionSpec",
     "Registry",
     "UnknownIndicatorError",
+    "check_int",
     "compute",
     "registry",
     "typed_options",
@@ -438,8 +439,10 @@ def _convert_option(opt: OptionSpec, value: Any, *, indicator: str, from_text: b
             isinstance(value, numbers.Real) and float(value).is_integer()
         ):
             value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
-        else:
+        elif isinstance(value, numbers.Real):
             raise fail("an integer", "a fraction is never truncated; pass a whole number")
+        else:
+            raise fail("an integer")
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise fail("a number")
@@ -480,6 +483,21 @@ def _convert_option(opt: OptionSpec, value: Any, *, indicator: str, from_text: b
         if opt.maximum is not None and value > opt.maximum:
             raise fail(f"a value <= {opt.maximum}")
     return value
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """*value* as an ``int`` (an integral float converts; text, bools and fractions do
+    not), at least *minimum*: the same rule as an ``int`` option of the registry, for
+    arguments of functions outside it (``chunk_rows`` of the readers).
+
+    Raises
+    ------
+    OptionError
+        Naming the argument and the value.
+    """
+    spec = OptionSpec(name=name, description="", type="int", minimum=minimum)
+    converted: int = spec.convert(value)
+    return converted
 
 
 def _check_option_unit(opt: OptionSpec, value: str, where: str) -> None:

@@ -29,7 +29,8 @@ from typing import IO, cast
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.errors import InputValidationError
+from migindicators.core.registry import check_int
 from migindicators.io.ddi import Codebook, VariableSpec, read_ddi
 
 __all__ = ["iter_fixed_width", "parse_numeric_field", "read_fixed_width", "read_ipums"]
@@ -192,8 +193,7 @@ def iter_fixed_width(
             "are supported (request a rectangular extract, or split record types first)"
         )
     specs = book.select(list(columns) if columns is not None else book.names)
-    if chunk_rows < 1:
-        raise OptionError("chunk_rows must be a positive integer")
+    chunk_rows = check_int(chunk_rows, "chunk_rows", minimum=1)
     fh: IO[bytes]
     if isinstance(data, (str, Path)):
         fh = _open(Path(data))
