@@ -465,10 +465,21 @@ def _level_table(
     table = corridors
     if level == "corridor":
         return table, list(_CORRIDOR)
-    if level == "sending":
-        return table, ["sending_area"]
-    if level == "receiving":
-        return table, ["receiving_area"]
+    if level in ("sending", "receiving"):
+        # As at level="region": a code that is no country is excluded and counted, never
+        # published as a country cell.
+        column = f"{level}_area"
+        unknown = ~np.asarray(is_country(table[column].astype(str)), dtype=bool)
+        if unknown.any():
+            codes = sorted(map(str, table.loc[unknown, column].unique()))[:10]
+            ledger.record(
+                input_name,
+                f"unknown {level} country code",
+                int(table.loc[unknown, "n"].sum()),
+                detail=", ".join(codes),
+            )
+            table = table.loc[~unknown]
+        return table, [column]
     if level == "world":
         return table.assign(ref_area=_WORLD), ["ref_area"]
     country = f"{side}_area"
