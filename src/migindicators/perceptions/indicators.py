@@ -26,7 +26,9 @@ IOM (2015), *How the World Views Migration*, IOM/Gallup.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
@@ -253,7 +255,23 @@ def migrant_views_share(
     by_cols = _check_by(frame, by)
     frame, work = _design_frame(ledger, frame, by_cols, calibration)
     answer = frame[item].astype(object)
-    unknown_values = sorted(set(values) - set(answer.dropna().astype(str)))
+    found = set(answer.dropna().astype(str))
+    unknown_values = sorted(set(map(str, values)) - found)
+    if len(unknown_values) == len(set(map(str, values))) and found:
+        # No counted code occurs at all: the share would be 0 % everywhere, silently.
+        close = sorted({c for v in unknown_values for c in get_close_matches(v, list(found))})
+        raise OptionError(
+            f"migrant_views_share: none of values={list(values)} occurs in column {item!r}; "
+            f"its answer codes are {sorted(found)[:20]}"
+            + (f" (did you mean {close}?)" if close else "")
+        )
+    if unknown_values:
+        warnings.warn(
+            f"migrant_views_share: values {unknown_values} never occur in column {item!r} "
+            "(listed in the result's metadata as values_never_answered)",
+            UserWarning,
+            stacklevel=2,
+        )
     in_den = _denominator(ledger, work, answer, dont_know, codes)
     work["_x"] = in_den.astype(float)
     work["_y"] = (in_den & answer.astype(str).isin([str(v) for v in values])).astype(float)
