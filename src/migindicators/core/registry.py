@@ -44,6 +44,8 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+import numpy as np
+
 from migindicators.core.errors import OptionError, RegistryError, UnitError
 from migindicators.core.units import check_unit
 
@@ -429,11 +431,11 @@ def _convert_option(opt: OptionSpec, value: Any, *, indicator: str, from_text: b
         raise fail(f"a value of type {opt.type or 'as documented'}", "None is not allowed here")
     kind = opt.type
     if kind == "bool":
-        if not isinstance(value, bool) and type(value).__name__ != "bool_":
+        if not isinstance(value, (bool, np.bool_)):
             raise fail("True or False", "a string such as 'False' is not a bool")
         value = bool(value)
     elif kind == "int":
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if isinstance(value, (bool, np.bool_)):
             raise fail("an integer, not a bool")
         if isinstance(value, numbers.Integral) or (
             isinstance(value, numbers.Real) and float(value).is_integer()

@@ -118,6 +118,10 @@ def parse_numeric_field(
         return pd.Series(out / 10.0**decimals if decimals else out)
     digits = np.where(is_digit, field, _DIGIT0)
     values = _digits_to_int(digits, width)
+    # Trailing blanks of a left-justified number were read as zeros ("1 " as 10): undo.
+    trailing = np.where(blank, 0, width - 1 - last[:, 0])
+    if trailing.any():
+        values = values // (10 ** trailing.astype(np.int64))
     negative = (field == _MINUS).any(axis=1)
     values = np.where(negative, -values, values)
     if decimals:
