@@ -849,7 +849,7 @@ def _validate(persons: pd.DataFrame) -> pd.DataFrame:
         keys = {c: persons[c] for c in _KEY_COLUMNS if c in persons.columns}
         out = INTEGRATION_PERSONS.validate(persons.drop(columns=list(keys)), input_name="persons")
         for name, values in keys.items():  # identifiers keep their type
-            out[name] = values
+            out[name] = values.to_numpy()  # by position: a repeated index was renumbered
         return out
     return INTEGRATION_PERSONS.validate(persons, input_name="persons")
 
