@@ -13,7 +13,12 @@ given, and writes into the output folder:
   ``open-sdg/indicator_<code>.csv``;
 * ``sdmx/sdg_sdmx.csv`` (SDMX-CSV against the SDG DSD) and, with the ``sdmx`` extra,
   ``sdmx/sdg_sdmx.xml`` (SDMX-ML 2.1);
-* ``excel/migindicators.xlsx`` (with the ``excel`` extra).
+* ``excel/migindicators.xlsx`` (with the ``excel`` extra), where no formula ever runs and
+  control characters are stripped (:mod:`migindicators.publish.excel`).
+
+The CSV files (tidy, Open SDG, SDMX-CSV) are machine-read data and are written verbatim: a
+leading ``-`` is a minus sign there. For a CSV file meant to be opened in a spreadsheet, use
+:func:`migindicators.io.files.write_table` with ``escape_formulas=True``.
 
 A job that fails is reported (in the page, the summary and the exit code) and the others go
 on. Missing optional extras are said in the page, never silently skipped.
