@@ -22,6 +22,8 @@ MUTATIONS = (
     "one_row",
     "drop_column",
     "formula_text",
+    "as_text",
+    "as_category",
 )
 
 
@@ -36,6 +38,12 @@ def mutate(frame: pd.DataFrame, kind: str, column: str, rows: Sequence[int]) -> 
         return pd.concat([out, out.iloc[list(rows)]])
     if kind == "drop_column":
         return out.drop(columns=[column])
+    if kind == "as_text":  # numbers typed as text, the way a CSV export may leave them
+        out[column] = out[column].astype(str)
+        return out
+    if kind == "as_category":
+        out[column] = out[column].astype("category")
+        return out
     series = out[column]
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     values: Any

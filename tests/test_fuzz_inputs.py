@@ -4,7 +4,8 @@ Hypothesis takes the valid input frames of every indicator's demo job (the bundl
 every input kind the registry uses but two remittance change/total-cost inputs, which share
 the ``remittance_prices`` kind with the jobs here) and mutates one of them as a careless user
 would: NaN, ±inf, negatives, zeros, text in a number column or a number in a text column,
-duplicated rows, unknown codes, an empty frame, one row, a dropped column, formula text.
+duplicated rows, unknown codes, an empty frame, one row, a dropped column, formula text,
+numbers typed as text, a categorical column; in a few rows or the whole column.
 Whatever the mutation, the indicator must either return a
 :class:`~migindicators.core.result.Result` whose row accounting adds up (given = used +
 excluded, per input) or raise a :class:`~migindicators.core.errors.MigIndicatorsError`:
@@ -71,7 +72,10 @@ def _check(job: DemoJob, data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(MUTATIONS), label="mutation")
     column = data.draw(st.sampled_from(list(frame.columns)), label="column")
     rows = data.draw(
-        st.lists(st.integers(0, len(frame) - 1), min_size=1, max_size=3, unique=True),
+        st.one_of(
+            st.lists(st.integers(0, len(frame) - 1), min_size=1, max_size=3, unique=True),
+            st.just(list(range(len(frame)))),  # the whole column
+        ),
         label="rows",
     )
     kwargs: dict[str, Any] = {**base, name: mutate(frame, kind, column, rows), **job.options}
