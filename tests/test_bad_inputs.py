@@ -72,6 +72,7 @@ def test_no_bare_builtin_raises_left_in_the_library() -> None:
         for path in src.rglob("*.py")
         for n, line in enumerate(path.read_text().splitlines(), start=1)
         if any(f"raise {name}(" in line for name in ("ValueError", "KeyError", "TypeError"))
+        and "is not documented" not in line  # a developer's docstring check at import time
     ]
     assert offenders == []
 

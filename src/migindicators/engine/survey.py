@@ -756,7 +756,7 @@ def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame
 def _check_deff(deff: bool | str) -> bool:
     """Whether the SRS variance of the design effect is with replacement."""
     if deff not in (True, False, "replace"):
-        raise ValueError(
+        raise OptionError(
             f"deff={deff!r}: choose True (SRS without replacement, R's deff=TRUE), "
             "'replace' (SRS with replacement, R's deff='replace') or False"
         )
