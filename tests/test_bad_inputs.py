@@ -473,3 +473,11 @@ def test_cli_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "Exit codes" in out and "2 bad usage" in out
+
+
+def test_one_excluded_row_gives_an_empty_result_not_a_crash() -> None:
+    """Found by the fuzz test: no cell left made the world aggregate's coverage divide text."""
+    prices = mi.datasets.load("rpw_demo")
+    prices = prices if isinstance(prices, pd.DataFrame) else prices["prices"]
+    res = mi.compute("remittance_corridors_above_target", prices=prices.iloc[[285]])
+    assert res.rows_accounted()

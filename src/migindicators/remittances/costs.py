@@ -765,7 +765,9 @@ def _member_coverage(
         return cells  # RPW's own groupings: no membership table to compare with
     else:
         total = count_members(grouping)
-    cells["member_coverage"] = cells["members_with_data"] / cells["ref_area"].map(total)
+    # float: on no cell at all, map() keeps the text dtype of ref_area (found by the fuzz test)
+    members = cells["ref_area"].map(total).astype("float64")
+    cells["member_coverage"] = cells["members_with_data"] / members
     return cells
 
 
