@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import OptionError
+
 __all__ = [
     "PsuMoments",
     "PsuStore",
@@ -78,7 +80,7 @@ def spill_budget() -> int:
     except ValueError:
         value = -1.0
     if value < 0:
-        raise ValueError(f"MIGINDICATORS_SPILL_MB must be a number >= 0, got {setting!r}")
+        raise OptionError(f"MIGINDICATORS_SPILL_MB must be a number >= 0, got {setting!r}")
     return int(value * 2**20)
 
 
