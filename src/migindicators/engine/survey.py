@@ -183,15 +183,15 @@ class Design:
         if self.pps is not None:
             object.__setattr__(self, "pps", pps_method(self.pps))
             if self.prob is None:
-                raise ValueError("pps= needs prob= (the PSUs' inclusion probabilities)")
+                raise OptionError("pps= needs prob= (the PSUs' inclusion probabilities)")
             if self.fpc is not None:
-                raise ValueError("a PPS design takes its fpc from prob=, not fpc=")
+                raise OptionError("a PPS design takes its fpc from prob=, not fpc=")
         if self.ssu is not None and self.psu is None:
-            raise ValueError("ssu= (second-stage clusters) needs psu= (first stage)")
+            raise OptionError("ssu= (second-stage clusters) needs psu= (first stage)")
         if self.fpc2 is not None and self.ssu is None:
-            raise ValueError("fpc2= needs ssu= (the second-stage clusters)")
+            raise OptionError("fpc2= needs ssu= (the second-stage clusters)")
         if self.ssu is not None and self.pps is not None:
-            raise ValueError("multistage PPS designs are not supported")
+            raise OptionError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
             raise OptionError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
         if self.bad_weights not in ("fail", "exclude"):

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
@@ -658,7 +658,7 @@ def _gap(
         # Calibration variables come from the persons frame (e.g. ref_area × sex × age).
         if col not in work.columns:
             if col not in frame.columns:
-                raise ValueError(f"calibration: column {col!r} is not in the persons frame")
+                raise MissingColumnError(f"calibration: column {col!r} is not in the persons frame")
             work[col] = frame[col]
     design = Design(
         weight="_w" if weighted else None,

@@ -648,7 +648,7 @@ def _design_frame(
     steps = tuple(calibration.calibration if isinstance(calibration, Design) else calibration or ())
     for col in dict.fromkeys(c for step in steps for c in step.columns):
         if col not in frame.columns:
-            raise ValueError(f"calibration: column {col!r} is not in the survey frame")
+            raise MissingColumnError(f"calibration: column {col!r} is not in the survey frame")
         if col not in work.columns:
             work[col] = frame[col].to_numpy()
     work.attrs["calibration"] = steps
