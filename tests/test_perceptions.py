@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
+from migindicators.core.errors import OptionError
 from migindicators.perceptions.indicators import (
     desire_to_migrate_share,
     migrant_views_share,
@@ -140,8 +141,13 @@ def test_views_share_by_hand() -> None:
     )
     assert _cell(excl, "FRA")["value"] == pytest.approx(100 * 2 / 5)
     assert excl.rows_accounted()
-    typo = migrant_views_share(s, item="immigrants_good", values=["agre"], quality=[])
-    assert typo.metadata["values_never_answered"] == ["agre"]
+    # Issue 15: a code that matches nothing was a silent 0 %; now an error with suggestions,
+    # and a partly unmatched list warns and lists the unmatched codes.
+    with pytest.raises(OptionError, match=r"none of values=\['agre'\].*did you mean"):
+        migrant_views_share(s, item="immigrants_good", values=["agre"], quality=[])
+    with pytest.warns(UserWarning, match="never occur"):
+        part = migrant_views_share(s, item="immigrants_good", values=["agree", "agre"], quality=[])
+    assert part.metadata["values_never_answered"] == ["agre"]
 
 
 def test_pnmi_by_hand() -> None:

@@ -54,11 +54,14 @@ from migindicators import (
 from migindicators._version import __version__
 from migindicators.core.errors import (
     DesignError,
+    FileError,
     InputValidationError,
     MigIndicatorsError,
+    MissingColumnError,
     OptionError,
     RegistryError,
     UnitError,
+    WeightError,
 )
 from migindicators.core.registry import (
     AGENDA_POINTS,
@@ -89,14 +92,17 @@ __all__ = [
     "AGENDA_POINTS",
     "FAMILIES",
     "DesignError",
+    "FileError",
     "IndicatorSpec",
     "InputValidationError",
     "MigIndicatorsError",
+    "MissingColumnError",
     "OptionError",
     "Registry",
     "RegistryError",
     "Result",
     "UnitError",
+    "WeightError",
     "__version__",
     "compute",
     "core",

@@ -1,8 +1,19 @@
 """The ``migindicators`` command: list, describe, compute, validate, init, run, report, datasets.
 
-Exit codes: 0 success; 1 bad data (an input fails its schema, a file cannot be read);
-2 bad usage (unknown indicator, option or argument). Errors print one readable message,
-never a traceback.
+Exit codes (one place, :func:`main`, maps errors to them, for every command):
+
+* 0 success;
+* 1 bad data or a file problem: an input fails its schema or holds values the indicator
+  cannot use, a file is missing, unreadable, corrupt or not in the expected encoding, an
+  output folder is read-only or its parent is a file (any
+  :class:`~migindicators.core.errors.MigIndicatorsError` other than the usage errors below,
+  and any :class:`OSError`);
+* 2 bad usage: an unknown command, indicator, option or reader, or an option value of the
+  wrong type (:class:`~migindicators.core.errors.OptionError`,
+  :class:`~migindicators.core.errors.RegistryError`; misspelt names get suggestions).
+
+Errors print one readable message, ``migindicators: error: …``, never a traceback; set the
+environment variable ``MIGINDICATORS_TRACEBACK=1`` to see the traceback of an error.
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -122,9 +134,11 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_input(path: str, reader: str | None, kind: str = "") -> pd.DataFrame:
+def _read_input(
+    path: str, reader: str | None, kind: str = "", encoding: str | None = None
+) -> pd.DataFrame:
     if reader is None:
-        return read_table(path)
+        return read_table(path, encoding=encoding)
     run_readers = _publish_module("migindicators.publish.run.readers")
     if run_readers is not None and reader in run_readers.READERS:
         # the run's readers give the view of a custodian file an input kind needs
@@ -146,10 +160,10 @@ def cmd_compute(args: argparse.Namespace) -> int:
     readers = _pairs(args.reader, "--reader")
     kinds = {i.name: i.kind for i in spec.inputs}
     inputs = {
-        name: _read_input(path, readers.get(name), kinds.get(name, ""))
+        name: _read_input(path, readers.get(name), kinds.get(name, ""), args.encoding)
         for name, path in _pairs(args.input, "--input").items()
     }
-    options = {k: parse_value(v) for k, v in _pairs(args.option, "--option").items()}
+    options = spec.options_from_text(_pairs(args.option, "--option"))
     if args.design:
         options["design"] = {k: parse_value(v) for k, v in _pairs(args.design, "--design").items()}
     by = [c for item in (args.by or []) for c in item.split(",") if c]
@@ -158,12 +172,12 @@ def cmd_compute(args: argparse.Namespace) -> int:
         kwargs["by"] = by
     result = spec.compute(**kwargs)
     if args.out:
-        write_table(result.data, args.out)
+        write_table(result.data, args.out, escape_formulas=args.escape_formulas)
         print(f"wrote {len(result.data)} rows to {args.out}", file=sys.stderr)
     else:
         print(result.data.to_csv(index=False), end="")
     if args.exclusions:
-        write_table(result.exclusions, args.exclusions)
+        write_table(result.exclusions, args.exclusions, escape_formulas=args.escape_formulas)
     for name, counts in result.metadata.get("rows", {}).items():
         print(
             f"{name}: {counts['given']} rows given, {counts['used']} used, "
@@ -183,7 +197,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{kind.name}: {kind.description}\n")
         print(kind.describe().to_string(index=False))
         return EXIT_OK
-    frame = _read_input(args.file, args.reader)
+    frame = _read_input(args.file, args.reader, args.encoding)
     kind.validate(frame, input_name=args.file)
     print(f"{args.file}: {len(frame)} rows valid as input kind {kind.name!r}")
     return EXIT_OK
@@ -233,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="migindicators",
         description="Compute international-migration indicators (SDG 10.7, 10.c, 17.3, …) "
         "from validated tables.",
-        epilog="Exit codes: 0 ok, 1 bad data, 2 bad usage.",
+        epilog="Exit codes: 0 ok; 1 bad data or a file that cannot be read or written; "
+        "2 bad usage (unknown command, indicator, option or option value). Errors print one "
+        "message, no traceback (MIGINDICATORS_TRACEBACK=1 shows it).",
     )
     parser.add_argument("--version", action="version", version=f"migindicators {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -300,6 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
         ".xlsx); default: CSV on standard output",
     )
     p.add_argument("--exclusions", help="also write the exclusions table to this file")
+    p.add_argument(
+        "--encoding",
+        help="text encoding of CSV inputs (default UTF-8; e.g. latin-1, cp1252); the "
+        "delimiter (comma, semicolon, tab, bar) is detected",
+    )
+    p.add_argument(
+        "--escape-formulas",
+        action="store_true",
+        help="in CSV output, put an apostrophe before text a spreadsheet would run as a "
+        "formula (leading = + - @ tab CR); .xlsx output is always escaped",
+    )
     p.set_defaults(func=cmd_compute)
 
     p = sub.add_parser("validate", help="check a file against an input kind's schema")
@@ -307,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="the file to check")
     p.add_argument("--reader", help="read the file with migindicators.io.read_READER")
     p.add_argument("--describe", action="store_true", help="print the kind's columns")
+    p.add_argument("--encoding", help="text encoding of a CSV file (default UTF-8)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("datasets", help="list the bundled demo datasets")
@@ -327,26 +355,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error (see the module notes): 2 for bad usage, 1 otherwise."""
+    if isinstance(exc, (_UsageError, OptionError, RegistryError)):
+        return EXIT_USAGE
+    return EXIT_DATA
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, (MigIndicatorsError, _UsageError)):
+        return str(exc)
+    if isinstance(exc, OSError):
+        # e.g. PermissionError from a reader: say which file and what the system said
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    # An error the library did not classify (a reader's or engine's own): still no traceback,
+    # but say what it was.
+    return f"{type(exc).__name__}: {exc}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    The one place where errors become exit codes, for every command (see the module notes):
+    the library's own errors and operating-system errors print one message and return 1
+    (bad data, file problems) or 2 (bad usage); argparse's usage errors exit 2.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
         return code
-    except (_UsageError, OptionError, RegistryError) as exc:
-        print(f"migindicators: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except MigIndicatorsError as exc:
-        print(f"migindicators: error: {exc}", file=sys.stderr)
-        return EXIT_DATA
-    except (ValueError, KeyError) as exc:
-        # Bad option values surface as ValueError from indicator functions.
-        print(f"migindicators: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:  # e.g. `migindicators list | head`
         sys.stderr.close()
         return EXIT_OK
+    except (MigIndicatorsError, _UsageError, OSError, ValueError, KeyError, TypeError) as exc:
+        if os.environ.get("MIGINDICATORS_TRACEBACK"):
+            raise
+        print(f"migindicators: error: {_message(exc)}", file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

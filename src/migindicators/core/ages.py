@@ -12,13 +12,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import InputValidationError, OptionError
+
 __all__ = ["age_group_edges", "age_group_labels", "assign_age_groups", "parse_age_group"]
 
 
 def age_group_edges(width: int = 5, top: int = 75) -> np.ndarray:
     """Lower bounds of the age groups 0–(width−1), …, top+ (the last one open)."""
     if width < 1 or top < width or top % width:
-        raise ValueError(
+        raise OptionError(
             f"age groups need width >= 1 and top a multiple of width, got width={width}, top={top}"
         )
     return np.arange(0, top + 1, width, dtype="int64")
@@ -66,7 +68,7 @@ def parse_age_group(label: str) -> tuple[float, float]:
     try:
         low, high = float(lo), float(hi)
     except ValueError:
-        raise ValueError(
+        raise InputValidationError(
             f"cannot read age group {label!r}; use labels like Y15T19, Y_GE75, 15-19 or 75+"
         ) from None
     return low, high - low + 1

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.countries import GROUPINGS, count_members, members
+from migindicators.core.errors import OptionError
 
 __all__ = ["impute_over_time", "normalise_groupings", "sum_by_area"]
 
@@ -41,7 +42,7 @@ def normalise_groupings(aggregate: str | Sequence[str] | None) -> list[str]:
         return list(GROUPINGS)
     bad = [g for g in names if g not in GROUPINGS]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"unknown aggregate grouping(s) {bad}; use any of {list(GROUPINGS)} or 'all'"
         )
     return names

@@ -22,6 +22,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import OptionError
+
 __all__ = [
     "GROUPINGS",
     "area_name",
@@ -152,7 +154,7 @@ def _members(grouping: str, *, current_only: bool) -> pd.DataFrame:
     if grouping == "world":
         return pd.DataFrame({"iso3": table["iso3"], "area": "001", "area_name": "World"})
     if grouping not in _GROUPING_COLUMN:
-        raise ValueError(f"unknown grouping {grouping!r}; use one of {GROUPINGS}")
+        raise OptionError(f"unknown grouping {grouping!r}; use one of {GROUPINGS}")
     codes = table[_GROUPING_COLUMN[grouping]]
     keep = codes != ""
     regions = region_table()

@@ -13,11 +13,16 @@ import pandas as pd
 __all__ = [
     "DesignError",
     "EstimationError",
+    "FileError",
     "InputValidationError",
     "MigIndicatorsError",
+    "MissingColumnError",
     "OptionError",
     "RegistryError",
     "UnitError",
+    "UnknownNameError",
+    "WeightError",
+    "show_values",
 ]
 
 
@@ -29,8 +34,21 @@ class RegistryError(MigIndicatorsError):
     """An indicator TOML file breaks the registry schema, or an id is unknown."""
 
 
-class OptionError(MigIndicatorsError, TypeError):
-    """An indicator was called with an unknown option or an invalid option value."""
+class OptionError(MigIndicatorsError, TypeError, ValueError):
+    """An indicator was called with an unknown option or an option value of the wrong type
+    or outside its choices.
+
+    Both a :class:`TypeError` (wrong type) and a :class:`ValueError` (wrong value), so that
+    ``except`` clauses written for either keep working.
+    """
+
+
+class UnknownNameError(OptionError, KeyError):
+    """An argument names something that does not exist: a quality rule, a flag code, a
+    codebook variable, a dataset table. Also a :class:`KeyError`."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class DesignError(MigIndicatorsError, ValueError):
@@ -79,3 +97,38 @@ class InputValidationError(MigIndicatorsError, ValueError):
             else pd.DataFrame(columns=["column", "check", "index", "failure_case"])
         )
         self.extra = extra
+
+
+class MissingColumnError(InputValidationError, KeyError):
+    """A column the computation needs (an input column, a ``by`` column, a design column) is
+    absent from an input frame. Also a :class:`KeyError`."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; the message reads better as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class WeightError(InputValidationError):
+    """Survey weights that are negative, zero or not finite where the estimator needs positive
+    finite weights. ``failure_cases`` lists the offending rows."""
+
+
+class FileError(MigIndicatorsError, OSError):
+    """An input file cannot be read or decoded (missing, unreadable, corrupt, wrong encoding or
+    delimiter), or an output file cannot be written (read-only folder, a parent that is a
+    file): the message names the file and what to try. Also an :class:`OSError`."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def show_values(values: Any, limit: int = 5) -> str:
+    """A short, readable list of offending values for an error message: the first *limit*
+    distinct values and how many more there are."""
+    try:
+        distinct = list(dict.fromkeys(list(values)))
+    except TypeError:
+        distinct = [values]
+    shown = ", ".join(repr(v) for v in distinct[:limit])
+    more = len(distinct) - limit
+    return f"[{shown}{f', … and {more} more' if more > 0 else ''}]"

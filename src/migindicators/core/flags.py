@@ -12,6 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import UnknownNameError
+
 __all__ = ["CONFIDENTIAL_FLAGS", "FLAGS", "add_flag", "combine_flags", "has_flag"]
 
 #: Flag code → meaning.
@@ -64,7 +66,7 @@ def add_flag(flags: pd.Series, mask: pd.Series | np.ndarray, code: str) -> pd.Se
         If *code* is not in :data:`FLAGS` (flags are a closed vocabulary).
     """
     if code not in FLAGS:
-        raise KeyError(f"unknown flag code {code!r}; known: {sorted(FLAGS)}")
+        raise UnknownNameError(f"unknown flag code {code!r}; known: {sorted(FLAGS)}")
     mask_array = np.asarray(mask, dtype=bool)
     out = flags.astype("object").fillna("").copy()
     current = out.to_numpy()[mask_array]

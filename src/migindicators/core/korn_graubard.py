@@ -41,6 +41,8 @@ import math
 
 import numpy as np
 
+from migindicators.core.errors import OptionError
+
 __all__ = ["beta_quantile", "effective_sample_size", "korn_graubard", "t_quantile"]
 
 _EPS = 1e-15
@@ -201,7 +203,7 @@ def korn_graubard(
         *p*, *se* or *n* is missing.
     """
     if not 0.0 < level < 1.0:
-        raise ValueError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
+        raise OptionError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
     p = np.asarray(p, dtype=float)
     n = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
     df_arr = np.broadcast_to(np.asarray(df, dtype=float), p.shape)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import InputValidationError
+
 __all__ = ["EXCLUSION_COLUMNS", "RowLedger"]
 
 #: Columns of :attr:`Result.exclusions`.
@@ -51,6 +53,14 @@ class RowLedger:
 
         Calling it again for the same input adds to the count (chunked inputs).
         """
+        if not isinstance(frame, int) and not hasattr(frame, "columns"):
+            # before any len(): `refugees=None` must not end in "NoneType has no len()"
+            raise InputValidationError(
+                f"input {input_name!r}: expected a pandas DataFrame, got "
+                f"{type(frame).__name__}; pass the table (e.g. pd.read_csv(path) or "
+                "migindicators.io.read_table(path))",
+                input_kind=input_name,
+            )
         count = self._inputs.setdefault(input_name, _InputCount())
         if isinstance(frame, int):
             count.given += frame

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import OptionError
+from migindicators.core.errors import OptionError, RegistryError, UnknownNameError
 from migindicators.core.flags import add_flag, has_flag
 from migindicators.core.quality_profiles import PROFILES
 
@@ -85,7 +85,7 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {"min_n": {"min": 30}, "max_cv": {"ma
 def register_rule(rule: QualityRule) -> QualityRule:
     """Add *rule* to the registry (a different rule of the same name is an error)."""
     if rule.name in _RULES and _RULES[rule.name] is not rule:
-        raise ValueError(f"quality rule {rule.name!r} is already registered")
+        raise RegistryError(f"quality rule {rule.name!r} is already registered")
     _RULES[rule.name] = rule
     return rule
 
@@ -205,7 +205,7 @@ def apply_rules(
     applied: list[dict[str, Any]] = []
     for name, params in chosen.items():
         if name not in _RULES:
-            raise KeyError(f"unknown quality rule {name!r}; known rules: {sorted(_RULES)}")
+            raise UnknownNameError(f"unknown quality rule {name!r}; known rules: {sorted(_RULES)}")
         rule = _RULES[name]
         unknown = sorted(set(params) - set(rule.defaults))
         if unknown:

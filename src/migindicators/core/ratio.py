@@ -23,6 +23,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import sum_by_area
 from migindicators.core.countries import is_country
+from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 
@@ -47,11 +48,11 @@ def check_by(
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in allowed]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"{indicator_id} cannot be disaggregated by {bad}; allowed: {list(allowed)}"
         )
     if len(set(by_cols)) != len(by_cols):
-        raise ValueError(f"{indicator_id}: by={by_cols} repeats a column")
+        raise OptionError(f"{indicator_id}: by={by_cols} repeats a column")
     return by_cols
 
 

@@ -14,6 +14,15 @@ An entry is a frozen :class:`IndicatorSpec` in a plain mapping, :data:`registry`
 >>> [spec.id for spec in registry.by_agenda_point(4)]  # doctest: +SKIP
 ['migrant_deaths_and_disappearances', 'refugees_per_100k']
 
+Options are typed in the TOML (``type = "bool"``, ``"int"``, ``"float"``, ``"str"``,
+``"list[str]"``, ``"list[int]"``, ``"list[float]"``, ``"str|list[str]"``, ``"unit"`` with an
+optional ``dimension`` such as ``"[length]"``, ``"path"`` or ``"object"``), and
+:meth:`IndicatorSpec.check_options` is the one place where option values are checked and
+converted: for :func:`compute`, for the command line (:meth:`IndicatorSpec.options_from_text`)
+and for direct Python calls (every indicator function carries :func:`typed_options`). A value
+of the wrong type is an :class:`~migindicators.core.errors.OptionError`: the string
+``"False"`` is not a bool, ``"agree"`` is not a list of strings and ``2024.5`` is not an int.
+
 Other packages can add indicators from their own TOML folder with
 :meth:`Registry.load_directory`, or by declaring an entry point in the group
 ``migindicators.indicators`` whose object is that folder's path.
@@ -21,14 +30,21 @@ Other packages can add indicators from their own TOML folder with
 
 from __future__ import annotations
 
+import difflib
+import functools
 import importlib
 import inspect
+import math
+import numbers
+import os
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import numpy as np
 
 from migindicators.core.errors import OptionError, RegistryError, UnitError
 from migindicators.core.units import check_unit
@@ -38,13 +54,41 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIDELITY_LEVELS",
+    "OPTION_TYPES",
     "IndicatorSpec",
     "InputSpec",
     "OptionSpec",
     "Registry",
+    "UnknownIndicatorError",
+    "check_int",
     "compute",
     "registry",
+    "typed_options",
 ]
+
+#: The option types a TOML ``type`` key may name; ``"object"`` is passed through unchecked
+#: (designs, quality rules, codebooks: the function checks them).
+OPTION_TYPES = (
+    "bool",
+    "int",
+    "float",
+    "str",
+    "list[str]",
+    "list[int]",
+    "list[float]",
+    "str|list[str]",
+    "unit",
+    "path",
+    "object",
+)
+
+
+class UnknownIndicatorError(RegistryError, KeyError):
+    """No indicator of that id in the registry (also a :class:`KeyError`)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
 
 AGENDA_POINTS: dict[int, str] = {
     1: "Protect the human rights of all migrants",
@@ -105,6 +149,11 @@ _OPTION_KEYS: dict[str, tuple[bool, type | tuple[type, ...]]] = {
     "choices": (False, list),
     "unit": (False, str),
     "library_choice": (False, bool),
+    "type": (False, str),
+    "dimension": (False, str),
+    "nullable": (False, bool),
+    "min": (False, (int, float)),
+    "max": (False, (int, float)),
 }
 # Keyword arguments every indicator function may take besides inputs and options.
 COMMON_ARGUMENTS = ("by",)
@@ -122,7 +171,10 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """One named option, with its default (``None`` when the TOML gives none)."""
+    """One named option, with its default (``None`` when the TOML gives none), its type
+    (one of :data:`OPTION_TYPES`; ``None``: unchecked), whether ``None`` is allowed
+    (``nullable``, true when the default is ``None``), bounds and, for ``type = "unit"``, the
+    pint dimension the unit must have (``"[length]"``)."""
 
     name: str
     description: str
@@ -131,6 +183,22 @@ class OptionSpec:
     unit: str | None = None
     #: The default is the library's choice where the official methodology is silent.
     library_choice: bool = False
+    type: str | None = None
+    dimension: str | None = None
+    nullable: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def convert(self, value: Any, *, indicator: str = "", from_text: bool = False) -> Any:
+        """Check *value* against the option's type, choices and bounds; return it converted
+        (an integral float to ``int``, a tuple to a list, command-line text to its type).
+
+        Raises
+        ------
+        OptionError
+            Naming the indicator, the option, the value and what is expected.
+        """
+        return _convert_option(self, value, indicator=indicator, from_text=from_text)
 
 
 @dataclass(frozen=True)
@@ -197,23 +265,46 @@ class IndicatorSpec:
         unknown = sorted(set(kwargs) - accepted)
         if unknown:
             raise OptionError(
-                f"{self.id}: unknown argument(s) {unknown}; inputs are "
-                f"{[i.name for i in self.inputs]}, options are {[o.name for o in self.options]}"
-                " and 'by'"
+                f"{self.id}: unknown argument(s) {unknown}{_suggest(unknown, accepted)}; "
+                f"inputs are {[i.name for i in self.inputs]}, options are "
+                f"{[o.name for o in self.options]} and 'by'"
             )
         missing = [i.name for i in self.inputs if i.required and i.name not in kwargs]
         if missing:
             raise OptionError(f"{self.id}: missing required input(s) {missing}")
-        for opt in self.options:
-            if opt.choices is not None and opt.name in kwargs:
-                value = kwargs[opt.name]
-                if value not in opt.choices:
-                    raise OptionError(
-                        f"{self.id}: option {opt.name}={value!r} is not one of {list(opt.choices)}"
-                    )
-        return self.function(**kwargs)
+        return self.function(**self.check_options(kwargs))
 
     __call__ = compute
+
+    def check_options(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Check and convert the option values in *kwargs* (other keys pass unchanged).
+
+        The one place where options are validated, for :meth:`compute`, the command line and
+        direct calls of the indicator function (:func:`typed_options`).
+        """
+        out = dict(kwargs)
+        for opt in self.options:
+            if opt.name in out:
+                out[opt.name] = opt.convert(out[opt.name], indicator=self.id)
+        return out
+
+    def options_from_text(self, texts: Mapping[str, str]) -> dict[str, Any]:
+        """Convert command-line option text (``NAME=VALUE``) to typed values.
+
+        Lists are comma-separated; ``none`` gives ``None`` for nullable options. Unknown
+        option names raise :class:`OptionError` with the closest names.
+        """
+        by_name = {o.name: o for o in self.options}
+        unknown = sorted(set(texts) - set(by_name))
+        if unknown:
+            raise OptionError(
+                f"{self.id}: unknown option(s) {unknown}{_suggest(unknown, by_name)}; "
+                f"options are {sorted(by_name)} (see `migindicators describe {self.id}`)"
+            )
+        return {
+            name: by_name[name].convert(text, indicator=self.id, from_text=True)
+            for name, text in texts.items()
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description (used by the CLI and the docs catalogue)."""
@@ -244,6 +335,8 @@ class IndicatorSpec:
                     "choices": list(o.choices) if o.choices else None,
                     "unit": o.unit,
                     "library_choice": o.library_choice,
+                    "type": o.type,
+                    "nullable": o.nullable,
                 }
                 for o in self.options
             },
@@ -252,6 +345,195 @@ class IndicatorSpec:
             "fidelity": self.fidelity,
             "fidelity_note": self.fidelity_note,
         }
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def typed_options(indicator_id: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate an indicator function so its options are checked and converted by the
+    registry entry *indicator_id* (:meth:`IndicatorSpec.check_options`) on every call.
+
+    Direct Python calls then meet the same typed options as :func:`compute` and the
+    command line. Without a registry entry of that id the function runs unchecked.
+    """
+
+    def decorate(func: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(func)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            spec = registry.get(indicator_id)
+            if spec is not None and kwargs:
+                kwargs = spec.check_options(kwargs)  # type: ignore[assignment]
+            return func(*args, **kwargs)
+
+        wrapper.__migindicators_id__ = indicator_id  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _suggest(names: Any, known: Any) -> str:
+    """`` (did you mean …?)`` for misspelt names, or ``""``."""
+    close = sorted({c for n in names for c in difflib.get_close_matches(n, list(known))})
+    return f" (did you mean {close}?)" if close else ""
+
+
+def _convert_option(opt: OptionSpec, value: Any, *, indicator: str, from_text: bool) -> Any:
+    where = f"{indicator}: option {opt.name}" if indicator else f"option {opt.name}"
+
+    def fail(expected: str, hint: str = "") -> OptionError:
+        return OptionError(
+            f"{where}={value!r} ({type(value).__name__}): expected {expected}"
+            + (f"; {hint}" if hint else "")
+        )
+
+    if from_text and isinstance(value, str):
+        if value.strip().lower() in {"none", "null"} and opt.nullable:
+            return None
+        if opt.type in {"list[str]", "list[int]", "list[float]", "str|list[str]"}:
+            parts = [p.strip() for p in value.split(",") if p.strip() != ""]
+            if opt.type == "str|list[str]" and "," not in value:
+                converted: Any = value.strip()
+            else:
+                converted = parts
+            if opt.type in {"list[int]", "list[float]"}:
+                number = int if opt.type == "list[int]" else float
+                try:
+                    converted = [number(p) for p in parts]
+                except ValueError:
+                    raise fail(f"a comma-separated list of {number.__name__} numbers") from None
+            value = converted
+        elif opt.type == "bool":
+            text = value.strip().lower()
+            if text not in _TRUE | _FALSE:
+                raise fail("true or false")
+            value = text in _TRUE
+        elif opt.type == "int":
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise fail("an integer") from None
+        elif opt.type == "float":
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise fail("a number") from None
+        elif opt.type in {"object", None}:
+            value = _text_value(value)
+    if value is None:
+        if opt.nullable:
+            return None
+        raise fail(f"a value of type {opt.type or 'as documented'}", "None is not allowed here")
+    kind = opt.type
+    if kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise fail("True or False", "a string such as 'False' is not a bool")
+        value = bool(value)
+    elif kind == "int":
+        if isinstance(value, (bool, np.bool_)):
+            raise fail("an integer, not a bool")
+        if isinstance(value, numbers.Integral) or (
+            isinstance(value, numbers.Real) and float(value).is_integer()
+        ):
+            value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
+        elif isinstance(value, numbers.Real):
+            raise fail("an integer", "a fraction is never truncated; pass a whole number")
+        else:
+            raise fail("an integer")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise fail("a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise fail("a finite number")
+    elif kind in {"str", "unit"}:
+        if not isinstance(value, str):
+            raise fail("a string")
+        if kind == "unit":
+            _check_option_unit(opt, value, where)
+    elif kind == "path":
+        if not isinstance(value, (str, os.PathLike)):
+            raise fail("a file path (str or pathlib.Path)")
+    elif kind in {"list[str]", "list[int]", "list[float]", "str|list[str]"}:
+        if isinstance(value, str):
+            if kind != "str|list[str]":
+                raise fail(
+                    "a list",
+                    f"a single string is not a list: write [{value!r}] for one element",
+                )
+        else:
+            if isinstance(value, Mapping) or not hasattr(value, "__iter__"):
+                raise fail("a list")
+            items = list(value)
+            element = {"list[int]": "int", "list[float]": "float"}.get(kind, "str")
+            element_spec = OptionSpec(name=f"{opt.name}[]", description="", type=element)
+            value = [element_spec.convert(v, indicator=indicator) for v in items]
+    if opt.choices is not None:
+        chosen = value if isinstance(value, list) else [value]
+        bad = [v for v in chosen if v not in opt.choices]
+        if bad:
+            hint = _suggest([str(v) for v in bad], [str(c) for c in opt.choices])
+            raise OptionError(f"{where}={value!r} is not one of {list(opt.choices)}{hint}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if opt.minimum is not None and value < opt.minimum:
+            raise fail(f"a value >= {opt.minimum}")
+        if opt.maximum is not None and value > opt.maximum:
+            raise fail(f"a value <= {opt.maximum}")
+    return value
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """*value* as an ``int`` (an integral float converts; text, bools and fractions do
+    not), at least *minimum*: the same rule as an ``int`` option of the registry, for
+    arguments of functions outside it (``chunk_rows`` of the readers).
+
+    Raises
+    ------
+    OptionError
+        Naming the argument and the value.
+    """
+    spec = OptionSpec(name=name, description="", type="int", minimum=minimum)
+    converted: int = spec.convert(value)
+    return converted
+
+
+def _check_option_unit(opt: OptionSpec, value: str, where: str) -> None:
+    try:
+        check_unit(value)
+        if opt.dimension is not None:
+            from migindicators.core.units import get_registry, parse_unit
+
+            got = parse_unit(value).dimensionality
+            want = get_registry().get_dimensionality(opt.dimension)
+            if got != want:
+                raise OptionError(
+                    f"{where}={value!r} has dimension {got}; expected a unit of {opt.dimension}"
+                    " (e.g. kilometer or mile for [length])"
+                )
+    except UnitError as exc:
+        raise OptionError(f"{where}: {exc}") from None
+
+
+def _text_value(text: str) -> Any:
+    """Command-line text of an untyped option: int, float, true/false, none or a list."""
+    if "," in text:
+        return [_text_value(part) for part in text.split(",") if part != ""]
+    lowered = text.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    if lowered in {"none", "null"}:
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _check_keys(
@@ -322,6 +604,13 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
         default = table.get("default")
         if choices is not None and default is not None and default not in choices:
             raise RegistryError(f"{source}: options.{name}: default {default!r} not in choices")
+        type_ = table.get("type")
+        if type_ is not None and type_ not in OPTION_TYPES:
+            raise RegistryError(
+                f"{source}: options.{name}: type {type_!r} is not one of {list(OPTION_TYPES)}"
+            )
+        if "dimension" in table and type_ != "unit":
+            raise RegistryError(f"{source}: options.{name}: dimension needs type = 'unit'")
         options.append(
             OptionSpec(
                 name=name,
@@ -330,8 +619,18 @@ def parse_spec(raw: Mapping[str, Any], source: str) -> IndicatorSpec:
                 choices=choices,
                 unit=table.get("unit"),
                 library_choice=table.get("library_choice", False),
+                type=type_,
+                dimension=table.get("dimension"),
+                nullable=table.get("nullable", default is None),
+                minimum=table.get("min"),
+                maximum=table.get("max"),
             )
         )
+        if type_ not in (None, "unit") and default is not None:  # unit: pint stays lazy
+            try:
+                options[-1].convert(default)
+            except OptionError as exc:
+                raise RegistryError(f"{source}: options.{name}: default: {exc}") from None
     return IndicatorSpec(
         id=raw["id"],
         name=raw["name"],
@@ -367,10 +666,14 @@ class Registry(Mapping[str, IndicatorSpec]):
     def __getitem__(self, key: str) -> IndicatorSpec:
         try:
             return self._specs[key]
-        except KeyError:
-            close = [i for i in self._specs if key.lower() in i or i in key.lower()]
-            hint = f"; did you mean {close}?" if close else ""
-            raise RegistryError(
+        except (KeyError, TypeError):
+            text = str(key).lower()
+            close = [i for i in self._specs if text in i or i in text]
+            close += [
+                c for c in difflib.get_close_matches(text, list(self._specs)) if c not in close
+            ]
+            hint = f"; did you mean {close[:5]}?" if close else ""
+            raise UnknownIndicatorError(
                 f"no indicator {key!r} in the registry{hint} (see `migindicators list`)"
             ) from None
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, MissingColumnError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
@@ -19,6 +19,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.decent_work import INJURY_CASES, LABOUR_RIGHTS_CODING, WORKERS
 
@@ -82,6 +83,7 @@ def occupational_injury_rate_values(
     return np.asarray(out, dtype="float64")
 
 
+@typed_options("occupational_injury_rate_fatal")
 def occupational_injury_rate_fatal(
     cases: pd.DataFrame,
     workers: pd.DataFrame,
@@ -134,6 +136,7 @@ def occupational_injury_rate_fatal(
     )
 
 
+@typed_options("occupational_injury_rate_nonfatal")
 def occupational_injury_rate_nonfatal(
     cases: pd.DataFrame,
     workers: pd.DataFrame,
@@ -199,7 +202,7 @@ def _injury_rate(
     for name, frame in (("cases", c), ("workers", w)):
         absent = [col for col in by_cols if col not in frame.columns]
         if absent:
-            raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
+            raise MissingColumnError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     with_coverage = ("coverage" in c.columns) + ("coverage" in w.columns)
     if with_coverage == 1:
         has, lacks = ("cases", "workers") if "coverage" in c.columns else ("workers", "cases")
@@ -307,6 +310,7 @@ def labour_rights_score_values(
     return np.asarray(10.0 * np.minimum(x, cap) / cap, dtype="float64")
 
 
+@typed_options("labour_rights_compliance")
 def labour_rights_compliance(
     coding: pd.DataFrame,
     *,

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import DesignError
+from migindicators.core.errors import DesignError, InputValidationError, OptionError
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.engine.distributions import t_quantile
@@ -160,17 +160,17 @@ def chisq_test(
     ChisqTest
     """
     if statistic not in CHISQ_STATISTICS:
-        raise ValueError(f"statistic={statistic!r}: choose one of {CHISQ_STATISTICS}")
+        raise OptionError(f"statistic={statistic!r}: choose one of {CHISQ_STATISTICS}")
     design = as_design(design)
     if rows == cols:
-        raise ValueError("rows and cols must be two different columns")
+        raise OptionError("rows and cols must be two different columns")
     prep = _prepare(frame, design, [rows, cols], [], RowLedger(), "frame")
     work = prep.work
     rlev = pd.Index(pd.unique(work[rows])).sort_values()
     clev = pd.Index(pd.unique(work[cols])).sort_values()
     nr, nc = len(rlev), len(clev)
     if nr < 2 or nc < 2:
-        raise ValueError(
+        raise InputValidationError(
             f"a test of association needs two or more categories in each of {rows!r} "
             f"({nr}) and {cols!r} ({nc})"
         )
@@ -323,7 +323,7 @@ def ttest(
     if levels is None:
         found = pd.unique(frame[group].dropna())
         if len(found) != 2:
-            raise ValueError(
+            raise InputValidationError(
                 f"ttest: group={group!r} must have exactly two values, found {len(found)} "
                 "(pass levels=(a, b) to choose two)"
             )

@@ -47,7 +47,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import DesignError
+from migindicators.core.errors import DesignError, OptionError
 from migindicators.engine.estimate import DomainEstimates
 from migindicators.engine.tabulate import group_codes
 
@@ -201,7 +201,7 @@ def _margins(
 
 def _append(design: D, step: CalibrationStep) -> D:
     if getattr(design, "is_replicate", False) is False and not hasattr(design, "calibration"):
-        raise TypeError("calibration needs a migindicators.survey.Design")
+        raise OptionError("calibration needs a migindicators.survey.Design")
     return dataclasses.replace(design, calibration=(*design.calibration, step))  # type: ignore[type-var]
 
 

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.result import Result
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import DomainEstimates, ReplicateScheme, replicate_variance
@@ -60,12 +61,12 @@ _ALIASES = {
 def _method(method: str) -> str:
     m = _ALIASES.get(method.lower(), method.lower())
     if m == "likelihood":
-        raise ValueError(
+        raise OptionError(
             "method='likelihood' (R's profile-likelihood interval) is not provided; use "
             "'logit' (R's default), 'xlogit', 'beta', 'asin' or 'mean'"
         )
     if m not in PROPORTION_METHODS:
-        raise ValueError(f"method={method!r}: choose one of {PROPORTION_METHODS}")
+        raise OptionError(f"method={method!r}: choose one of {PROPORTION_METHODS}")
     return m
 
 
@@ -114,7 +115,7 @@ def proportion_interval(
             return np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
         # beta (Korn-Graubard)
         if n is None:
-            raise ValueError("method='beta' needs n, the rows of the design")
+            raise OptionError("method='beta' needs n, the rows of the design")
         alpha = 1 - level
         nn = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
         lo = np.full(p.shape, np.nan)
@@ -202,7 +203,7 @@ def ciprop(
     if values is not None:
         bad = values.notna() & ~values.isin([0, 1])
         if bad.any():
-            raise ValueError(
+            raise InputValidationError(
                 f"ciprop: y={y!r} must be 0/1 or boolean; found {sorted(values[bad].unique())[:5]}"
             )
     res = estimate(

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from migindicators.core.errors import DesignError
+from migindicators.core.errors import DesignError, InputValidationError, OptionError
 from migindicators.engine.calibration import CalibrationState, row_influence
 from migindicators.engine.estimate import DomainEstimates, StrataInfo
 from migindicators.engine.tabulate import group_codes
@@ -68,7 +68,7 @@ def pps_method(name: str) -> str:
     """The canonical PPS method name (errors name the choices)."""
     m = _PPS_ALIASES.get(name.lower(), name.lower())
     if m not in PPS_METHODS:
-        raise ValueError(f"pps={name!r}: choose one of {PPS_METHODS}")
+        raise OptionError(f"pps={name!r}: choose one of {PPS_METHODS}")
     return m
 
 
@@ -146,13 +146,13 @@ def stage_state(
     big_m = pd.to_numeric(work[fpc2], errors="raise").to_numpy(dtype=float)
     per_psu = pd.Series(big_m).groupby(psu).agg(["min", "max"])
     if (per_psu["min"] != per_psu["max"]).any():
-        raise ValueError(f"fpc2 column {fpc2!r} must be constant within each PSU")
+        raise InputValidationError(f"fpc2 column {fpc2!r} must be constant within each PSU")
     values = per_psu["min"].reindex(range(npsu)).to_numpy()
     if np.all(values <= 1):
         f2 = 1.0 - values
     else:
         if np.any(values < m):
-            raise ValueError(
+            raise InputValidationError(
                 f"fpc2 column {fpc2!r}: fewer SSUs in the population than sampled in some PSU"
             )
         f2 = 1.0 - m / values
@@ -208,10 +208,12 @@ def pps_state(work: pd.DataFrame, prob: str, method: str, psum: float | None) ->
     psu = work["_psu"].to_numpy(np.intp)
     pi = pd.to_numeric(work[prob], errors="raise").to_numpy(dtype=float)
     if np.any(~(pi > 0) | (pi > 1)):
-        raise ValueError(f"prob column {prob!r}: inclusion probabilities must be in (0, 1]")
+        raise InputValidationError(
+            f"prob column {prob!r}: inclusion probabilities must be in (0, 1]"
+        )
     per_psu = pd.Series(pi).groupby(psu).agg(["min", "max"])
     if (per_psu["min"] != per_psu["max"]).any():
-        raise ValueError(f"prob column {prob!r} must be constant within each PSU")
+        raise InputValidationError(f"prob column {prob!r} must be constant within each PSU")
     npsu = int(psu.max()) + 1
     stratum = np.zeros(npsu, dtype=np.intp)
     stratum[psu] = work["_h"].to_numpy(np.intp)

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import OptionError
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.distributions import t_quantile
@@ -92,7 +93,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float, qrule: 
     Rows with zero weight are ignored; ``p`` outside [0, 1] or NaN gives NaN.
     """
     if qrule not in QUANTILE_RULES:
-        raise ValueError(f"qrule={qrule!r}: choose one of {QUANTILE_RULES}")
+        raise OptionError(f"qrule={qrule!r}: choose one of {QUANTILE_RULES}")
     if not np.isfinite(p):
         return float("nan")
     keep = weights != 0
@@ -176,14 +177,14 @@ def quantiles(
     """
     design = as_design(design)
     if qrule not in QUANTILE_RULES:
-        raise ValueError(f"qrule={qrule!r}: choose one of {QUANTILE_RULES}")
+        raise OptionError(f"qrule={qrule!r}: choose one of {QUANTILE_RULES}")
     if interval_type not in INTERVAL_TYPES:
-        raise ValueError(f"interval_type={interval_type!r}: choose one of {INTERVAL_TYPES}")
+        raise OptionError(f"interval_type={interval_type!r}: choose one of {INTERVAL_TYPES}")
     if interval_type == "quantile" and not design.is_replicate:
-        raise ValueError("interval_type='quantile' (replicate SEs) needs a replicate design")
+        raise OptionError("interval_type='quantile' (replicate SEs) needs a replicate design")
     probs = [float(p) for p in probs]
     if not probs or any(not 0.0 < p < 1.0 for p in probs):
-        raise ValueError(f"probs={probs}: probabilities must be in (0, 1)")
+        raise OptionError(f"probs={probs}: probabilities must be in (0, 1)")
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     values = pd.to_numeric(frame[y], errors="raise").astype(float)
     w = calibrated_weights(frame, design)

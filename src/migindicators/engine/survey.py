@@ -47,6 +47,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import (
+    InputValidationError,
+    MissingColumnError,
+    OptionError,
+    WeightError,
+)
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
@@ -137,6 +143,12 @@ class Design:
     calibration : tuple of CalibrationStep
         Calibrations of the weights, in order (made by :func:`~migindicators.survey.calibrate`,
         :func:`~migindicators.survey.rake`, :func:`~migindicators.survey.post_stratify`).
+    bad_weights : {"fail", "exclude"}
+        Full-sample weights that are negative, zero, infinite or not a number: ``"fail"``
+        (default) raises :class:`~migindicators.core.errors.WeightError` listing the first
+        rows; ``"exclude"`` drops those rows and counts them in the exclusions (reason
+        ``"non-positive or non-finite weight (<column>)"``). Missing weights are always
+        excluded and counted.
     """
 
     weight: str | None = None
@@ -158,6 +170,7 @@ class Design:
     pps: str | None = None
     pps_psum: float | None = None
     calibration: tuple[CalibrationStep, ...] = ()
+    bad_weights: str = "fail"
     _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -170,30 +183,32 @@ class Design:
         if self.pps is not None:
             object.__setattr__(self, "pps", pps_method(self.pps))
             if self.prob is None:
-                raise ValueError("pps= needs prob= (the PSUs' inclusion probabilities)")
+                raise OptionError("pps= needs prob= (the PSUs' inclusion probabilities)")
             if self.fpc is not None:
-                raise ValueError("a PPS design takes its fpc from prob=, not fpc=")
+                raise OptionError("a PPS design takes its fpc from prob=, not fpc=")
         if self.ssu is not None and self.psu is None:
-            raise ValueError("ssu= (second-stage clusters) needs psu= (first stage)")
+            raise OptionError("ssu= (second-stage clusters) needs psu= (first stage)")
         if self.fpc2 is not None and self.ssu is None:
-            raise ValueError("fpc2= needs ssu= (the second-stage clusters)")
+            raise OptionError("fpc2= needs ssu= (the second-stage clusters)")
         if self.ssu is not None and self.pps is not None:
-            raise ValueError("multistage PPS designs are not supported")
+            raise OptionError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
-            raise ValueError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
+            raise OptionError(f"lonely_psu={self.lonely_psu!r}: choose one of {LONELY_PSU}")
+        if self.bad_weights not in ("fail", "exclude"):
+            raise OptionError(f"bad_weights={self.bad_weights!r}: choose 'fail' or 'exclude'")
         if self.replicate_weights is not None:
             method = (self.replicate_method or "").lower()
             method = _METHOD_ALIASES.get(method, method)
             if method not in REPLICATE_METHODS:
-                raise ValueError(
+                raise OptionError(
                     f"replicate_method={self.replicate_method!r}: choose one of "
                     f"{REPLICATE_METHODS} for a replicate-weight design"
                 )
             object.__setattr__(self, "replicate_method", method)
             if method == "fay" and not 0.0 < self.fay_rho < 1.0:
-                raise ValueError("replicate_method='fay' needs fay_rho in (0, 1), e.g. 0.5")
+                raise OptionError("replicate_method='fay' needs fay_rho in (0, 1), e.g. 0.5")
             if method == "jkn" and self.rscales is None:
-                raise ValueError(
+                raise OptionError(
                     "replicate_method='jkn' needs rscales: (n_h - 1) / n_h for "
                     "the stratum of each replicate"
                 )
@@ -201,12 +216,12 @@ class Design:
                 c is not None
                 for c in (self.strata, self.psu, self.fpc, self.ssu, self.fpc2, self.prob)
             ):
-                raise ValueError(
+                raise OptionError(
                     "a replicate-weight design takes no strata/psu/fpc: the "
                     "replicate weights carry the design"
                 )
         elif self.replicate_method is not None:
-            raise ValueError("replicate_method given without replicate_weights")
+            raise OptionError("replicate_method given without replicate_weights")
 
     @property
     def is_replicate(self) -> bool:
@@ -221,7 +236,7 @@ class Design:
             pattern = re.compile(self.replicate_weights)
             cols = [c for c in frame.columns if pattern.fullmatch(str(c))]
             if not cols:
-                raise ValueError(
+                raise MissingColumnError(
                     f"no column matches replicate_weights pattern {self.replicate_weights!r}"
                 )
             return cols
@@ -240,7 +255,7 @@ class Design:
         }[str(self.replicate_method)]
         rscales = np.ones(r) if self.rscales is None else np.asarray(self.rscales, float)
         if len(rscales) != r:
-            raise ValueError(f"rscales has {len(rscales)} values for {r} replicate weights")
+            raise OptionError(f"rscales has {len(rscales)} values for {r} replicate weights")
         return ReplicateScheme(
             scale=self.scale if self.scale is not None else default, rscales=rscales, mse=self.mse
         )
@@ -267,10 +282,10 @@ def as_design(design: Design | Mapping[str, Any]) -> Design:
         allowed = {f for f in Design.__dataclass_fields__ if not f.startswith("_")}
         unknown = sorted(set(design) - allowed)
         if unknown:
-            raise ValueError(f"design: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+            raise OptionError(f"design: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
         return Design(**dict(design))
     kind = type(design).__name__
-    raise TypeError(f"design must be a migindicators.survey.Design or a mapping, got {kind}")
+    raise OptionError(f"design must be a migindicators.survey.Design or a mapping, got {kind}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,6 +310,41 @@ def _as_list(cols: str | Sequence[str] | None) -> list[str]:
     if cols is None:
         return []
     return [cols] if isinstance(cols, str) else list(cols)
+
+
+def _weights(raw: pd.Series, design: Design, input_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The weights as floats, and the mask of rows whose weight is negative, zero, infinite
+    or text (missing weights are left to the missing-value accounting).
+
+    Raises
+    ------
+    WeightError
+        When such rows exist and ``design.bad_weights == "fail"``, listing the first rows.
+    """
+    numeric = pd.to_numeric(raw, errors="coerce")
+    wv = numeric.to_numpy(dtype=float, na_value=np.nan)
+    text = np.asarray(numeric.isna() & raw.notna(), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bad = text | (~np.isnan(wv) & ((wv <= 0) | ~np.isfinite(wv)))
+    if bad.any() and design.bad_weights == "fail":
+        rows = raw[bad]
+        shown = ", ".join(f"row {i}: {v!r}" for i, v in rows.head(5).items())
+        more = f" (+{len(rows) - 5} more)" if len(rows) > 5 else ""
+        raise WeightError(
+            f"{input_name}: {len(rows)} row(s) with a negative, zero, infinite or non-numeric "
+            f"weight in {design.weight!r}, e.g. {shown}{more}. Correct the weights, or pass "
+            "bad_weights='exclude' in the design to exclude and count those rows.",
+            input_kind=input_name,
+            failure_cases=pd.DataFrame(
+                {
+                    "column": design.weight,
+                    "check": "weight > 0 and finite",
+                    "index": rows.index,
+                    "failure_case": rows.to_numpy(),
+                }
+            ),
+        )
+    return wv, bad
 
 
 def _prepare(
@@ -323,24 +373,33 @@ def _prepare(
     wanted = list(dict.fromkeys([*needed, *by, *design_cols, *reps]))
     absent = [c for c in wanted if c not in frame.columns]
     if absent:
-        raise ValueError(
+        raise MissingColumnError(
             f"{input_name}: column(s) {absent} not found; the frame has {list(frame.columns)[:20]}"
         )
     # A frame of views of the needed columns: no copy of a wide replicate-weight block, and
     # (copy-on-write) the caller's frame is never mutated.
     work = pd.DataFrame({c: frame[c] for c in wanted}, copy=False)
+    bad_weight = np.zeros(len(work), dtype=bool)
     if design.weight is not None:
-        wv = pd.to_numeric(work[design.weight], errors="coerce").to_numpy(dtype=float)
-        if (wv < 0).any():
-            raise ValueError(f"{input_name}: negative weights in {design.weight!r}")
+        wv, bad_weight = _weights(work[design.weight], design, input_name)
     elif design.prob is not None:
         wv = 1.0 / pd.to_numeric(work[design.prob], errors="coerce").to_numpy(dtype=float)
     else:
         wv = np.ones(len(work))
+    if bad_weight.any() and design.calibration:
+        raise OptionError(
+            "bad_weights='exclude' cannot be combined with a calibration: correct the weights"
+        )
     calibration = None
     if design.calibration:
         work, wv, calibration = _calibrate(work, design, wv, reps, input_name)
-    keep = np.ones(len(work), dtype=bool)
+    keep = ~bad_weight
+    if bad_weight.any():
+        ledger.record(
+            input_name,
+            f"non-positive or non-finite weight ({design.weight})",
+            int(bad_weight.sum()),
+        )
     checks: list[tuple[str, str]] = []
     if design.weight is not None:
         checks.append((design.weight, f"missing weight ({design.weight})"))
@@ -389,7 +448,9 @@ def _prepare(
             calibration = calibration.restrict(keep)
     work = work.assign(_w=wv)
     if len(work) == 0:
-        raise ValueError(f"{input_name}: no rows left to estimate from (see the exclusions)")
+        raise InputValidationError(
+            f"{input_name}: no rows left to estimate from (see the exclusions)"
+        )
     weighted = design.weight is not None
     if design.is_replicate:
         converted = {
@@ -422,13 +483,15 @@ def _prepare(
         fpc = pd.to_numeric(work[design.fpc], errors="raise").to_numpy(dtype=float)
         per_stratum = pd.Series(fpc).groupby(h).agg(["min", "max"])
         if (per_stratum["min"] != per_stratum["max"]).any():
-            raise ValueError(f"fpc column {design.fpc!r} must be constant within each stratum")
+            raise InputValidationError(
+                f"fpc column {design.fpc!r} must be constant within each stratum"
+            )
         values = per_stratum["min"].to_numpy()
         if np.all(values <= 1):
             f = 1.0 - values
         else:
             if np.any(values < n_psu):
-                raise ValueError(
+                raise InputValidationError(
                     f"fpc column {design.fpc!r}: population size below the "
                     "number of sampled PSUs in some stratum"
                 )
@@ -637,19 +700,42 @@ def _frame(
 
 def _check_parameter(parameter: str, x: str | None) -> None:
     if parameter not in PARAMETERS:
-        raise ValueError(f"parameter={parameter!r}: choose one of {PARAMETERS}")
+        raise OptionError(f"parameter={parameter!r}: choose one of {PARAMETERS}")
     if parameter == "ratio" and x is None:
-        raise ValueError("parameter='ratio' needs x= (the denominator column)")
+        raise OptionError("parameter='ratio' needs x= (the denominator column)")
 
 
 def _check_level(level: float) -> None:
+    if isinstance(level, bool) or not isinstance(level, (int, float)):
+        raise OptionError(f"level={level!r}: a confidence level is a number in (0, 1), e.g. 0.95")
     if not 0.0 < level < 1.0:
-        raise ValueError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
+        raise OptionError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")
 
 
 def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
     for col in cols:
-        prep.work[col] = pd.to_numeric(prep.work[col], errors="raise").astype(float)
+        raw = prep.work[col]
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        text = values.isna() & raw.notna()
+        infinite = np.isinf(values.to_numpy())
+        if text.any() or infinite.any():
+            bad = raw[text | infinite]
+            raise InputValidationError(
+                f"column {col!r} must hold finite numbers for this estimate; "
+                f"{len(bad)} row(s) do not, e.g. "
+                + ", ".join(f"row {i}: {v!r}" for i, v in bad.head(5).items())
+                + ". For a share of a category, use parameter='proportion'; a text column "
+                "cannot be totalled or averaged.",
+                failure_cases=pd.DataFrame(
+                    {
+                        "column": col,
+                        "check": "finite number",
+                        "index": bad.index,
+                        "failure_case": bad.to_numpy(),
+                    }
+                ),
+            )
+        prep.work[col] = values
 
 
 def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -670,7 +756,7 @@ def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame
 def _check_deff(deff: bool | str) -> bool:
     """Whether the SRS variance of the design effect is with replacement."""
     if deff not in (True, False, "replace"):
-        raise ValueError(
+        raise OptionError(
             f"deff={deff!r}: choose True (SRS without replacement, R's deff=TRUE), "
             "'replace' (SRS with replacement, R's deff='replace') or False"
         )
@@ -899,11 +985,11 @@ def estimate_difference(
     :func:`estimate`.
     """
     if parameter not in ("total", "mean", "ratio"):
-        raise ValueError("estimate_difference: parameter must be total, mean or ratio")
+        raise OptionError("estimate_difference: parameter must be total, mean or ratio")
     _check_parameter(parameter, x)
     _check_level(level)
     if len(levels) != 2:
-        raise ValueError("levels must be a pair (a, b): the result is a - b")
+        raise OptionError("levels must be a pair (a, b): the result is a - b")
     design = as_design(design)
     by_cols = _as_list(by)
     ledger = RowLedger()
@@ -928,7 +1014,7 @@ def estimate_difference(
             minus.append(int(ib[0]))
             rows.append(g)
     if not rows:
-        raise ValueError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
+        raise InputValidationError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
     pa, mi_ = np.asarray(plus), np.asarray(minus)
     diff = cells.est.contrast(pa, mi_)
     if prep.pps is not None:
@@ -1087,10 +1173,10 @@ def _weighted_quantile(
 def _quantile_frame(
     prep: _Prepared, y: str, q: float, level: float, qrule: str = "math"
 ) -> pd.DataFrame:
-    if not 0.0 < q < 1.0:
-        raise ValueError(f"q={q}: a quantile's probability must be in (0, 1)")
+    if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 < q < 1.0:
+        raise OptionError(f"q={q!r}: a quantile's probability is a number in (0, 1), e.g. 0.5")
     if qrule not in QRULES:
-        raise ValueError(f"qrule={qrule!r}: choose one of {QRULES}")
+        raise OptionError(f"qrule={qrule!r}: choose one of {QRULES}")
     work = prep.work
     code, keys = group_codes(work, prep.by)
     yv = work[y].to_numpy(dtype=float)

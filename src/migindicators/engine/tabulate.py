@@ -53,6 +53,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import MissingColumnError, OptionError
+
 __all__ = [
     "category_codes",
     "combine",
@@ -256,7 +258,7 @@ def tabulate(
         if c not in frame.columns
     ]
     if missing:
-        raise KeyError(
+        raise MissingColumnError(
             f"tabulate: column(s) {sorted(set(missing))} not in the frame; it has "
             f"{list(frame.columns)[:20]}"
         )
@@ -398,7 +400,7 @@ def tabulate_codes(
     for size in sizes:
         space *= size
     if space > _DIRECT_LIMIT:
-        raise ValueError(
+        raise OptionError(
             f"tabulate_codes: {space} cells exceed {_DIRECT_LIMIT}; use tabulate() instead"
         )
     n = len(codes[0]) if codes else 0
@@ -471,7 +473,7 @@ def combine(tables: Iterable[pd.DataFrame], by: Sequence[str] | None = None) -> 
     """
     parts = list(tables)
     if not parts:
-        raise ValueError("combine: no tables given")
+        raise OptionError("combine: no tables given")
     by_cols = list(by) if by is not None else list(parts[0].attrs.get("tabulate_by", []))
     if not by_cols:
         sums = pd.concat(parts, ignore_index=True).sum(numeric_only=True).to_frame().T
@@ -506,5 +508,5 @@ def tabulate_chunks(
         if len(acc) >= 16:
             acc = [combine(acc, by_cols)]
     if not acc:
-        raise ValueError("tabulate_chunks: the iterable gave no chunk")
+        raise OptionError("tabulate_chunks: the iterable gave no chunk")
     return combine(acc, by_cols)

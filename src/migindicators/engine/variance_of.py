@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import MissingColumnError
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.distributions import t_quantile
@@ -118,7 +119,7 @@ def variance_of(
     design = as_design(design)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if y not in frame.columns:
-        raise ValueError(f"variance_of: column {y!r} not found")
+        raise MissingColumnError(f"variance_of: column {y!r} not found")
     values = pd.to_numeric(frame[y], errors="raise").astype(float)
     w = calibrated_weights(frame, design)
     usable = values.notna() & w.notna()

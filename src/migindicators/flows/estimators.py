@@ -33,6 +33,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.flows import accounting, from_stocks, net_totals
 from migindicators.flows.bilateral import (
@@ -96,6 +97,7 @@ def _negatives(flows: np.ndarray) -> dict[str, Any]:
     }
 
 
+@typed_options("flows_stock_difference")
 def flows_stock_difference(
     stock_start: BilateralInput,
     stock_end: BilateralInput,
@@ -154,6 +156,7 @@ def flows_stock_difference(
     )
 
 
+@typed_options("flows_stock_rates")
 def flows_stock_rates(
     stock_start: BilateralInput,
     stock_end: BilateralInput | None = None,
@@ -222,6 +225,7 @@ def flows_stock_rates(
     )
 
 
+@typed_options("flows_demographic_accounting")
 def flows_demographic_accounting(
     stock_start: BilateralInput,
     stock_end: BilateralInput,
@@ -380,6 +384,7 @@ def _birthplace_frame(regions: tuple[str, ...], flows: np.ndarray) -> pd.DataFra
     )
 
 
+@typed_options("flows_from_net_totals")
 def flows_from_net_totals(
     net: pd.DataFrame | pd.Series,
     seed: BilateralInput | None = None,

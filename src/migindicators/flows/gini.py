@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from migindicators.core.errors import OptionError
+
 __all__ = [
     "CORRECTIONS",
     "field_gini_in",
@@ -44,7 +46,7 @@ CORRECTIONS = ("bell", "plane_mulligan")
 
 def _check_correction(correction: str) -> None:
     if correction not in CORRECTIONS:
-        raise ValueError(f"correction={correction!r}: use one of {list(CORRECTIONS)}")
+        raise OptionError(f"correction={correction!r}: use one of {list(CORRECTIONS)}")
 
 
 def off_diagonal(m: np.ndarray) -> np.ndarray:

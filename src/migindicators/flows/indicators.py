@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.core.units import parse_unit
 from migindicators.flows import gini as flow_gini
@@ -237,6 +239,7 @@ def _pop_missing(system: FlowSystem) -> bool:
 # --- intensity --------------------------------------------------------------------------------
 
 
+@typed_options("crude_migration_intensity")
 @_shared_flow_doc
 def crude_migration_intensity(
     flows: FlowInput,
@@ -282,6 +285,7 @@ def crude_migration_intensity(
     )
 
 
+@typed_options("courgeau_k")
 @_shared_flow_doc
 def courgeau_k(
     flows: FlowInput,
@@ -321,6 +325,7 @@ def courgeau_k(
     )
 
 
+@typed_options("net_migration_rate")
 @_shared_flow_doc
 def net_migration_rate(
     flows: FlowInput,
@@ -375,6 +380,7 @@ def net_migration_rate(
     )
 
 
+@typed_options("aggregate_net_migration_rate")
 @_shared_flow_doc
 def aggregate_net_migration_rate(
     flows: FlowInput,
@@ -415,6 +421,7 @@ def aggregate_net_migration_rate(
 # --- impact and connectivity ------------------------------------------------------------------
 
 
+@typed_options("migration_effectiveness_index")
 @_shared_flow_doc
 def migration_effectiveness_index(
     flows: FlowInput,
@@ -475,6 +482,7 @@ def migration_effectiveness_index(
     )
 
 
+@typed_options("migration_connectivity")
 @_shared_flow_doc
 def migration_connectivity(
     flows: FlowInput,
@@ -507,6 +515,7 @@ def migration_connectivity(
     )
 
 
+@typed_options("migration_inequality")
 @_shared_flow_doc
 def migration_inequality(
     flows: FlowInput,
@@ -535,7 +544,7 @@ def migration_inequality(
         return _scalar(flow_indices.inequality(s.matrix, expected=expected))
 
     if expected not in flow_indices.INEQUALITY_EXPECTED:
-        raise ValueError(
+        raise OptionError(
             f"expected={expected!r}: use one of {list(flow_indices.INEQUALITY_EXPECTED)}"
         )
     return _run(
@@ -555,9 +564,10 @@ def migration_inequality(
 
 def _check_correction(correction: str) -> None:
     if correction not in flow_gini.CORRECTIONS:
-        raise ValueError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
+        raise OptionError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
 
 
+@typed_options("migration_gini_total")
 @_shared_flow_doc
 def migration_gini_total(
     flows: FlowInput,
@@ -625,6 +635,7 @@ def _row_or_column(
     )
 
 
+@typed_options("migration_gini_row")
 @_shared_flow_doc
 def migration_gini_row(
     flows: FlowInput,
@@ -650,6 +661,7 @@ def migration_gini_row(
     )
 
 
+@typed_options("migration_gini_column")
 @_shared_flow_doc
 def migration_gini_column(
     flows: FlowInput,
@@ -671,6 +683,7 @@ def migration_gini_column(
     )
 
 
+@typed_options("migration_gini_exchange")
 @_shared_flow_doc
 def migration_gini_exchange(
     flows: FlowInput,
@@ -745,6 +758,7 @@ def _field(
     )
 
 
+@typed_options("migration_field_gini_out")
 @_shared_flow_doc
 def migration_field_gini_out(
     flows: FlowInput,
@@ -781,6 +795,7 @@ def migration_field_gini_out(
     )
 
 
+@typed_options("migration_field_gini_in")
 @_shared_flow_doc
 def migration_field_gini_in(
     flows: FlowInput,
@@ -815,6 +830,7 @@ def migration_field_gini_in(
     )
 
 
+@typed_options("migration_weighted_gini")
 @_shared_flow_doc
 def migration_weighted_gini(
     flows: FlowInput,
@@ -866,6 +882,7 @@ def migration_weighted_gini(
 # --- distance ---------------------------------------------------------------------------------
 
 
+@typed_options("mean_migration_distance")
 @_shared_flow_doc
 def mean_migration_distance(
     flows: FlowInput,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from migindicators.core.errors import OptionError
 from migindicators.flows.gini import off_diagonal
 
 __all__ = [
@@ -235,7 +236,7 @@ def inequality(m: np.ndarray, *, expected: str = "equal") -> float:
     Bell et al. (2002), §4.4; migest ``index_connectivity``.
     """
     if expected not in INEQUALITY_EXPECTED:
-        raise ValueError(f"expected={expected!r}: use one of {list(INEQUALITY_EXPECTED)}")
+        raise OptionError(f"expected={expected!r}: use one of {list(INEQUALITY_EXPECTED)}")
     x = off_diagonal(m).ravel()
     total = x.sum()
     if not total > 0:

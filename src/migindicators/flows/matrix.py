@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.countries import is_country
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.schemas.flows import DISTANCES, FLOW_MATRIX, REGION_POPULATION
@@ -179,7 +179,7 @@ def _check_by(by: Sequence[str] | str | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in _ALLOWED_BY]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"flow indices cannot be disaggregated by {bad}; allowed: "
             f"{list(_ALLOWED_BY)} (time_period is always a group when present)"
         )
@@ -212,14 +212,14 @@ def flow_systems(
         The grouping columns (``time_period`` when present, then *by*) and the systems.
     """
     if codes not in CODE_CHECKS:
-        raise ValueError(f"codes={codes!r}: use one of {list(CODE_CHECKS)}")
+        raise OptionError(f"codes={codes!r}: use one of {list(CODE_CHECKS)}")
     by_cols = _check_by(by)
     long = to_long(flows, regions=regions)
     ledger.given("flows", long)
     frame = FLOW_MATRIX.validate(long, input_name="flows")
     for col in by_cols:
         if col not in frame.columns:
-            raise ValueError(f"by={by_cols}: input 'flows' has no column {col!r}")
+            raise MissingColumnError(f"by={by_cols}: input 'flows' has no column {col!r}")
     groups = [c for c in ("time_period", *by_cols) if c in frame.columns]
     frame = collapse_breakdowns(ledger, "flows", frame, by_cols, ["origin", "destination"])
 
@@ -237,7 +237,7 @@ def flow_systems(
     if regions is not None:
         region_list = [str(r) for r in regions]
         if len(set(region_list)) != len(region_list):
-            raise ValueError("regions= holds duplicated labels")
+            raise OptionError("regions= holds duplicated labels")
         outside = ~(frame["origin"].isin(region_list) & frame["destination"].isin(region_list))
         frame = ledger.exclude(
             "flows",
@@ -343,12 +343,12 @@ def _population(
     pop = REGION_POPULATION.validate(population, input_name="population")
     absent = [c for c in groups if c not in pop.columns]
     if absent:
-        raise ValueError(
+        raise MissingColumnError(
             f"input 'population' needs the grouping column(s) {absent} of the "
             "flows, so that each matrix is matched to its populations at risk"
         )
     if "time_period" in pop.columns and "time_period" not in groups:
-        raise ValueError(
+        raise InputValidationError(
             "input 'population' has a time_period column but the flows do not: "
             "pass the population of the flows' period only"
         )

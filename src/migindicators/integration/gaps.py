@@ -49,11 +49,12 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
 from migindicators.core.quality_profiles import PROFILES
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.distributions import t_quantile
@@ -289,6 +290,7 @@ def _shared_gap_doc(func: F) -> F:
     return func
 
 
+@typed_options("employment_rate_gap")
 @_shared_gap_doc
 def employment_rate_gap(
     persons: pd.DataFrame,
@@ -325,6 +327,7 @@ def employment_rate_gap(
     )
 
 
+@typed_options("activity_rate_gap")
 @_shared_gap_doc
 def activity_rate_gap(
     persons: pd.DataFrame,
@@ -362,6 +365,7 @@ def activity_rate_gap(
     )
 
 
+@typed_options("unemployment_rate_gap")
 @_shared_gap_doc
 def unemployment_rate_gap(
     persons: pd.DataFrame,
@@ -398,6 +402,7 @@ def unemployment_rate_gap(
     )
 
 
+@typed_options("informal_employment_gap")
 @_shared_gap_doc
 def informal_employment_gap(
     persons: pd.DataFrame,
@@ -435,6 +440,7 @@ def informal_employment_gap(
     )
 
 
+@typed_options("school_attendance_gap")
 @_shared_gap_doc
 def school_attendance_gap(
     persons: pd.DataFrame,
@@ -472,6 +478,7 @@ def school_attendance_gap(
     )
 
 
+@typed_options("tertiary_attainment_gap")
 @_shared_gap_doc
 def tertiary_attainment_gap(
     persons: pd.DataFrame,
@@ -509,6 +516,7 @@ def tertiary_attainment_gap(
     )
 
 
+@typed_options("housing_tenure_gap")
 @_shared_gap_doc
 def housing_tenure_gap(
     persons: pd.DataFrame,
@@ -564,11 +572,11 @@ def _gap(
     m = _MEASURES[measure_id]
     by_cols = _check_by(measure_id, by)
     if status_by not in _STATUS_BASES:
-        raise ValueError(f"status_by={status_by!r}: use one of {list(_STATUS_BASES)}")
+        raise OptionError(f"status_by={status_by!r}: use one of {list(_STATUS_BASES)}")
     if max_age is not None and max_age < min_age:
-        raise ValueError(f"max_age={max_age} is below min_age={min_age}")
+        raise OptionError(f"max_age={max_age} is below min_age={min_age}")
     if not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"confidence_level={confidence_level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={confidence_level!r} must be in (0, 1)")
     bands = _check_bands(age_bands if age_bands is not None else m.bands, min_age, max_age)
 
     ledger = RowLedger()
@@ -650,7 +658,7 @@ def _gap(
         # Calibration variables come from the persons frame (e.g. ref_area × sex × age).
         if col not in work.columns:
             if col not in frame.columns:
-                raise ValueError(f"calibration: column {col!r} is not in the persons frame")
+                raise MissingColumnError(f"calibration: column {col!r} is not in the persons frame")
             work[col] = frame[col]
     design = Design(
         weight="_w" if weighted else None,
@@ -841,7 +849,7 @@ def _validate(persons: pd.DataFrame) -> pd.DataFrame:
         keys = {c: persons[c] for c in _KEY_COLUMNS if c in persons.columns}
         out = INTEGRATION_PERSONS.validate(persons.drop(columns=list(keys)), input_name="persons")
         for name, values in keys.items():  # identifiers keep their type
-            out[name] = values
+            out[name] = values.to_numpy()  # by position: a repeated index was renumbered
         return out
     return INTEGRATION_PERSONS.validate(persons, input_name="persons")
 
@@ -849,11 +857,11 @@ def _validate(persons: pd.DataFrame) -> pd.DataFrame:
 def _check_bands(bands: Sequence[int], min_age: int, max_age: int | None) -> tuple[int, ...]:
     out = tuple(int(b) for b in bands)
     if not out or list(out) != sorted(set(out)):
-        raise ValueError(
+        raise OptionError(
             f"age_bands={list(bands)} must be increasing lower bounds, e.g. [15, 25, 55]"
         )
     if out[0] > min_age:
-        raise ValueError(f"age_bands start at {out[0]}, above min_age={min_age}")
+        raise OptionError(f"age_bands start at {out[0]}, above min_age={min_age}")
     return tuple(b for b in out if max_age is None or b <= max_age)
 
 
@@ -877,7 +885,7 @@ def _check_by(measure_id: str, by: Sequence[str] | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in _ALLOWED_BY]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"{measure_id} cannot be disaggregated by {bad}; allowed: "
             f"{list(_ALLOWED_BY)} (country and year are always used; choose the "
             "migrant definition with status_by)"

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, UnknownNameError
 
 __all__ = ["Codebook", "DdiError", "VariableSpec", "read_ddi"]
 
@@ -92,7 +92,7 @@ class Codebook:
         for var in self.variables:
             if var.name == name:
                 return var
-        raise KeyError(f"the codebook has no variable {name!r}; it has {self.names}")
+        raise UnknownNameError(f"the codebook has no variable {name!r}; it has {self.names}")
 
     def __contains__(self, name: object) -> bool:
         return any(v.name == name for v in self.variables)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import InputValidationError
+from migindicators.core.registry import check_int
 from migindicators.io.ddi import Codebook, VariableSpec, read_ddi
 
 __all__ = ["iter_fixed_width", "parse_numeric_field", "read_fixed_width", "read_ipums"]
@@ -85,6 +86,30 @@ def parse_numeric_field(
             "a number; check that the codebook matches the data file"
         )
     blank = is_space.all(axis=1)
+    # Blanks only around the number, a sign only before the significant digits (zero-padded
+    # writers put it after leading zeros: "000-123"), some digit, at most one point: "1 2"
+    # must not become 102, nor a lone "-" 0.
+    filled = ~is_space
+    positions = np.arange(width)
+    first = filled.argmax(axis=1)[:, None]
+    last = (width - 1 - filled[:, ::-1].argmax(axis=1))[:, None]
+    inside = (positions >= first) & (positions <= last)
+    malformed = ~blank & (
+        (is_space & inside).any(axis=1)
+        | (is_sign & (np.cumsum(is_digit & (field != _DIGIT0) | is_dot, axis=1) > 0)).any(axis=1)
+        | (is_sign.sum(axis=1) > 1)
+        | ~is_digit.any(axis=1)
+        | (is_dot.sum(axis=1) > 1)
+    )
+    if malformed.any():
+        row = int(np.flatnonzero(malformed)[0])
+        text = bytes(field[row]).decode("latin-1")
+        raise InputValidationError(
+            f"fixed-width variable {name!r}, record {first_record + row + 1}: {text!r} is not "
+            f"a number ({int(malformed.sum())} such record(s)): a blank or sign inside the "
+            "digits, or no digit. A field of blanks only is read as missing; check that the "
+            "codebook's positions match the data file"
+        )
     if is_dot.any():
         # Explicit decimal points are rare in IPUMS files: parse the affected records as text.
         as_text = np.char.strip(field.copy().view(f"S{width}").ravel())
@@ -93,6 +118,10 @@ def parse_numeric_field(
         return pd.Series(out / 10.0**decimals if decimals else out)
     digits = np.where(is_digit, field, _DIGIT0)
     values = _digits_to_int(digits, width)
+    # Trailing blanks of a left-justified number were read as zeros ("1 " as 10): undo.
+    trailing = np.where(blank, 0, width - 1 - last[:, 0])
+    if trailing.any():
+        values = values // (10 ** trailing.astype(np.int64))
     negative = (field == _MINUS).any(axis=1)
     values = np.where(negative, -values, values)
     if decimals:
@@ -168,8 +197,7 @@ def iter_fixed_width(
             "are supported (request a rectangular extract, or split record types first)"
         )
     specs = book.select(list(columns) if columns is not None else book.names)
-    if chunk_rows < 1:
-        raise ValueError("chunk_rows must be a positive integer")
+    chunk_rows = check_int(chunk_rows, "chunk_rows", minimum=1)
     fh: IO[bytes]
     if isinstance(data, (str, Path)):
         fh = _open(Path(data))

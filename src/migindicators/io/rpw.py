@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.countries import country_table
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, OptionError
 
 __all__ = [
     "RPW_COLUMNS",
@@ -161,7 +161,7 @@ def rpw_to_standard(
     blocks = {1: 200, 2: 500}
     unknown_amounts = sorted(set(amounts) - set(blocks.values()))
     if unknown_amounts:
-        raise ValueError(f"amounts must be 200 and/or 500 (RPW cc1/cc2), got {unknown_amounts}")
+        raise OptionError(f"amounts must be 200 and/or 500 (RPW cc1/cc2), got {unknown_amounts}")
     raw = raw.rename(columns=lambda c: str(c).strip())
     if "period" not in raw.columns:
         raise InputValidationError(

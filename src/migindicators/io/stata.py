@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from migindicators.core.errors import OptionError
+
 __all__ = ["STATA_SUFFIXES", "iter_stata"]
 
 STATA_SUFFIXES = {".dta": "read_dta", ".sav": "read_sav", ".zsav": "read_sav", ".por": "read_por"}
@@ -45,7 +47,7 @@ def iter_stata(
     path = Path(path)
     reader_name = STATA_SUFFIXES.get(path.suffix.lower())
     if reader_name is None:
-        raise ValueError(f"{path.name}: not a Stata/SPSS file ({sorted(STATA_SUFFIXES)})")
+        raise OptionError(f"{path.name}: not a Stata/SPSS file ({sorted(STATA_SUFFIXES)})")
     prs = _pyreadstat()
     reader = getattr(prs, reader_name)
     first = 0

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from queue import Queue
 from typing import Any, TypeVar
 
+from migindicators.core.errors import OptionError
+
 __all__ = ["default_threads", "run_on_threads"]
 
 T = TypeVar("T")
@@ -35,7 +37,7 @@ def default_threads() -> int:
         except ValueError:
             threads = 0
         if threads < 1:
-            raise ValueError(f"MIGINDICATORS_THREADS must be a whole number >= 1, got {setting!r}")
+            raise OptionError(f"MIGINDICATORS_THREADS must be a whole number >= 1, got {setting!r}")
         return threads
     try:
         cpus = len(os.sched_getaffinity(0))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
@@ -28,6 +29,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.brain_drain import EDUCATION_STOCK, RESIDENTS_BY_EDUCATION
 
@@ -78,6 +80,7 @@ def emigration_rate_values(
     return out
 
 
+@typed_options("tertiary_emigration_rate")
 def tertiary_emigration_rate(
     emigrants: pd.DataFrame,
     residents: pd.DataFrame,
@@ -148,9 +151,9 @@ def tertiary_emigration_rate(
     """
     by_cols = check_by("tertiary_emigration_rate", by, _ALLOWED_BY)
     if level not in _LEVELS:
-        raise ValueError(f"level={level!r}: use one of {list(_LEVELS)}")
+        raise OptionError(f"level={level!r}: use one of {list(_LEVELS)}")
     if unknown_education not in _UNKNOWN_RULES:
-        raise ValueError(
+        raise OptionError(
             f"unknown_education={unknown_education!r}: use one of {list(_UNKNOWN_RULES)}"
         )
     groupings = normalise_groupings(aggregate)
@@ -162,7 +165,7 @@ def tertiary_emigration_rate(
     for name, frame in (("emigrants", e), ("residents", r)):
         absent = [c for c in by_cols if c not in frame.columns]
         if absent:
-            raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
+            raise MissingColumnError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
 
     e = exclude_unknown_countries(e, ledger, "emigrants", column="origin")
     e = ledger.exclude(

@@ -44,9 +44,10 @@ import pandas as pd
 from migindicators.core.aggregate import impute_over_time, normalise_groupings, sum_by_area
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
-from migindicators.core.errors import OptionError
+from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.mobility import mirror
 from migindicators.schemas.mobility import (
@@ -187,7 +188,7 @@ def _check_by(
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in allowed]
     if bad:
-        raise ValueError(f"{indicator} cannot be disaggregated by {bad}; allowed: {list(allowed)}")
+        raise OptionError(f"{indicator} cannot be disaggregated by {bad}; allowed: {list(allowed)}")
     return by_cols
 
 
@@ -196,7 +197,7 @@ def _students(ledger: RowLedger, students: pd.DataFrame, by_cols: list[str]) -> 
     st = MOBILE_STUDENTS.validate(students, input_name="students")
     absent = [c for c in by_cols if c not in st.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: input 'students' has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: input 'students' has no column(s) {absent}")
     st = _collapse(ledger, "students", st, by_cols, ["origin", "destination", "time_period"])
     return st.reset_index(drop=True)
 
@@ -241,7 +242,7 @@ def _denominator(
     out = kind.validate(frame, input_name=name)
     absent = [c for c in by_cols if c not in out.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     out = _collapse(ledger, name, out, by_cols, ["ref_area", "time_period"])
     unknown = ~is_country(out["ref_area"])
     return ledger.exclude(
@@ -427,6 +428,7 @@ def _outbound(
 # --- indicators -------------------------------------------------------------------------------
 
 
+@typed_options("inbound_mobility_rate")
 def inbound_mobility_rate(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -503,6 +505,7 @@ def inbound_mobility_rate(
     )
 
 
+@typed_options("outbound_mobility_ratio")
 def outbound_mobility_ratio(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -609,7 +612,7 @@ def _split_by_destination_region(
 ) -> None:
     """Regroup the outbound cells of *out* by the region of the host (in place)."""
     if grouping not in _DESTINATION_GROUPINGS:
-        raise ValueError(
+        raise OptionError(
             f"destination_grouping={grouping!r}: use one of {list(_DESTINATION_GROUPINGS)}"
         )
     membership = members(grouping)
@@ -643,6 +646,7 @@ def _split_by_destination_region(
     out.used = used
 
 
+@typed_options("gross_outbound_enrolment_ratio")
 def gross_outbound_enrolment_ratio(
     students: pd.DataFrame,
     population: pd.DataFrame,
@@ -727,6 +731,7 @@ def _net_flags(cells: pd.DataFrame) -> pd.Series:
     return add_flag(flags, cells["hosts_not_reporting"].fillna(0) > 0, "partial_reporting")
 
 
+@typed_options("net_flow_mobile_students")
 def net_flow_mobile_students(
     students: pd.DataFrame,
     *,
@@ -795,6 +800,7 @@ def net_flow_mobile_students(
     )
 
 
+@typed_options("net_flow_ratio")
 def net_flow_ratio(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -884,6 +890,7 @@ def net_flow_ratio(
     )
 
 
+@typed_options("mobility_dispersion_index")
 def mobility_dispersion_index(
     students: pd.DataFrame,
     *,
@@ -935,9 +942,9 @@ def mobility_dispersion_index(
     formula was found.
     """
     if measure not in DISPERSION_MEASURES:
-        raise ValueError(f"measure={measure!r}: use one of {list(DISPERSION_MEASURES)}")
+        raise OptionError(f"measure={measure!r}: use one of {list(DISPERSION_MEASURES)}")
     if not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1:
-        raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
+        raise OptionError(f"top_k must be a positive integer, got {top_k!r}")
     by_cols = _check_by(by, "mobility_dispersion_index")
     groupings = normalise_groupings(aggregate)
     ledger = RowLedger()

@@ -26,7 +26,9 @@ IOM (2015), *How the World Views Migration*, IOM/Gallup.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
@@ -34,10 +36,11 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.distributions import t_quantile
@@ -104,6 +107,7 @@ def potential_net_migration_values(
     return out
 
 
+@typed_options("desire_to_migrate_share")
 def desire_to_migrate_share(
     survey: pd.DataFrame,
     *,
@@ -184,6 +188,7 @@ def desire_to_migrate_share(
     )
 
 
+@typed_options("migrant_views_share")
 def migrant_views_share(
     survey: pd.DataFrame,
     *,
@@ -238,7 +243,7 @@ def migrant_views_share(
     Wiley, §2.3 (domain proportions).
     """
     if item is None or not values:
-        raise ValueError(
+        raise OptionError(
             "migrant_views_share needs item= (the answer column) and values= "
             "(the answer codes counted, e.g. ['agree', 'strongly_agree'])"
         )
@@ -250,7 +255,23 @@ def migrant_views_share(
     by_cols = _check_by(frame, by)
     frame, work = _design_frame(ledger, frame, by_cols, calibration)
     answer = frame[item].astype(object)
-    unknown_values = sorted(set(values) - set(answer.dropna().astype(str)))
+    found = set(answer.dropna().astype(str))
+    unknown_values = sorted(set(map(str, values)) - found)
+    if len(unknown_values) == len(set(map(str, values))) and found:
+        # No counted code occurs at all: the share would be 0 % everywhere, silently.
+        close = sorted({c for v in unknown_values for c in get_close_matches(v, list(found))})
+        raise OptionError(
+            f"migrant_views_share: none of values={list(values)} occurs in column {item!r}; "
+            f"its answer codes are {sorted(found)[:20]}"
+            + (f" (did you mean {close}?)" if close else "")
+        )
+    if unknown_values:
+        warnings.warn(
+            f"migrant_views_share: values {unknown_values} never occur in column {item!r} "
+            "(listed in the result's metadata as values_never_answered)",
+            UserWarning,
+            stacklevel=2,
+        )
     in_den = _denominator(ledger, work, answer, dont_know, codes)
     work["_x"] = in_den.astype(float)
     work["_y"] = (in_den & answer.astype(str).isin([str(v) for v in values])).astype(float)
@@ -277,6 +298,7 @@ def migrant_views_share(
     )
 
 
+@typed_options("potential_net_migration_index")
 def potential_net_migration_index(
     survey: pd.DataFrame,
     adult_population: pd.DataFrame,
@@ -357,13 +379,13 @@ def potential_net_migration_index(
     https://news.gallup.com/poll/124193/potential-net-migration-change-developed-nations.aspx.
     """
     if by:
-        raise ValueError(
+        raise OptionError(
             "potential_net_migration_index cannot be disaggregated: adult "
             "populations are per country and year"
         )
     _check_rule(dont_know)
     if not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"confidence_level={confidence_level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={confidence_level!r} must be in (0, 1)")
     ledger = RowLedger()
     ledger.given("survey", survey, weight="weight")
     ledger.given("adult_population", adult_population)
@@ -558,7 +580,7 @@ def _pnmi_result(
 
 def _check_rule(dont_know: str) -> None:
     if dont_know not in _DONT_KNOW_RULES:
-        raise ValueError(f"dont_know={dont_know!r}: use one of {list(_DONT_KNOW_RULES)}")
+        raise OptionError(f"dont_know={dont_know!r}: use one of {list(_DONT_KNOW_RULES)}")
 
 
 def _validate(survey: pd.DataFrame, needed: Sequence[str]) -> pd.DataFrame:
@@ -577,13 +599,13 @@ def _check_by(frame: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c in ("ref_area", "time_period", *_DESIGN_COLUMNS)]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"by={bad}: country and year are always used, and design columns "
             "are not disaggregations"
         )
     absent = [c for c in by_cols if c not in frame.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: the survey has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: the survey has no column(s) {absent}")
     return by_cols
 
 
@@ -626,7 +648,7 @@ def _design_frame(
     steps = tuple(calibration.calibration if isinstance(calibration, Design) else calibration or ())
     for col in dict.fromkeys(c for step in steps for c in step.columns):
         if col not in frame.columns:
-            raise ValueError(f"calibration: column {col!r} is not in the survey frame")
+            raise MissingColumnError(f"calibration: column {col!r} is not in the survey frame")
         if col not in work.columns:
             work[col] = frame[col].to_numpy()
     work.attrs["calibration"] = steps
@@ -685,7 +707,7 @@ def _share_result(
     extra: dict[str, Any] | None = None,
 ) -> Result:
     if not 0.0 < level < 1.0:
-        raise ValueError(f"confidence_level={level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={level!r} must be in (0, 1)")
     keys = ["ref_area", "time_period", *by_cols]
     design = _design(work, lonely_psu)
     est = estimate(

@@ -10,10 +10,11 @@ import pandas as pd
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import members
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by, exclude_unknown_countries
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.policy import POLICY_ANSWERS
 
@@ -122,6 +123,7 @@ def migration_policy_category_values(
     return np.asarray(np.where(np.isnan(s), np.nan, out), dtype="float64")
 
 
+@typed_options("migration_policy_score")
 def migration_policy_score(
     answers: pd.DataFrame,
     *,
@@ -181,6 +183,7 @@ def migration_policy_score(
     )
 
 
+@typed_options("migration_policy_categories")
 def migration_policy_categories(
     answers: pd.DataFrame,
     *,
@@ -222,7 +225,7 @@ def migration_policy_categories(
     check_by("migration_policy_categories", by, ())
     groupings = normalise_groupings(aggregate)
     if not groupings:
-        raise ValueError("migration_policy_categories needs at least one aggregate grouping")
+        raise OptionError("migration_policy_categories needs at least one aggregate grouping")
     ledger = RowLedger()
     ledger.given("answers", answers)
     scores = _country_scores(answers, ledger)

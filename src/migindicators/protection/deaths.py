@@ -10,8 +10,10 @@ import pandas as pd
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
+from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.deaths import MIGRANT_INCIDENTS
 
@@ -85,6 +87,7 @@ def derive_missing_values(
     return np.asarray(np.where(np.isnan(m), derived, m), dtype="float64")
 
 
+@typed_options("migrant_deaths_and_disappearances")
 def migrant_deaths_and_disappearances(
     incidents: pd.DataFrame,
     *,
@@ -138,7 +141,7 @@ def migrant_deaths_and_disappearances(
     by_cols = check_by("migrant_deaths_and_disappearances", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)
     if groupings and "ref_area" not in by_cols:
-        raise ValueError(
+        raise OptionError(
             "aggregate= needs by to include 'ref_area' (without it the cells "
             "are already world totals)"
         )
@@ -147,7 +150,7 @@ def migrant_deaths_and_disappearances(
     frame = MIGRANT_INCIDENTS.validate(incidents, input_name="incidents")
     absent = [c for c in by_cols if c not in frame.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: input 'incidents' has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: input 'incidents' has no column(s) {absent}")
     frame = frame.copy()
     for col in ("dead", "missing", "on_board", "survivors", "females", "males", "children"):
         if col not in frame.columns:

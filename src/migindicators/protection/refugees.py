@@ -16,7 +16,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import OptionError
+from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
@@ -26,6 +26,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.population import POPULATION, REFUGEES
 
@@ -79,6 +80,7 @@ def refugees_per_100k_values(
     return out
 
 
+@typed_options("refugees_per_100k")
 def refugees_per_100k(
     refugees: pd.DataFrame,
     population: pd.DataFrame,
@@ -153,7 +155,7 @@ def refugees_per_100k(
     for name, frame in (("refugees", r), ("population", p)):
         absent = [c for c in by_cols if c not in frame.columns]
         if absent:
-            raise ValueError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
+            raise MissingColumnError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
     keys = [*_BASE_KEYS, *by_cols]
 
     if aggregate_method not in ("reporting", "unhcr"):

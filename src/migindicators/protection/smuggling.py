@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import UnitError
+from migindicators.core.errors import MissingColumnError, OptionError, UnitError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.core.units import is_currency
 from migindicators.schemas.smuggling import EXCHANGE_RATES, SMUGGLING_REPORTS
@@ -89,6 +90,7 @@ def _log_binom_pmf(k: int, n: int, p: float) -> float:
     return log_comb + k * math.log(p) + (n - k) * math.log1p(-p)
 
 
+@typed_options("smuggling_fees")
 def smuggling_fees(
     reports: pd.DataFrame,
     exchange_rates: pd.DataFrame | None = None,
@@ -165,20 +167,20 @@ def smuggling_fees(
         raise UnitError(f"currency={currency!r} is not an ISO 4217 code migindicators knows")
     qs = [0.25, 0.5, 0.75] if quantiles is None else [float(q) for q in quantiles]
     if not qs or not all(0.0 < q < 1.0 for q in qs):
-        raise ValueError(f"quantiles={qs}: give values strictly between 0 and 1")
+        raise OptionError(f"quantiles={qs}: give values strictly between 0 and 1")
     if quantile_method not in QUANTILE_METHODS:
-        raise ValueError(f"quantile_method={quantile_method!r}: use one of {QUANTILE_METHODS}")
+        raise OptionError(f"quantile_method={quantile_method!r}: use one of {QUANTILE_METHODS}")
     if not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"confidence_level={confidence_level!r} must be in (0, 1)")
+        raise OptionError(f"confidence_level={confidence_level!r} must be in (0, 1)")
     if max_rate_age_days < 0:
-        raise ValueError("max_rate_age_days must be zero or positive")
+        raise OptionError("max_rate_age_days must be zero or positive")
 
     ledger = RowLedger()
     ledger.given("reports", reports)
     rep = SMUGGLING_REPORTS.validate(reports, input_name="reports")
     absent = [c for c in by_cols if c not in rep.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: input 'reports' has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: input 'reports' has no column(s) {absent}")
     rates: pd.DataFrame | None = None
     if exchange_rates is not None:
         ledger.given("exchange_rates", exchange_rates)
@@ -321,7 +323,7 @@ def _check_by(by: Sequence[str] | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in _ALLOWED_BY]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"smuggling_fees cannot be disaggregated by {bad}; "
             f"allowed: {list(_ALLOWED_BY)} (route, means of transport and year "
             "are always used)"

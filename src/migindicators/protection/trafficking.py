@@ -9,6 +9,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import MissingColumnError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
@@ -18,6 +19,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.schemas.population import POPULATION
 from migindicators.schemas.trafficking import TRAFFICKING_VICTIMS
@@ -71,6 +73,7 @@ def trafficking_victims_per_100k_values(
     return np.asarray(out, dtype="float64")
 
 
+@typed_options("trafficking_victims_per_100k")
 def trafficking_victims_per_100k(
     victims: pd.DataFrame,
     population: pd.DataFrame,
@@ -131,11 +134,11 @@ def trafficking_victims_per_100k(
     p = POPULATION.validate(population, input_name="population")
     absent = [c for c in by_cols if c not in v.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: input 'victims' has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: input 'victims' has no column(s) {absent}")
     den_by = [c for c in by_cols if c in _POPULATION_DIMS]
     absent = [c for c in den_by if c not in p.columns]
     if absent:
-        raise ValueError(
+        raise MissingColumnError(
             f"by={by_cols}: input 'population' has no column(s) {absent}; the "
             "rate by sex or age group needs the population by sex or age group"
         )

@@ -13,7 +13,8 @@ code and every flag.
 **No formula ever runs.** A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab
 or carriage return) would be taken as a formula by a spreadsheet: such cells are written as
 explicit string cells with Excel's quote prefix, so the text shows as typed and nothing is
-evaluated (OWASP, *CSV/formula injection*). Numbers stay numbers.
+evaluated (OWASP, *CSV/formula injection*). Numbers stay numbers. Control characters that an
+``.xlsx`` file cannot hold are stripped from text (:mod:`migindicators.core.cells`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.cells import FORMULA_PREFIXES, needs_escape, strip_control
 from migindicators.core.flags import FLAGS
 from migindicators.core.result import Result
 from migindicators.publish.codes import (
@@ -41,14 +43,7 @@ from migindicators.publish.codes import (
 
 __all__ = ["FORMULA_PREFIXES", "legend_rows", "needs_escape", "sheet_name", "write_excel"]
 
-#: First characters that make a spreadsheet treat text as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def needs_escape(text: str) -> bool:
-    """Whether *text* would be read as a formula by a spreadsheet."""
-    return text.startswith(FORMULA_PREFIXES)
 
 
 def sheet_name(name: str, taken: Sequence[str] = ()) -> str:
@@ -74,8 +69,8 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return None if np.isnan(value) else float(value)
     if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, default=str)
-    return str(value)
+        return strip_control(json.dumps(value, default=str))
+    return strip_control(str(value))
 
 
 def _write_row(sheet: Any, row: Sequence[Any], *, bold: bool = False) -> None:

@@ -13,7 +13,12 @@ given, and writes into the output folder:
   ``open-sdg/indicator_<code>.csv``;
 * ``sdmx/sdg_sdmx.csv`` (SDMX-CSV against the SDG DSD) and, with the ``sdmx`` extra,
   ``sdmx/sdg_sdmx.xml`` (SDMX-ML 2.1);
-* ``excel/migindicators.xlsx`` (with the ``excel`` extra).
+* ``excel/migindicators.xlsx`` (with the ``excel`` extra), where no formula ever runs and
+  control characters are stripped (:mod:`migindicators.publish.excel`).
+
+The CSV files (tidy, Open SDG, SDMX-CSV) are machine-read data and are written verbatim: a
+leading ``-`` is a minus sign there. For a CSV file meant to be opened in a spreadsheet, use
+:func:`migindicators.io.files.write_table` with ``escape_formulas=True``.
 
 A job that fails is reported (in the page, the summary and the exit code) and the others go
 on. Missing optional extras are said in the page, never silently skipped.
@@ -42,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators._version import __version__
+from migindicators.core.errors import OptionError, UnknownNameError
 from migindicators.core.flags import FLAGS
 from migindicators.core.registry import AGENDA_POINTS, registry
 from migindicators.core.result import Result
@@ -180,7 +186,9 @@ def _run_job(job: DemoJob, cache: dict[str, Any]) -> Result:
         if isinstance(data, pd.DataFrame):
             inputs[argument] = data
         elif key not in data:
-            raise KeyError(f"dataset {job.dataset!r} has no table {key!r} (it has {sorted(data)})")
+            raise UnknownNameError(
+                f"dataset {job.dataset!r} has no table {key!r} (it has {sorted(data)})"
+            )
         else:
             inputs[argument] = data[key]
     kwargs: dict[str, Any] = {**inputs, **dict(job.options)}
@@ -650,7 +658,7 @@ def build_report(
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
-        raise ValueError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
+        raise OptionError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

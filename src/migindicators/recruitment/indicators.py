@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import OptionError, UnitError
+from migindicators.core.errors import MissingColumnError, OptionError, UnitError
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.survey import Design, as_design, estimate_cells
 from migindicators.schemas.recruitment import COST_ITEMS, RECRUITMENT_SURVEY
@@ -98,7 +99,7 @@ def _check_by(by: str | Sequence[str] | None) -> list[str]:
     cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in cols if c not in ALLOWED_BY]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"recruitment costs cannot be disaggregated by {bad}; allowed: {list(ALLOWED_BY)}"
         )
     return cols
@@ -181,14 +182,16 @@ def _workers(
         rates = EXCHANGE_RATES.validate(exchange_rates, input_name="exchange_rates")
     if "occupation_group" in by_cols:
         if "occupation" not in frame.columns:
-            raise ValueError("by='occupation_group' needs the column 'occupation' (ISCO-08)")
+            raise MissingColumnError(
+                "by='occupation_group' needs the column 'occupation' (ISCO-08)"
+            )
         frame["occupation_group"] = frame["occupation"].str.slice(0, 1)
     absent = [c for c in by_cols if c not in frame.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: the survey frame has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: the survey frame has no column(s) {absent}")
     items = [c for c in (*COST_ITEMS, "recruitment_cost") if c in frame.columns]
     if not items:
-        raise ValueError(
+        raise MissingColumnError(
             f"the survey frame has no cost column: give any of {list(COST_ITEMS)} or "
             "'recruitment_cost'"
         )
@@ -199,7 +202,7 @@ def _workers(
         design.replicate_columns(frame)
     ):
         if col not in frame.columns:
-            raise ValueError(f"design column {col!r} is not in the survey frame")
+            raise MissingColumnError(f"design column {col!r} is not in the survey frame")
         new = frame[col].isna().to_numpy() & keep
         if new.any():
             lost = frame.loc[new, weight].sum() if weight and col != weight else None
@@ -337,6 +340,7 @@ def _attach(data: pd.DataFrame, part: pd.DataFrame, by_cols: list[str]) -> pd.Da
     return data.assign(**extra)
 
 
+@typed_options("recruitment_cost_indicator")
 def recruitment_cost_indicator(
     survey: pd.DataFrame,
     *,
@@ -468,6 +472,7 @@ def recruitment_cost_indicator(
     )
 
 
+@typed_options("recruitment_cost_ratio_of_totals")
 def recruitment_cost_ratio_of_totals(
     survey: pd.DataFrame,
     *,

@@ -37,9 +37,10 @@ from migindicators.core.countries import (
     is_country,
     members,
 )
-from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.core.units import is_currency
 from migindicators.remittances.compute import fee_percent, fx_margin_percent, total_cost_money
@@ -222,9 +223,9 @@ def prepare_prices(
         Keep the cost and currency columns in the returned frame (per-service output).
     """
     if cost_source not in ("source", "recomputed"):
-        raise ValueError(f"cost_source must be 'source' or 'recomputed', got {cost_source!r}")
+        raise OptionError(f"cost_source must be 'source' or 'recomputed', got {cost_source!r}")
     if tolerance is not None and not tolerance >= 0:
-        raise ValueError(f"tolerance must be >= 0 percentage points, got {tolerance!r}")
+        raise OptionError(f"tolerance must be >= 0 percentage points, got {tolerance!r}")
     ledger.given("prices", prices)
     present = set(prices.columns) if isinstance(prices, pd.DataFrame) else set()
     has_components = all(c in present for c in _COMPONENTS)
@@ -382,7 +383,9 @@ def tabulate_costs(
     codes_and_labels = [_codes(frame[k]) for k in keys]
     sizes = [len(labels) for _, labels in codes_and_labels]
     if float(np.prod(np.asarray(sizes, dtype=float))) >= 2**62:
-        raise ValueError(f"too many combinations of {list(keys)} to tabulate; use fewer breakdowns")
+        raise OptionError(
+            f"too many combinations of {list(keys)} to tabulate; use fewer breakdowns"
+        )
     flat = codes_and_labels[0][0].astype(np.int64)
     flat += 1
     for (codes, _), size in zip(codes_and_labels[1:], sizes[1:], strict=True):
@@ -428,7 +431,7 @@ def _check_by(by: Sequence[str] | str | None) -> list[str]:
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     bad = [c for c in by_cols if c not in BREAKDOWNS]
     if bad:
-        raise ValueError(
+        raise OptionError(
             f"remittance costs cannot be broken down by {bad}; allowed: {list(BREAKDOWNS)}"
         )
     return by_cols
@@ -439,7 +442,7 @@ def _with_breakdowns(frame: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
         frame = frame.assign(mobile_money=_mobile_money(frame))
     absent = [c for c in by_cols if c not in frame.columns]
     if absent:
-        raise ValueError(f"by={by_cols}: input 'prices' has no column(s) {absent}")
+        raise MissingColumnError(f"by={by_cols}: input 'prices' has no column(s) {absent}")
     return frame
 
 
@@ -462,17 +465,28 @@ def _level_table(
     table = corridors
     if level == "corridor":
         return table, list(_CORRIDOR)
-    if level == "sending":
-        return table, ["sending_area"]
-    if level == "receiving":
-        return table, ["receiving_area"]
+    if level in ("sending", "receiving"):
+        # As at level="region": a code that is no country is excluded and counted, never
+        # published as a country cell.
+        column = f"{level}_area"
+        unknown = ~np.asarray(is_country(table[column].astype(str)), dtype=bool)
+        if unknown.any():
+            codes = sorted(map(str, table.loc[unknown, column].unique()))[:10]
+            ledger.record(
+                input_name,
+                f"unknown {level} country code",
+                int(table.loc[unknown, "n"].sum()),
+                detail=", ".join(codes),
+            )
+            table = table.loc[~unknown]
+        return table, [column]
     if level == "world":
         return table.assign(ref_area=_WORLD), ["ref_area"]
     country = f"{side}_area"
     if grouping in ("wb_region", "income_group"):
         column = f"{side}_{'wb_region' if grouping == 'wb_region' else 'income'}"
         if column not in table.columns:
-            raise ValueError(
+            raise MissingColumnError(
                 f"grouping={grouping!r} needs column {column!r} in 'prices' (read_rpw provides it)"
             )
         area = table[column]
@@ -494,11 +508,11 @@ def _level_table(
 
 def _validate_level(level: str, grouping: str, side: str) -> None:
     if level not in LEVELS:
-        raise ValueError(f"level must be one of {list(LEVELS)}, got {level!r}")
+        raise OptionError(f"level must be one of {list(LEVELS)}, got {level!r}")
     if grouping not in REGION_GROUPINGS:
-        raise ValueError(f"grouping must be one of {list(REGION_GROUPINGS)}, got {grouping!r}")
+        raise OptionError(f"grouping must be one of {list(REGION_GROUPINGS)}, got {grouping!r}")
     if side not in ("receiving", "sending"):
-        raise ValueError(f"side must be 'receiving' or 'sending', got {side!r}")
+        raise OptionError(f"side must be 'receiving' or 'sending', got {side!r}")
 
 
 #: World Bank region and income-group columns of RPW rows (used by ``level="region"``).
@@ -552,6 +566,7 @@ def _third_quarter_years(prepared: PreparedPrices, ledger: RowLedger) -> Prepare
     return PreparedPrices(data=data, cost=prepared.cost, kept=prepared.kept & ~other, notes=notes)
 
 
+@typed_options("remittance_cost_average")
 def remittance_cost_average(
     prices: pd.DataFrame,
     *,
@@ -750,7 +765,9 @@ def _member_coverage(
         return cells  # RPW's own groupings: no membership table to compare with
     else:
         total = count_members(grouping)
-    cells["member_coverage"] = cells["members_with_data"] / cells["ref_area"].map(total)
+    # float: on no cell at all, map() keeps the text dtype of ref_area (found by the fuzz test)
+    members = cells["ref_area"].map(total).astype("float64")
+    cells["member_coverage"] = cells["members_with_data"] / members
     return cells
 
 
@@ -770,6 +787,7 @@ def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return cells
 
 
+@typed_options("remittance_total_cost")
 def remittance_total_cost(
     prices: pd.DataFrame,
     *,
@@ -886,6 +904,7 @@ def remittance_total_cost(
     )
 
 
+@typed_options("remittance_cost_weighted_average")
 def remittance_cost_weighted_average(
     prices: pd.DataFrame,
     flows: pd.DataFrame,
@@ -938,7 +957,7 @@ def remittance_cost_weighted_average(
     World Bank/KNOMAD, Bilateral Remittance Matrix 2017.
     """
     if level == "corridor":
-        raise ValueError(
+        raise OptionError(
             "level='corridor' has one corridor per cell: use "
             "remittance_cost_average; weighted levels are world, sending, "
             "receiving and region"
@@ -1061,6 +1080,7 @@ def remittance_cost_weighted_average(
 _LAGS = {"quarter": 1, "half": 2, "year": 4}
 
 
+@typed_options("remittance_cost_change")
 def remittance_cost_change(
     result: Result,
     *,
@@ -1099,16 +1119,16 @@ def remittance_cost_change(
     average quarter on quarter and year on year).
     """
     if lag not in _LAGS:
-        raise ValueError(f"lag must be one of {list(_LAGS)}, got {lag!r}")
+        raise OptionError(f"lag must be one of {list(_LAGS)}, got {lag!r}")
     if kind not in ("difference", "relative"):
-        raise ValueError(f"kind must be 'difference' or 'relative', got {kind!r}")
+        raise OptionError(f"kind must be 'difference' or 'relative', got {kind!r}")
     if not isinstance(result, Result) or "time_period" not in result.data.columns:
-        raise ValueError("result must be a migindicators Result with a time_period column")
+        raise OptionError("result must be a migindicators Result with a time_period column")
     data = result.data
     periods = data["time_period"].astype(str)
     parsed = periods.str.extract(r"^(\d{4})-Q([1-4])$")
     if bool(parsed[0].isna().any()):
-        raise ValueError(
+        raise InputValidationError(
             "time_period must be quarterly like 2011-Q1; got "
             f"{periods[parsed[0].isna()].head(3).tolist()}"
         )

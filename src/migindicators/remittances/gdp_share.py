@@ -18,6 +18,7 @@ from migindicators.core.ratio import (
     exclude_unknown_countries,
     match_cells,
 )
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.core.units import parse_unit
 from migindicators.schemas.remittance_flows import GDP, REMITTANCES
@@ -72,6 +73,7 @@ def remittances_share_of_gdp_values(
     return np.asarray(out, dtype="float64")
 
 
+@typed_options("remittances_share_of_gdp")
 def remittances_share_of_gdp(
     remittances: pd.DataFrame,
     gdp: pd.DataFrame,

@@ -22,6 +22,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.io.rpw import SPEED_DAYS
 from migindicators.remittances.costs import (
@@ -38,6 +39,7 @@ _FEWER = ("mean_available", "undefined")
 _ACCESSIBILITY = ("assume_accessible", "require_column")
 
 
+@typed_options("remittance_cost_smart")
 def remittance_cost_smart(
     prices: pd.DataFrame,
     *,
@@ -95,9 +97,9 @@ def remittance_cost_smart(
     https://remittanceprices.worldbank.org/sites/default/files/smart_methodology.pdf.
     """
     if level not in ("corridor", "world"):
-        raise ValueError(f"level must be 'corridor' or 'world', got {level!r}")
+        raise OptionError(f"level must be 'corridor' or 'world', got {level!r}")
     if fewer_than_three not in _FEWER:
-        raise ValueError(
+        raise OptionError(
             f"fewer_than_three must be one of {list(_FEWER)}, got {fewer_than_three!r}"
         )
     if accessibility not in _ACCESSIBILITY:

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.errors import OptionError
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.remittances.costs import (
     _check_by,
@@ -24,6 +26,7 @@ from migindicators.remittances.smart import remittance_cost_smart
 __all__ = ["remittance_corridors_above_target"]
 
 
+@typed_options("remittance_corridors_above_target")
 def remittance_corridors_above_target(
     prices: pd.DataFrame,
     *,
@@ -79,10 +82,10 @@ def remittance_corridors_above_target(
     costs higher than 5 per cent").
     """
     if measure not in ("average", "smart"):
-        raise ValueError(f"measure must be 'average' or 'smart', got {measure!r}")
+        raise OptionError(f"measure must be 'average' or 'smart', got {measure!r}")
     by_cols = _check_by(by)
     if measure == "smart" and by_cols:
-        raise ValueError(
+        raise OptionError(
             "by= is only available with measure='average' (SmaRT is defined "
             "per corridor over all eligible services)"
         )

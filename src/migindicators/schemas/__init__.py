@@ -13,7 +13,7 @@ from functools import cache
 
 import pandas as pd
 
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, RegistryError
 from migindicators.schemas._spec import Column, InputKind
 
 __all__ = ["Column", "InputKind", "get", "input_kinds", "register", "validate"]
@@ -24,7 +24,7 @@ _KINDS: dict[str, InputKind] = {}
 def register(kind: InputKind) -> InputKind:
     """Add *kind* to the catalogue of input kinds (a second kind of the same name is an error)."""
     if kind.name in _KINDS and _KINDS[kind.name] is not kind:
-        raise ValueError(f"input kind {kind.name!r} is already registered")
+        raise RegistryError(f"input kind {kind.name!r} is already registered")
     _KINDS[kind.name] = kind
     return kind
 

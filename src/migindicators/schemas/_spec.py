@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import InputValidationError, RegistryError, UnknownNameError
 from migindicators.core.units import check_unit
 
 __all__ = ["Column", "InputKind"]
@@ -57,6 +58,14 @@ class Column:
         Allowed values.
     pattern : str, optional
         A regular expression every (non-missing) string value must match fully.
+
+    Notes
+    -----
+    Every ``float`` column also checks that its values are finite: ``inf`` and ``-inf`` are
+    never a count, weight, cost, population or rate that an indicator can use (a ``>= 0``
+    bound alone lets ``inf`` through), so they are rejected with the rows named, in every
+    input kind alike. Missing values (NaN) are governed by ``nullable``; where a kind allows
+    them, the indicator excludes and counts those rows.
     """
 
     name: str
@@ -72,7 +81,7 @@ class Column:
 
     def __post_init__(self) -> None:
         if self.dtype not in _DTYPES:
-            raise ValueError(f"column {self.name!r}: unknown dtype {self.dtype!r}")
+            raise RegistryError(f"column {self.name!r}: unknown dtype {self.dtype!r}")
         if self.unit is not None:
             check_unit(self.unit)
 
@@ -87,6 +96,10 @@ class Column:
             checks.append(pa.Check.isin(list(self.isin)))
         if self.pattern is not None:
             checks.append(pa.Check.str_matches(f"^(?:{self.pattern})$"))
+        if self.dtype == "float":
+            checks.append(
+                pa.Check(_finite_or_missing, name="finite", error="finite (not +inf or -inf)")
+            )
         return checks
 
     def to_pandera(self) -> pa.Column:
@@ -133,7 +146,7 @@ class InputKind:
         for col in self.columns:
             if col.name == name:
                 return col
-        raise KeyError(f"input kind {self.name!r} has no column {name!r}")
+        raise UnknownNameError(f"input kind {self.name!r} has no column {name!r}")
 
     @property
     def units(self) -> dict[str, str]:
@@ -183,15 +196,49 @@ class InputKind:
             # pandera's failure report cannot handle repeated index labels (common after a
             # pd.concat without ignore_index): fall back to row positions then.
             candidate = frame.copy() if frame.index.is_unique else frame.reset_index(drop=True)
+            # Coercion to int64 would truncate 2024.5 to 2024: find fractions first.
+            fractions = self._fractions(candidate)
             validated: pd.DataFrame = self.to_pandera().validate(candidate, lazy=True)
         except SchemaErrors as exc:
-            raise self._error(label, exc.failure_cases) from None
+            cases = exc.failure_cases
+            if len(fractions):
+                cases = pd.concat([fractions, cases], ignore_index=True)
+            raise self._error(label, cases) from None
         except SchemaError as exc:  # pragma: no cover - lazy=True collects, kept for safety
             cases = exc.failure_cases if isinstance(exc.failure_cases, pd.DataFrame) else None
             raise InputValidationError(
                 f"{label}: {exc}", input_kind=self.name, failure_cases=cases
             ) from None
+        if len(fractions):
+            raise self._error(label, fractions)
         return validated
+
+    def _fractions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Failure cases for fractional numbers in integer columns (never truncated)."""
+        parts = []
+        for col in self.columns:
+            if col.dtype not in ("int", "nullable_int") or col.name not in frame.columns:
+                continue
+            raw = frame[col.name]
+            if pd.api.types.is_integer_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+                continue
+            values = pd.to_numeric(raw, errors="coerce").astype(float)
+            with np.errstate(invalid="ignore"):
+                bad = values.notna() & np.isfinite(values) & (values % 1 != 0)
+            if bad.any():
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "column": col.name,
+                            "check": "whole number",
+                            "index": raw.index[bad],
+                            "failure_case": raw[bad].to_numpy(),
+                        }
+                    )
+                )
+        if not parts:
+            return pd.DataFrame(columns=["column", "check", "index", "failure_case"])
+        return pd.concat(parts, ignore_index=True)
 
     def _error(self, label: str, cases: pd.DataFrame) -> InputValidationError:
         cases = cases.copy()
@@ -242,6 +289,11 @@ class InputKind:
         return pd.DataFrame(rows)
 
 
+def _finite_or_missing(series: pd.Series) -> pd.Series:
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(np.isfinite(values) | np.isnan(values), index=series.index)
+
+
 _CHECK_NAMES = {
     "greater_than_or_equal_to": ">=",
     "less_than_or_equal_to": "<=",
@@ -254,6 +306,10 @@ def _readable_check(check: str) -> str:
     match = re.match(r"(\w+)\((.*)\)$", check)
     if match and match.group(1) in _CHECK_NAMES:
         return f"'{_CHECK_NAMES[match.group(1)]} {match.group(2)}'"
+    if check == "whole number":
+        return "'whole number' (a fraction in an integer column is never truncated)"
+    if check == "finite":
+        return "'finite' (inf and -inf cannot be used; give the real value or leave it missing)"
     if check.startswith("coerce_dtype"):
         return f"'{check}' (values that cannot be converted)"
     if check == "field_uniqueness" or "unique" in check:

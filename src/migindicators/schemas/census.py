@@ -239,6 +239,12 @@ def _check_numeric(
     if len(values) and _within(values, col.ge, col.le):
         return series  # the common case: two reductions, no row masks
     with np.errstate(invalid="ignore"):
+        if values.dtype.kind == "f":
+            infinite = np.isinf(values)
+            if infinite.any():
+                failures.append(
+                    (col.name, "'finite' (inf and -inf cannot be used)", infinite, series)
+                )
         if col.ge is not None:
             bad = values < col.ge
             if bad.any():
@@ -249,7 +255,7 @@ def _check_numeric(
                 failures.append((col.name, f"'<= {col.le:g}'", bad, series))
     if col.dtype == "int" and not pd.api.types.is_integer_dtype(series):
         values = values.astype("float64")
-        whole = np.isnan(values) | (values == np.round(values))
+        whole = np.isnan(values) | (np.isfinite(values) & (values == np.round(values)))
         if not whole.all():
             failures.append((col.name, "'coerce_dtype(int64)' (not whole numbers)", ~whole, series))
         elif not np.isnan(values).any():
@@ -268,10 +274,13 @@ def _all_valid(col: Column, values: np.ndarray) -> bool:
 def _within(values: np.ndarray, ge: float | None, le: float | None) -> bool:
     """Whether every non-missing value lies in [ge, le] (NaN-aware min and max)."""
     with np.errstate(invalid="ignore"):
-        low = np.nanmin(values) if values.dtype.kind == "f" else values.min()
-        high = np.nanmax(values) if values.dtype.kind == "f" else values.max()
+        # fmin/fmax skip NaN like nanmin/nanmax, without their all-NaN RuntimeWarning
+        low = np.fmin.reduce(values) if values.dtype.kind == "f" else values.min()
+        high = np.fmax.reduce(values) if values.dtype.kind == "f" else values.max()
     if np.isnan(low):
         return True  # every value missing: the null check decides
+    if np.isinf(low) or np.isinf(high):
+        return False  # the slow path names the infinite rows
     return (ge is None or low >= ge) and (le is None or high <= le)
 
 

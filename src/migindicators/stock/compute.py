@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import OptionError
+
 __all__ = [
     "GROWTH_METHODS",
     "female_share_values",
@@ -173,7 +175,7 @@ def growth_rate_values(
     array([1.891])
     """
     if method not in GROWTH_METHODS:
-        raise ValueError(f"method must be one of {GROWTH_METHODS}, got {method!r}")
+        raise OptionError(f"method must be one of {GROWTH_METHODS}, got {method!r}")
     m1 = np.atleast_1d(np.asarray(stock_start, dtype="float64"))
     m2 = np.atleast_1d(np.asarray(stock_end, dtype="float64"))
     t = np.atleast_1d(np.asarray(years, dtype="float64"))

@@ -45,9 +45,10 @@ import pandas as pd
 from migindicators.core.ages import parse_age_group
 from migindicators.core.aggregate import normalise_groupings, sum_by_area
 from migindicators.core.assemble import make_result
-from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.ledger import RowLedger
+from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.census import (
     MIGRANT,
@@ -536,6 +537,7 @@ def _census_parameter_docs(func: _F) -> _F:
 # --------------------------------------------------------------------------------------
 # migrant_stock
 # --------------------------------------------------------------------------------------
+@typed_options("migrant_stock")
 @_census_parameter_docs
 def migrant_stock(
     census: Any = None,
@@ -703,6 +705,7 @@ def _long_by_status(
 # --------------------------------------------------------------------------------------
 # migrant_share_of_population
 # --------------------------------------------------------------------------------------
+@typed_options("migrant_share_of_population")
 @_census_parameter_docs
 def migrant_share_of_population(
     census: Any = None,
@@ -1007,6 +1010,7 @@ def _by_sex_from_table(
     )
 
 
+@typed_options("migrant_female_share")
 @_census_parameter_docs
 def migrant_female_share(
     census: Any = None,
@@ -1078,6 +1082,7 @@ def migrant_female_share(
     )
 
 
+@typed_options("migrant_sex_ratio")
 @_census_parameter_docs
 def migrant_sex_ratio(
     census: Any = None,
@@ -1151,6 +1156,7 @@ def migrant_sex_ratio(
 # --------------------------------------------------------------------------------------
 # migrant_median_age
 # --------------------------------------------------------------------------------------
+@typed_options("migrant_median_age")
 @_census_parameter_docs
 def migrant_median_age(
     census: Any = None,
@@ -1302,6 +1308,7 @@ def _has_age(census: Any, mapping: VariableMapping | str | None) -> bool:
 # --------------------------------------------------------------------------------------
 # migrant_stock_by_origin
 # --------------------------------------------------------------------------------------
+@typed_options("migrant_stock_by_origin")
 @_census_parameter_docs
 def migrant_stock_by_origin(
     census: Any = None,
@@ -1424,6 +1431,7 @@ def migrant_stock_by_origin(
 # --------------------------------------------------------------------------------------
 # recent_migrants
 # --------------------------------------------------------------------------------------
+@typed_options("recent_migrants")
 @_census_parameter_docs
 def recent_migrants(
     census: Any = None,
@@ -1575,6 +1583,7 @@ def recent_migrants(
 # --------------------------------------------------------------------------------------
 # migrant_stock_growth_rate
 # --------------------------------------------------------------------------------------
+@typed_options("migrant_stock_growth_rate")
 @_census_parameter_docs
 def migrant_stock_growth_rate(
     census: Any = None,
@@ -1665,6 +1674,11 @@ def migrant_stock_growth_rate(
     elif stock is not None:
         ledger = RowLedger()
         ledger.given("stock", stock)
+        if "time_period" not in stock.columns:
+            raise MissingColumnError(
+                "input 'stock' has no column 'time_period': a growth rate needs the table's "
+                f"dates (columns given: {list(stock.columns)})"
+            )
         # the table's dates, ".." cells included: a date missing for an area is a gap
         dates = pd.to_numeric(stock["time_period"], errors="coerce").dropna()
         grid = np.sort(np.asarray(pd.unique(dates), dtype="float64"))

@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.errors import InputValidationError, OptionError
+
 __all__ = [
     "PsuMoments",
     "PsuStore",
@@ -78,7 +80,7 @@ def spill_budget() -> int:
     except ValueError:
         value = -1.0
     if value < 0:
-        raise ValueError(f"MIGINDICATORS_SPILL_MB must be a number >= 0, got {setting!r}")
+        raise OptionError(f"MIGINDICATORS_SPILL_MB must be a number >= 0, got {setting!r}")
     return int(value * 2**20)
 
 
@@ -121,15 +123,35 @@ def _is_nan(value: object) -> bool:
 
 
 def psu_ids(values: pd.Series) -> np.ndarray:
-    """PSU ids (int64) of a household column: the integers themselves, else a 64-bit hash."""
+    """PSU ids (int64) of a household column: the integers themselves, else a 64-bit hash.
+
+    Raises
+    ------
+    InputValidationError
+        When a household id is missing: hashing every missing id to one value would make one
+        cluster of all such persons and give wrong standard errors without a word.
+    """
     dtype = values.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         return values.to_numpy().astype(np.int64, copy=False)
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        shown = ", ".join(str(values.index[i]) for i in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        raise InputValidationError(
+            f"census column 'household' is missing in {len(rows)} row(s) (rows {shown}{more}): "
+            "the Taylor standard errors cluster persons by household, so every person needs "
+            "a household (PSU) id. Fill the missing ids (a person's own id for a one-person "
+            "household), drop the column to treat every person as a PSU, or pass "
+            "variance='none'."
+        )
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         array = values.to_numpy()
-        as_int = array.astype(np.int64)
-        if np.isfinite(array).all() and (as_int == array).all():
-            return as_int
+        if np.isfinite(array).all():
+            as_int = array.astype(np.int64)
+            if (as_int == array).all():
+                return as_int
     if isinstance(dtype, pd.CategoricalDtype):
         cats = pd.util.hash_array(np.asarray(dtype.categories, dtype=object))
         codes = np.asarray(values.cat.codes)

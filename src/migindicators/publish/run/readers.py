@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from migindicators.core.errors import InputValidationError, MigIndicatorsError
+from migindicators.core.errors import InputValidationError, MigIndicatorsError, OptionError
 
 __all__ = ["READERS", "ReaderInfo", "reader_for"]
 
@@ -233,7 +233,7 @@ def reader_for(location: str) -> str:
     suffix = Path(location).suffix.lower()
     if suffix in _BY_SUFFIX and not (suffix == ".gz" and not location.lower().endswith(".csv.gz")):
         return _BY_SUFFIX[suffix]
-    raise ValueError(
+    raise OptionError(
         f"no reader for {location!r}: give reader = one of {', '.join(sorted(READERS))}"
     )
 
