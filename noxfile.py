@@ -93,5 +93,6 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: library vs a baseline measured in the same run; prints ratios."""
-    session.install("-e", ".[all]", "duckdb>=1.0", "psutil")
+    # svy (PyPI, Rust core) is the baseline of benchmarks/bench_replicates.py only.
+    session.install("-e", ".[all]", "duckdb>=1.0", "psutil", "svy")
     session.run("python", "benchmarks/run.py", *session.posargs)

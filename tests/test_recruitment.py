@@ -59,7 +59,11 @@ def test_synthetic_cases(synthetic: pd.DataFrame) -> None:
     for res in (incl, excl, med):
         assert res.rows_accounted()
         assert res.unit == "month_of_earnings"
+    for res in (incl, excl):
         assert np.isfinite(res.data["se"]).all()
+    # Woodruff as R's svyquantile (issue 13): the CDF interval 0.5 +- t(3) * 0.29 leaves
+    # [0, 1] with 4 workers, so R gives no interval and no SE; the old interval clipped it.
+    assert np.isnan(med.data["se"]).all()
 
 
 def test_registry_entry() -> None:
@@ -175,7 +179,10 @@ def test_demo_by_sex_and_destination() -> None:
     assert (data["se"] > 0).all()
     assert (data["ci_lower"] < data["value"]).all()
     assert (data["value"] < data["ci_upper"]).all()
-    assert data["df"].iloc[0] == 14 * 12 - 14
+    # The design has 14 * 12 - 14 df; each domain's interval uses its own (R's degf of the
+    # domain: its PSUs minus its strata, issue 13), fewer for a sex x destination cell.
+    assert res.metadata["df"] == 14 * 12 - 14
+    assert ((data["df"] > 0) & (data["df"] < 14 * 12 - 14)).all()
     assert res.metadata["variance_method"] == "taylor"
     assert {r["rule"] for r in res.metadata["quality_rules"]} == {"min_n", "max_cv"}
     given = res.metadata["rows"]["survey"]

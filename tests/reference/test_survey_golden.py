@@ -74,6 +74,10 @@ def _estimate(key: str, frame: pd.DataFrame, case: dict[str, Any]) -> Result:
             x=case["x_variable"],
             by=[domain["column"]] if domain else None,
             quality=[],
+            # The cases drop rows with a missing y before estimation ("transformations");
+            # their df is the whole design's (samplics), not the domain's (R).
+            missing="drop",
+            df="design",
         )
     return _RESULTS[key]
 

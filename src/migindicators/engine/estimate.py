@@ -36,8 +36,11 @@ __all__ = [
     "DomainEstimates",
     "ReplicateScheme",
     "StrataInfo",
+    "full_rank_blocks",
     "replicate_estimates",
+    "replicate_rank",
     "replicate_variance",
+    "taylor_df",
     "taylor_estimates",
     "taylor_variance",
     "taylor_variance_from_moments",
@@ -181,10 +184,11 @@ def taylor_variance(est: DomainEstimates, strata: StrataInfo) -> tuple[np.ndarra
     The PSU scores are summed to their moments per (cell, stratum) and handed to
     :func:`taylor_variance_from_moments`, the one implementation of the variance. Lonely
     PSUs (strata of one PSU), as R ``survey`` treats them: ``fail`` raises; ``remove`` and
-    ``certainty`` give the stratum no variance contribution; ``adjust`` centres its PSU
-    total on the grand mean of all PSU totals instead of the stratum mean; ``average``
-    replaces the contribution by the average over the other strata (the sum is scaled by
-    strata / strata with more than one PSU). A stratum with :math:`f_h = 0`
+    ``certainty`` give the stratum no variance contribution; ``adjust`` takes the lonely
+    PSU's score total centred at zero (:math:`f_h z^2`, R's one-stage code, so totals get a
+    contribution and means almost none); ``average`` replaces the contribution by the
+    average over the other strata the cell has rows in (the cell's sum is scaled by its
+    strata / its strata with more than one PSU). A stratum with :math:`f_h = 0`
     (self-representing) contributes nothing.
     """
     assert est.cell is not None and est.z is not None and est.stratum is not None
@@ -255,7 +259,8 @@ def taylor_variance_from_moments(
         # Rounding can leave a tiny negative sum of squares: it is zero.
         ss = np.maximum(sum_z2 - sum_z * sum_z / n_h, 0.0)
         contrib = np.where(lonely, 0.0, f_h * n_h / (n_h - 1) * ss)
-    contrib = np.where(f_h < 1e-7, 0.0, contrib)
+    certain = f_h < 1e-7
+    contrib = np.where(certain, 0.0, contrib)
     rule = strata.lonely_psu
     if lonely.any() and rule == "fail":
         bad = np.flatnonzero(strata.n_psu == 1)
@@ -264,22 +269,18 @@ def taylor_variance_from_moments(
             "'remove', 'certainty', 'adjust' or 'average' in the Design, as R survey's "
             "options(survey.lonely.psu=...)"
         )
-    extra = np.zeros(ncells)
-    if rule == "adjust" and np.any(strata.n_psu == 1):
-        grand = np.bincount(cell, weights=sum_z, minlength=ncells) / strata.total_psu
-        # The lonely PSU's total, centred on the grand mean (a lonely stratum has one PSU).
-        # A cell without rows in a lonely stratum has z = 0 there: it adds f_h * grand^2.
-        f_all = np.asarray(strata.f, dtype=np.float64)
-        lonely_f = np.where((strata.n_psu == 1) & (f_all >= 1e-7), f_all, 0.0).sum()
-        extra = lonely_f * grand**2
-        seen = lonely & (f_h >= 1e-7)
-        g = grand[cell]
-        contrib = np.where(seen, f_h * ((sum_z - g) ** 2 - g**2), contrib)
-    variance = np.bincount(cell, weights=contrib, minlength=ncells) + extra
-    if rule == "average" and np.any(strata.n_psu == 1):
-        nstrata = len(strata.n_psu)
-        ok = int(np.sum(strata.n_psu > 1))
-        variance = variance * nstrata / ok if ok else np.full(ncells, np.nan)
+    if rule == "adjust":
+        # As R survey (svyrecvar, one-stage): the lonely PSU's score total is not centred
+        # at all, i.e. centred at zero, and weighted by f_h (no n/(n-1) factor).
+        contrib = np.where(lonely & ~certain, f_h * sum_z * sum_z, contrib)
+    variance = np.bincount(cell, weights=contrib, minlength=ncells)
+    if rule == "average" and lonely.any():
+        # As R survey: per cell, the sum over the strata the cell has rows in is scaled by
+        # (those strata) / (those strata with more than one PSU or a certainty PSU).
+        present = np.bincount(cell, minlength=ncells).astype(np.float64)
+        ok = np.bincount(cell, weights=(~lonely | certain).astype(np.float64), minlength=ncells)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            variance = np.where(ok > 0, variance * present / np.where(ok > 0, ok, 1.0), np.nan)
     cell_lonely = np.bincount(cell, weights=lonely.astype(np.float64), minlength=ncells) > 0
     return variance, cell_lonely
 
@@ -310,3 +311,100 @@ def replicate_variance(est: DomainEstimates, scheme: ReplicateScheme) -> np.ndar
     dev = est.reps - centre
     out: np.ndarray = scheme.scale * (dev * dev) @ scheme.rscales
     return out
+
+
+def taylor_df(cell: np.ndarray, stratum: np.ndarray, ncells: int) -> np.ndarray:
+    """Degrees of freedom of each cell: its PSUs minus its strata (R's ``degf`` of a domain).
+
+    Parameters
+    ----------
+    cell, stratum : numpy.ndarray of int
+        One entry per (cell, PSU) with rows of positive weight in the cell, as R's
+        ``degf(subset(design, domain))`` counts them.
+    ncells : int
+        Number of cells.
+    """
+    cell = np.asarray(cell, dtype=np.intp)
+    psus = np.bincount(cell, minlength=ncells)
+    width = int(stratum.max()) + 1 if len(stratum) else 1
+    pairs = np.unique(cell.astype(np.int64) * width + stratum)
+    strata = np.bincount((pairs // width).astype(np.intp), minlength=ncells)
+    return (psus - strata).astype(np.float64)
+
+
+#: Relative tolerance of a rank decision (R's ``qr(..., tol=1e-5)`` in ``degf``).
+RANK_TOL = 1e-5
+
+
+def replicate_rank(matrix: np.ndarray) -> int:
+    """Numerical rank of a (rows × replicates) matrix of replicate weights.
+
+    R survey's ``degf`` of a replicate design is ``qr(weights, tol=1e-5)$rank - 1``: taking
+    the columns in order, a column counts as collinear (and is set aside) when the norm it
+    keeps after removing the columns kept before it is below ``RANK_TOL`` times its own norm.
+    The same test is made here on the triangular factor of a QR decomposition (taken in
+    blocks of rows for a tall matrix), which has the columns' geometry in a small square.
+    """
+    if matrix.size == 0:
+        return 0
+    block = 8192
+    if matrix.shape[0] <= block:
+        # Small: Gram-Schmidt on the columns themselves (no LAPACK call, whose threads
+        # cost more than the arithmetic on a busy machine).
+        return _column_rank(np.asarray(matrix, dtype=np.float64))
+    r = np.zeros((0, matrix.shape[1]))
+    for start in range(0, matrix.shape[0], block):
+        part = np.asarray(matrix[start : start + block], dtype=np.float64)
+        r = np.asarray(np.linalg.qr(np.vstack([r, part]), mode="r"))
+    return _column_rank(r)
+
+
+#: A Cholesky pivot of the unit-norm Gram matrix above this proves full column rank.
+_CLEAR_PIVOT = 1e-3
+
+
+def full_rank_blocks(blocks: np.ndarray) -> np.ndarray:
+    """Whether each (rows × replicates) block clearly has full column rank.
+
+    One batched Gram matrix and Cholesky factorisation: a block passes when every pivot of
+    its unit-norm Gram matrix exceeds ``_CLEAR_PIVOT`` (far above ``RANK_TOL``, so the answer
+    is the same as the exact test's); a block that does not pass is not rank deficient for
+    that, only not proven full (the caller then runs :func:`replicate_rank`).
+    """
+    # einsum's own loops, not BLAS: small products, whose BLAS threads cost more than the
+    # arithmetic on a busy machine.
+    gram = np.einsum("bij,bik->bjk", blocks, blocks)
+    d = np.sqrt(np.clip(np.diagonal(gram, axis1=1, axis2=2), 0.0, None))
+    ok = (d > 0).all(axis=1)
+    out = np.zeros(len(blocks), dtype=bool)
+    if not ok.any():
+        return out
+    dd = d[ok]
+    unit = gram[ok] / (dd[:, :, None] * dd[:, None, :])
+    try:
+        pivots = np.diagonal(np.linalg.cholesky(unit), axis1=1, axis2=2)
+        out[np.flatnonzero(ok)] = (pivots > _CLEAR_PIVOT).all(axis=1)
+    except np.linalg.LinAlgError:
+        for k, g in zip(np.flatnonzero(ok), unit, strict=True):
+            try:
+                out[k] = bool((np.diagonal(np.linalg.cholesky(g)) > _CLEAR_PIVOT).all())
+            except np.linalg.LinAlgError:
+                out[k] = False
+    return out
+
+
+def _column_rank(r: np.ndarray) -> int:
+    """Columns of *r* kept by the in-order test (twice-orthogonalised Gram-Schmidt)."""
+    basis = np.zeros((r.shape[0], 0))
+    for j in range(r.shape[1]):
+        v = r[:, j]
+        norm = float(np.linalg.norm(v))
+        if norm == 0.0:
+            continue
+        resid = v - basis @ (basis.T @ v)
+        resid = resid - basis @ (basis.T @ resid)
+        left = float(np.linalg.norm(resid))
+        if left <= RANK_TOL * norm:
+            continue
+        basis = np.column_stack([basis, resid / left])
+    return int(basis.shape[1])

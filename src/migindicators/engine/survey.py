@@ -19,7 +19,8 @@ estimates ``theta(levels[0]) - theta(levels[1])`` between two domains defined by
 *compare*, within each cell of *by*; its variance includes the covariance of the two domain
 estimates (PSU scores differenced within PSU; replicate estimates differenced per replicate).
 
-Conventions (R ``survey``, checked against golden figures in ``tests/reference``):
+Conventions (R ``survey``, checked against R's own figures in
+``tests/reference/test_survey_golden_r.py``; the earlier behaviour of each is an option):
 
 - Taylor variance is the with-replacement ("ultimate cluster") estimator on PSU totals of the
   linearised scores; a PSU is the pair (stratum, PSU), as ``nest=TRUE``; without ``psu`` each
@@ -28,19 +29,26 @@ Conventions (R ``survey``, checked against golden figures in ``tests/reference``
   fractions when every value is <= 1; ``f_h = 1 - n_h / N_h``.
 - Domains are subpopulations of the whole design: rows outside a domain keep their PSU (score
   0), never a subset of the design.
-- Rows with a missing ``y`` (or ``x``), weight or design variable are left out first and
-  counted in ``Result.exclusions``; degrees of freedom are counted on the rows analysed. Rows
-  with a missing domain value stay in the design (as ``svyby``), unreported and counted.
-- Intervals are Student-t with the design degrees of freedom: PSUs minus strata (Taylor),
-  replicates minus one (replicate designs; R uses the rank of the replicate weights minus one,
-  equal to it for full-rank designs; override with ``replicate_df``). Proportions use the logit
-  interval, as ``svyciprop(method="logit")``.
+- Rows with a missing ``y`` (or ``x``) leave the estimate but keep their PSU in the design,
+  as R's ``na.rm=TRUE`` (``missing="drop"``: dropped from the design). Rows with a missing
+  weight or design variable are dropped. All are counted in ``Result.exclusions``. Rows with
+  a missing domain value stay in the design (as ``svyby``), unreported and counted.
+- Lonely PSUs as R's ``survey.lonely.psu``; ``adjust`` centres the lonely PSU's total at zero
+  and ``average`` averages over the strata each domain has rows in, as R's code does.
+- Intervals are Student-t with the domain's degrees of freedom, R's ``degf`` of the design
+  subset to the domain: its PSUs minus its strata (Taylor), the rank of its replicate weights
+  minus one (replicate designs); ``df="design"`` uses the whole design's. Proportions use
+  ``svyciprop(method="logit")`` (on replicate designs the replicate SE of the logit, as R's
+  GLM fit; ``proportion_ci="xlogit"``: delta method); quantiles R's Woodruff interval on the
+  CDF at the estimate (``quantile_ci="nominal"``: around q).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,8 +72,11 @@ from migindicators.engine.estimate import (
     DomainEstimates,
     ReplicateScheme,
     StrataInfo,
+    full_rank_blocks,
     replicate_estimates,
+    replicate_rank,
     replicate_variance,
+    taylor_df,
     taylor_estimates,
     taylor_variance,
 )
@@ -86,6 +97,14 @@ __all__ = [
 #: Placeholder of a missing domain value: such rows stay in the design, their cell is dropped.
 MISSING_DOMAIN = "<missing domain>"  # numeric domain columns use +inf
 PARAMETERS = ("total", "mean", "ratio", "proportion", "quantile")
+#: Degrees of freedom of an interval: the domain's (R) or the whole design's.
+DF_RULES = ("domain", "design")
+#: Rows with a missing y or x: outside the domain, PSUs kept (R ``na.rm``), or dropped.
+MISSING_RULES = ("domain", "drop")
+#: Proportion intervals: R ``svyciprop`` ``"logit"`` (GLM fit) or ``"xlogit"`` (delta).
+PROPORTION_CIS = ("logit", "xlogit")
+#: Woodruff intervals: on the CDF at the estimate (R) or around the nominal probability.
+QUANTILE_CIS = ("cdf", "nominal")
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 #: Replicate method → variance scale given R replicates (R ``survey``'s ``svrepdesign``).
 REPLICATE_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "sdr")
@@ -126,7 +145,8 @@ class Design:
     scale, rscales : optional
         Override the overall scale and per-replicate factors (as R's ``svrepdesign``).
     replicate_df : int, optional
-        Degrees of freedom of a replicate design (default: replicates minus one).
+        Degrees of freedom of a replicate design, for every cell. Default: R's ``degf``, the
+        rank of the replicate weights minus one (of the domain's rows for a domain).
     ssu, fpc2 : str, optional
         Second-stage cluster column and its population sizes per PSU (or sampling fractions):
         the two-stage variance with an fpc at each stage, R's ``svydesign(ids=~psu+ssu,
@@ -292,6 +312,30 @@ def as_design(design: Design | Mapping[str, Any]) -> Design:
 # Preparation: exclusions, codes, design facts
 
 
+@dataclass(frozen=True)
+class _Conventions:
+    """The R-or-not choices of one call (see :func:`estimate`)."""
+
+    df: str | float = "domain"
+    missing: str = "domain"
+    proportion_ci: str = "logit"
+    quantile_ci: str = "cdf"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.df, str) and self.df not in DF_RULES:
+            raise OptionError(f"df={self.df!r}: choose one of {DF_RULES} or give a number")
+        if not isinstance(self.df, str) and not float(self.df) > 0:
+            raise OptionError(f"df={self.df!r}: degrees of freedom must be positive")
+        if self.missing not in MISSING_RULES:
+            raise OptionError(f"missing={self.missing!r}: choose one of {MISSING_RULES}")
+        if self.proportion_ci not in PROPORTION_CIS:
+            raise OptionError(
+                f"proportion_ci={self.proportion_ci!r}: choose one of {PROPORTION_CIS}"
+            )
+        if self.quantile_ci not in QUANTILE_CIS:
+            raise OptionError(f"quantile_ci={self.quantile_ci!r}: choose one of {QUANTILE_CIS}")
+
+
 @dataclass
 class _Prepared:
     work: pd.DataFrame
@@ -304,6 +348,58 @@ class _Prepared:
     calibration: CalibrationState | None = None
     pps: PPSState | None = None
     stages: StageState | None = None
+    conv: _Conventions = field(default_factory=_Conventions)
+    #: Rows kept in the design with a missing y or x (weight 0, outside every domain).
+    has_missing: bool = False
+    #: The design fixes the replicate degrees of freedom (``Design.replicate_df``).
+    replicate_df_given: bool = False
+    _rank_cache: dict[tuple[str, ...], tuple[np.ndarray, pd.DataFrame]] = field(
+        default_factory=dict
+    )
+    _codes_cache: dict[tuple[str, ...], tuple[np.ndarray, pd.DataFrame]] = field(
+        default_factory=dict
+    )
+
+    def cell_df(self, keys: pd.DataFrame, taylor: np.ndarray | None) -> np.ndarray:
+        """Degrees of freedom per cell of *keys* under the call's ``df`` rule.
+
+        *taylor* holds the Taylor domain df of the cells (None on replicate designs).
+        """
+        if not isinstance(self.conv.df, str):
+            return np.full(len(keys), float(self.conv.df))
+        if self.conv.df == "design" or (self.scheme is not None and self.replicate_df_given):
+            return np.full(len(keys), self.design_df())
+        if taylor is not None:
+            return taylor
+        return self.replicate_cell_df(keys)
+
+    def design_df(self) -> float:
+        """The whole design's df (replicate designs: R's degf, rank of the weights - 1)."""
+        if np.isnan(self.df) and self.scheme is not None:
+            r = len(self.reps)
+            known = [dfs for dfs, _ in self._rank_cache.values()]
+            if any(len(d) and float(np.max(d)) == r - 1 for d in known):
+                self.df = float(r - 1)  # a domain already has full rank: so has the design
+            else:
+                self.df = float(_replicate_ranks(self, [np.arange(len(self.work))])[0] - 1)
+        return self.df
+
+    def domain_codes(self) -> tuple[np.ndarray, pd.DataFrame]:
+        """Domain code of every row and the domains' keys (computed once per call)."""
+        cache_key = ("codes", *self.by)
+        if cache_key not in self._codes_cache:
+            self._codes_cache[cache_key] = group_codes(self.work, self.by)
+        return self._codes_cache[cache_key]
+
+    def replicate_cell_df(self, keys: pd.DataFrame) -> np.ndarray:
+        """Rank of each domain's replicate weights minus one (R's ``degf`` of the subset)."""
+        cache_key = tuple(self.by)
+        if cache_key not in self._rank_cache:
+            self._rank_cache[cache_key] = _replicate_domain_df(self)
+        dfs, dkeys = self._rank_cache[cache_key]
+        if not self.by:
+            return np.full(len(keys), float(dfs[0]))
+        return np.asarray(dfs[_align(dkeys, keys, self.by)], dtype=np.float64)
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -347,6 +443,19 @@ def _weights(raw: pd.Series, design: Design, input_name: str) -> tuple[np.ndarra
     return wv, bad
 
 
+def _add_column(work: pd.DataFrame, name: str, values: Any) -> None:
+    """Add a working column (a frame of many replicate-weight blocks warns; it is fine)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        work[name] = values
+
+
+def _no_nan(values: Any) -> bool:
+    """True when a float column surely has no NaN (its sum is finite)."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else values
+    return bool(arr.dtype == np.float64 and np.isfinite(arr.sum()))
+
+
 def _prepare(
     frame: pd.DataFrame,
     design: Design,
@@ -354,7 +463,9 @@ def _prepare(
     by: list[str],
     ledger: RowLedger,
     input_name: str,
+    conv: _Conventions | None = None,
 ) -> _Prepared:
+    conv = conv if conv is not None else _Conventions()
     reps = design.replicate_columns(frame)
     design_cols = [
         c
@@ -409,14 +520,30 @@ def _prepare(
         if c is not None
     ]
     checks += [(c, f"missing design variable ({c})") for c in reps]
-    checks += [(c, f"missing {c}") for c in needed]
     for col, reason in checks:
         values = wv if col == design.weight else work[col]
+        if col in reps and _no_nan(values):
+            continue  # (80 replicate columns: a sum is cheaper than a mask each)
         new = np.asarray(pd.isna(values), dtype=bool) & keep
         if new.any():
             weighted_sum = None if col == design.weight else float(wv[new].sum())
             ledger.record(input_name, reason, int(new.sum()), weighted=weighted_sum)
             keep &= ~new
+    # A missing y or x: with missing="domain" (R's na.rm=TRUE) the row leaves the estimate
+    # but, in a Taylor design, stays in the design with weight 0, so that its PSU still
+    # counts in n_h (R subsets the design and keeps the full design's PSU counts). On a
+    # replicate design dropping the row is the same thing.
+    absent_y = np.zeros(len(work), dtype=bool)
+    for col in needed:
+        new = np.asarray(pd.isna(work[col]), dtype=bool) & keep & ~absent_y
+        if new.any():
+            ledger.record(
+                input_name, f"missing {col}", int(new.sum()), weighted=float(wv[new].sum())
+            )
+            absent_y |= new
+    keep_in_design = conv.missing == "domain" and not design.is_replicate
+    if absent_y.any() and not keep_in_design:
+        keep &= ~absent_y
     # A row with a missing domain value stays in the design (as R's svyby keeps it): its
     # domain is not reported, and the row is counted as excluded from the estimates.
     outside = np.zeros(len(work), dtype=bool)
@@ -441,13 +568,21 @@ def _prepare(
         outside |= missing
     if filled:
         work = work.assign(**filled)
+    has_missing = bool(keep_in_design and (absent_y & keep).any())
+    valid = np.where(absent_y, 0.0, 1.0)
+    if has_missing:
+        wv = np.where(absent_y, 0.0, wv)
     if not keep.all():
         work = work.loc[keep]
-        wv = wv[keep]
+        wv, valid = wv[keep], valid[keep]
         if calibration is not None:
             calibration = calibration.restrict(keep)
-    work = work.assign(_w=wv)
-    if len(work) == 0:
+    with warnings.catch_warnings():  # (a frame of many replicate-weight blocks warns)
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        work = work.assign(_w=wv)
+    if has_missing:
+        work = work.assign(_valid=valid)
+    if len(work) == 0 or not valid.any():
         raise InputValidationError(
             f"{input_name}: no rows left to estimate from (see the exclusions)"
         )
@@ -461,8 +596,21 @@ def _prepare(
         if converted:
             work = work.assign(**converted)
         scheme = design.scheme(len(reps))
-        df = float(design.replicate_df if design.replicate_df is not None else len(reps) - 1)
-        return _Prepared(work, by, reps, None, scheme, df, weighted or calibration is not None)
+        given = design.replicate_df is not None
+        df = float(design.replicate_df) if design.replicate_df is not None else float("nan")
+        prep = _Prepared(
+            work,
+            by,
+            reps,
+            None,
+            scheme,
+            df,
+            weighted or calibration is not None,
+            conv=conv,
+            replicate_df_given=given,
+        )
+        prep.design_df()  # R's degf (rank - 1), for the modules that read prep.df
+        return prep
     h = (
         pd.factorize(work[design.strata], sort=True)[0]
         if design.strata
@@ -499,7 +647,16 @@ def _prepare(
     strata = StrataInfo(n_psu=n_psu, f=f, lonely_psu=design.lonely_psu)
     df = float(len(first) - nstrata)
     prep = _Prepared(
-        work, by, [], strata, None, df, weighted or calibration is not None, calibration
+        work,
+        by,
+        [],
+        strata,
+        None,
+        df,
+        weighted or calibration is not None,
+        calibration,
+        conv=conv,
+        has_missing=has_missing,
     )
     if design.pps is not None and design.prob is not None:
         prep.pps = pps_state(work, design.prob, design.pps, design.pps_psum)
@@ -542,6 +699,49 @@ def _calibrate(
     return work, out, CalibrationState(state.ops, state.nrows, analysed)
 
 
+#: Rows drawn per domain for a first, cheap rank test of its replicate weights.
+_RANK_SAMPLE = 2
+
+
+def _replicate_ranks(prep: _Prepared, groups: Sequence[np.ndarray]) -> np.ndarray:
+    """Rank of the replicate weights of each group of rows (R's ``qr(...)$rank``).
+
+    A seeded random subset of a few times as many rows as replicates is tested first, all
+    groups in one batch: its rank is a lower bound, exact when already full (the usual
+    case: many PSUs). Otherwise the rank is taken on all the group's rows.
+    """
+    r = len(prep.reps)
+    columns = [prep.work[c].to_numpy(dtype=np.float64) for c in prep.reps]
+    ranks = np.full(len(groups), -1, dtype=np.int64)
+    m = _RANK_SAMPLE * r
+    big = [g for g, rows in enumerate(groups) if len(rows) > m]
+    if big:
+        rng = np.random.default_rng(20261204)
+        idx = np.concatenate([np.sort(rng.choice(groups[g], size=m, replace=False)) for g in big])
+        block = np.empty((len(idx), r))
+        for j, col in enumerate(columns):
+            block[:, j] = col[idx]
+        full = full_rank_blocks(block.reshape(len(big), m, r))
+        ranks[np.asarray(big)[full]] = r
+    for g in np.flatnonzero(ranks < 0):
+        rows = groups[int(g)]
+        block = np.empty((len(rows), r))
+        for j, col in enumerate(columns):
+            block[:, j] = col[rows]
+        ranks[g] = replicate_rank(block)
+    return ranks
+
+
+def _replicate_domain_df(prep: _Prepared) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rank minus one of each domain's replicate weights, and the domains' keys."""
+    code, keys = prep.domain_codes()
+    # Small integer codes sort by radix (numpy's stable sort of 16-bit keys).
+    order = np.argsort(code.astype(np.int16) if len(keys) < 2**15 else code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(keys) + 1))
+    groups = [order[bounds[d] : bounds[d + 1]] for d in range(len(keys))]
+    return _replicate_ranks(prep, groups).astype(np.float64) - 1.0, keys
+
+
 # ---------------------------------------------------------------------------------------------
 # Core: estimates per domain for one or more numerator columns
 
@@ -554,6 +754,7 @@ class _Cells:
     lonely: np.ndarray
     n: np.ndarray
     weighted_n: np.ndarray
+    df: np.ndarray
 
 
 def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
@@ -561,7 +762,12 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
     values = [num] + ([den] if den not in (None, "_one") else [])
     work = prep.work
     if prep.scheme is None:
-        tab = tabulate(work, [*prep.by, "_h", "_psu"], weights="_w", values=values)
+        weights = ["_w", "_valid"] if prep.has_missing else ["_w"]
+        tab = tabulate(work, [*prep.by, "_h", "_psu"], weights=weights, values=values)
+        if prep.has_missing:
+            # (cell, PSU) rows made only of rows with a missing y are outside the cell.
+            tab = tab.loc[tab["_valid"].to_numpy() > 0].reset_index(drop=True)
+            tab["n"] = tab["_valid"].to_numpy().round().astype(np.int64)
         cell, keys = group_codes(tab, prep.by)
         b = None if den is None else tab["_w" if den == "_one" else f"_w*{den}"].to_numpy()
         est = taylor_estimates(
@@ -583,27 +789,93 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
             variance = variance + prep.stages.variance(work, prep.by, keys, num, den, est)
         n = np.bincount(cell, weights=tab["n"].to_numpy(), minlength=len(keys))
         wn = np.bincount(cell, weights=tab["_w"].to_numpy(), minlength=len(keys))
+        pos = tab["_w"].to_numpy() > 0
+        df = prep.cell_df(keys, taylor_df(cell[pos], tab["_h"].to_numpy(np.intp)[pos], len(keys)))
     else:
-        tab = tabulate(work, prep.by, weights=["_w", *prep.reps], values=values)
-        keys = tab[prep.by].reset_index(drop=True)
-        if not prep.by:
-            keys = pd.DataFrame(index=pd.RangeIndex(len(tab)))
-
-        def block(suffix: str | None) -> np.ndarray:
-            cols = [r if suffix is None else f"{r}*{suffix}" for r in prep.reps]
-            return tab[cols].to_numpy(dtype=float)
-
-        a = tab[f"_w*{num}"].to_numpy()
+        code, keys = prep.domain_codes()
+        wanted = (["_w"] if den == "_one" else []) + values
+        sums = _replicate_sums(
+            work, code, len(keys), ["_w", *prep.reps], [None if v == "_w" else v for v in wanted]
+        )
+        # sums[v][:, 0] is the full-sample total, sums[v][:, 1:] the replicates' totals.
+        full = {v: sums[k][:, 0] for k, v in enumerate(wanted)}
+        reps = {v: sums[k][:, 1:] for k, v in enumerate(wanted)}
+        if "_w" not in full:  # the weighted count is wanted for the full sample only
+            full["_w"] = np.bincount(code, weights=work["_w"].to_numpy(), minlength=len(keys))
+        a = full[num]
         if den is None:
-            est = replicate_estimates(a, None, block(num), None)
+            est = replicate_estimates(a, None, reps[num], None)
         else:
-            b = tab["_w" if den == "_one" else f"_w*{den}"].to_numpy()
-            est = replicate_estimates(a, b, block(num), block(None if den == "_one" else den))
+            dkey = "_w" if den == "_one" else den
+            est = replicate_estimates(a, full[dkey], reps[num], reps[dkey])
         variance = replicate_variance(est, prep.scheme)
         lonely = np.zeros(len(keys), dtype=bool)
-        n = tab["n"].to_numpy(dtype=float)
-        wn = tab["_w"].to_numpy()
-    return _Cells(keys, est, variance, lonely, n, wn)
+        n = np.bincount(code, minlength=len(keys)).astype(float)
+        wn = full["_w"]
+        df = prep.cell_df(keys, None)
+    return _Cells(keys, est, variance, lonely, n, wn, df)
+
+
+#: Rows per block of the replicate sums (a block of every weight column stays in cache).
+_REP_BLOCK = 16384
+
+
+def _replicate_sums(
+    work: pd.DataFrame,
+    code: np.ndarray,
+    ncells: int,
+    weights: Sequence[str],
+    values: Sequence[str | None],
+) -> list[np.ndarray]:
+    """Per cell, the sums of every weight column times each value (None: the weight alone).
+
+    Rows are taken in blocks; within a block they are ordered by cell, the weight columns
+    gathered into one (weights × rows) array, and each value's products summed over the
+    cell's run of rows for all weight columns at once (``np.add.reduceat``). This reads the
+    replicate weights once per block, instead of once per value and column as a per-column
+    bincount does. Blocks are shared between two threads (numpy releases the GIL in these
+    loops); each thread sums fixed blocks, so the result does not depend on timing.
+    Missing values count as 0.
+    """
+    cols = [work[w].to_numpy(dtype=np.float64) for w in weights]
+    vals = [None if v is None else work[v].to_numpy(dtype=np.float64) for v in values]
+    n = len(code)
+    # Small integer codes sort by radix (numpy's stable sort of 16-bit keys).
+    code = code.astype(np.int16) if ncells < 2**15 else code
+    starts_all = list(range(0, n, _REP_BLOCK))
+
+    def run(block_starts: list[int]) -> list[np.ndarray]:
+        out = [np.zeros((len(cols), ncells)) for _ in vals]
+        block = np.empty((len(cols), min(_REP_BLOCK, max(n, 1))))
+        scratch = np.empty_like(block)
+        for start in block_starts:
+            stop = min(start + _REP_BLOCK, n)
+            c = code[start:stop]
+            order = np.argsort(c, kind="stable")
+            cs = c[order]
+            starts = np.flatnonzero(np.concatenate(([True], cs[1:] != cs[:-1])))
+            present = cs[starts]
+            rows = block[:, : stop - start]
+            for j, col in enumerate(cols):
+                np.take(col[start:stop], order, out=rows[j], mode="clip")  # (unbuffered)
+            for k, v in enumerate(vals):
+                if v is None:
+                    part = np.add.reduceat(rows, starts, axis=1)
+                else:
+                    vv = np.nan_to_num(v[start:stop][order])
+                    prod = np.multiply(rows, vv[None, :], out=scratch[:, : stop - start])
+                    part = np.add.reduceat(prod, starts, axis=1)
+                out[k][:, present] += part
+        return out
+
+    if len(starts_all) >= 8:
+        half = len(starts_all) // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(run, [starts_all[:half], starts_all[half:]]))
+        totals = [a + b for a, b in zip(parts[0], parts[1], strict=True)]
+    else:
+        totals = run(starts_all)
+    return [t.T for t in totals]
 
 
 def _srs_variance(
@@ -618,6 +890,9 @@ def _srs_variance(
     tab = tabulate(
         prep.work, prep.by, weights="_w", values=[y] + ([x] if x else []), products=products
     )
+    if prep.has_missing:
+        counts = tabulate(prep.work, prep.by, weights="_valid")
+        tab["n"] = counts["_valid"].to_numpy()
     code = _align(tab[prep.by], cells.keys, prep.by)
     big_n = tab["_w"].to_numpy()[code]
     n = tab["n"].to_numpy(dtype=float)[code]
@@ -647,16 +922,49 @@ def _align(tab_keys: pd.DataFrame, keys: pd.DataFrame, by: list[str]) -> np.ndar
     return np.asarray(idx.get_indexer(pd.MultiIndex.from_frame(keys[by])), dtype=np.intp)
 
 
+def _t_values(df: np.ndarray, level: float) -> np.ndarray:
+    """Student-t quantiles per cell (NaN where df is not positive)."""
+    p = 0.5 + level / 2.0
+    return np.array([t_quantile(p, float(d)) for d in np.asarray(df, dtype=float)])
+
+
 def _intervals(
-    value: np.ndarray, se: np.ndarray, df: float, level: float, logit: bool
+    value: np.ndarray,
+    se: np.ndarray,
+    df: np.ndarray,
+    level: float,
+    logit: bool,
+    se_logit: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    t = t_quantile(0.5 + level / 2.0, df)
+    t = _t_values(df, level)
     if not logit:
         return value - t * se, value + t * se
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo = np.log(value / (1 - value)) - t * se / (value * (1 - value))
-        hi = np.log(value / (1 - value)) + t * se / (value * (1 - value))
+        if se_logit is None:
+            se_logit = se / (value * (1 - value))  # delta method (svyciprop "xlogit")
+        lo = np.log(value / (1 - value)) - t * se_logit
+        hi = np.log(value / (1 - value)) + t * se_logit
         return 1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi))
+
+
+def _replicate_logit_se(cells: _Cells, scheme: ReplicateScheme) -> np.ndarray:
+    """SE of logit(p) from the replicates, as R's ``svyciprop(method="logit")``.
+
+    R fits ``svyglm(y ~ 1, family=quasibinomial)``: on a replicate design the intercept of
+    each replicate fit is the logit of that replicate's proportion, and its variance is the
+    replicate variance of those logits (centred as the design says).
+    """
+    est = cells.est
+    assert est.reps is not None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logit = DomainEstimates(
+            theta=np.log(est.theta / (1 - est.theta)),
+            numerator=est.numerator,
+            denominator=est.denominator,
+            reps=np.log(est.reps / (1 - est.reps)),
+        )
+        out: np.ndarray = np.sqrt(replicate_variance(logit, scheme))
+        return out
 
 
 def _frame(
@@ -665,7 +973,10 @@ def _frame(
     value = cells.est.theta
     with np.errstate(invalid="ignore"):
         se = np.sqrt(cells.variance)
-    lo, hi = _intervals(value, se, prep.df, level, logit)
+    se_logit = None
+    if logit and prep.scheme is not None and prep.conv.proportion_ci == "logit":
+        se_logit = _replicate_logit_se(cells, prep.scheme)
+    lo, hi = _intervals(value, se, cells.df, level, logit, se_logit)
     out = cells.keys.reset_index(drop=True).copy()
     out["value"] = value
     out["se"] = se
@@ -683,7 +994,7 @@ def _frame(
         deff_values = out["deff"].to_numpy(dtype=float)
         out["effective_n"] = np.where(deff_values > 0, cells.n / deff_values, np.nan)
     out["variance"] = cells.variance
-    out["df"] = prep.df
+    out["df"] = cells.df
     out["weighted_n"] = cells.weighted_n
     flags = pd.Series("", index=out.index, dtype=object)
     flags = add_flag(flags, ~np.isfinite(value), "zero_denominator")
@@ -735,7 +1046,8 @@ def _numeric(prep: _Prepared, cols: Sequence[str]) -> None:
                     }
                 ),
             )
-        prep.work[col] = values
+        # Rows kept in the design for a missing y have weight 0: their value is 0.
+        prep.work[col] = values.fillna(0.0) if prep.has_missing else values
 
 
 def _drop_missing_domains(data: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -773,14 +1085,15 @@ def _compute_frame(
     deff: bool | str,
     qrule: str = "math",
 ) -> tuple[pd.DataFrame, list[_Cells]]:
+    """Estimate table of one parameter (conventions from ``prep.conv``)."""
     _check_level(level)
     replace = _check_deff(deff)
     if parameter == "proportion":
-        cats = pd.Index(pd.unique(prep.work[y])).sort_values()
+        cats = pd.Index(pd.unique(prep.work[y].dropna())).sort_values()
         parts, all_cells = [], []
         for k, cat in enumerate(cats):
             col = f"_cat{k}"
-            prep.work[col] = (prep.work[y] == cat).astype(float)
+            _add_column(prep.work, col, (prep.work[y] == cat).astype(float))
             cells = _cells(prep, col, "_one")
             srs = _srs_variance(prep, "mean", col, None, cells, replace) if deff else None
             part = _frame(cells, prep, level, True, srs)
@@ -811,16 +1124,22 @@ def estimate_cells(
     qrule: str = "math",
     level: float = 0.95,
     deff: bool | str = True,
+    df: str | float = "domain",
+    missing: str = "domain",
+    proportion_ci: str = "logit",
+    quantile_ci: str = "cdf",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The estimate table of :func:`estimate`, for indicator functions that keep their ledger.
 
     Rows excluded (missing design variables, *y*, *x*, domain) are recorded in *ledger* under
     *input_name*. Returns the data frame (no quality rules applied) and the metadata block
-    (design, variance method, df, interval).
+    (design, variance method, df, interval). ``df``, ``missing``, ``proportion_ci`` and
+    ``quantile_ci`` are as in :func:`estimate`.
     """
     _check_parameter(parameter, x)
+    conv = _Conventions(df, missing, proportion_ci, quantile_ci)
     needed = [y] + ([x] if x else [])
-    prep = _prepare(frame, design, needed, list(by), ledger, input_name)
+    prep = _prepare(frame, design, needed, list(by), ledger, input_name, conv)
     if parameter == "quantile":
         _numeric(prep, [y])
     data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
@@ -844,6 +1163,10 @@ def estimate(
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
     deff: bool | str = True,
     unit: str = "",
+    df: str | float = "domain",
+    missing: str = "domain",
+    proportion_ci: str = "logit",
+    quantile_ci: str = "cdf",
 ) -> Result:
     """Design-based estimate of a total, mean, ratio, proportion or quantile, by domain.
 
@@ -882,6 +1205,23 @@ def estimate(
         ``deff="replace"``); and the effective sample size ``effective_n`` = n / deff.
     unit : str
         Unit of the estimate, written to the result.
+    df : {"domain", "design"} or float
+        Degrees of freedom of the t intervals. ``"domain"`` (R): per cell, the PSUs with rows
+        in the cell minus their strata (Taylor), or the rank of the cell's replicate weights
+        minus one (replicate designs), as R's ``degf`` of the domain's subset design, which
+        ``svyby`` uses for ``svyciprop`` and ``svyquantile``. ``"design"``: the whole
+        design's df for every cell (the convention of Stata and samplics). A number fixes it.
+    missing : {"domain", "drop"}
+        Rows with a missing *y* (or *x*): ``"domain"`` (R's ``na.rm=TRUE``) takes them out of
+        the estimate but keeps their PSUs in the design (n_h unchanged); ``"drop"`` removes
+        them from the design first. Either way they are counted in ``Result.exclusions``.
+    proportion_ci : {"logit", "xlogit"}
+        Proportion intervals as ``svyciprop``: ``"logit"`` (R's default; on a replicate
+        design the SE of logit(p) comes from the replicates, as R's GLM fit) or ``"xlogit"``
+        (delta method: logit(p) ± t se/(p(1-p))). The two agree on Taylor designs.
+    quantile_ci : {"cdf", "nominal"}
+        Woodruff interval as R's ``svyquantile``: ``"cdf"`` inverts F(q̂) ± t se(F(q̂));
+        ``"nominal"`` inverts q ± t se (Woodruff 1952, R's ``oldsvyquantile``).
 
     Returns
     -------
@@ -899,12 +1239,13 @@ def estimate(
     *JASA* 47, 635–646.
     """
     _check_parameter(parameter, x)
+    conv = _Conventions(df, missing, proportion_ci, quantile_ci)
     design = as_design(design)
     by_cols = _as_list(by)
     ledger = RowLedger()
     ledger.given("frame", frame, weight=design.weight)
     needed = [y] + ([x] if x else [])
-    prep = _prepare(frame, design, needed, by_cols, ledger, "frame")
+    prep = _prepare(frame, design, needed, by_cols, ledger, "frame", conv)
     if parameter == "quantile":
         _numeric(prep, [y])
     data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
@@ -924,6 +1265,10 @@ def estimate(
             "q": q,
             "level": level,
             "design": design.describe(),
+            "df": df,
+            "missing": missing,
+            "proportion_ci": proportion_ci,
+            "quantile_ci": quantile_ci,
         },
         inputs={"frame": frame},
         unit=unit or "1",
@@ -945,6 +1290,8 @@ def estimate_difference(
     level: float = 0.95,
     quality: Mapping[str, Mapping[str, Any]] | Sequence[str] | None = None,
     unit: str = "",
+    df: str | float = "domain",
+    missing: str = "domain",
 ) -> Result:
     """Difference of one estimate between two domains, with the covariance in its SE.
 
@@ -981,8 +1328,10 @@ def estimate_difference(
 
     Notes
     -----
-    The other keyword arguments (``x``, ``by``, ``level``, ``unit``) are as in
-    :func:`estimate`.
+    The other keyword arguments (``x``, ``by``, ``level``, ``unit``, ``missing``) are as in
+    :func:`estimate`. With ``df="domain"`` the degrees of freedom are those of the union of
+    the two domains (its PSUs minus its strata; replicate designs: the rank of its replicate
+    weights minus one), as R's ``degf`` of the design subset to both.
     """
     if parameter not in ("total", "mean", "ratio"):
         raise OptionError("estimate_difference: parameter must be total, mean or ratio")
@@ -990,12 +1339,13 @@ def estimate_difference(
     _check_level(level)
     if len(levels) != 2:
         raise OptionError("levels must be a pair (a, b): the result is a - b")
+    conv = _Conventions(df, missing)
     design = as_design(design)
     by_cols = _as_list(by)
     ledger = RowLedger()
     ledger.given("frame", frame, weight=design.weight)
     needed = [y] + ([x] if x else [])
-    prep = _prepare(frame, design, needed, [*by_cols, compare], ledger, "frame")
+    prep = _prepare(frame, design, needed, [*by_cols, compare], ledger, "frame", conv)
     _numeric(prep, needed)
     den = None if parameter == "total" else ("_one" if parameter == "mean" else x)
     cells = _cells(prep, y, den)
@@ -1017,6 +1367,7 @@ def estimate_difference(
         raise InputValidationError(f"no cell has both {compare}={levels[0]!r} and {levels[1]!r}")
     pa, mi_ = np.asarray(plus), np.asarray(minus)
     diff = cells.est.contrast(pa, mi_)
+    out_keys = other.iloc[rows].reset_index(drop=True)
     if prep.pps is not None:
         variance, lonely = prep.pps.variance(diff), np.zeros(len(pa), bool)
     elif prep.scheme is None:
@@ -1028,13 +1379,21 @@ def estimate_difference(
         variance = variance + prep.stages.variance(
             prep.work, prep.by, cells.keys, y, den, cells.est, contrast=(pa, mi_)
         )
+    if prep.scheme is None:
+        assert diff.cell is not None and diff.stratum is not None
+        dfs = prep.cell_df(out_keys, taylor_df(diff.cell, diff.stratum, len(pa)))
+    elif isinstance(prep.conv.df, str) and prep.conv.df == "domain" and not prep.replicate_df_given:
+        dfs = _replicate_pair_df(prep, by_cols, compare, levels, out_keys)
+    else:
+        dfs = prep.cell_df(out_keys, None)
     out_cells = _Cells(
-        other.iloc[rows].reset_index(drop=True),
+        out_keys,
         diff,
         variance,
         lonely,
         cells.n[pa] + cells.n[mi_],
         cells.weighted_n[pa] + cells.weighted_n[mi_],
+        dfs,
     )
     data = _frame(out_cells, prep, level, False, None).drop(columns=["deff", "cv", "effective_n"])
     data["estimate_a"] = cells.est.theta[pa]
@@ -1123,17 +1482,33 @@ def _metadata(
     prep: _Prepared, design: Design, level: float, applied: list[dict[str, Any]], parameter: str
 ) -> dict[str, Any]:
     ci = (
-        "logit-transformed t interval (svyciprop method='logit')"
+        f"logit-transformed t interval (svyciprop method='{prep.conv.proportion_ci}')"
         if parameter == "proportion"
-        else "Woodruff interval on the CDF scale (t)"
+        else (
+            "Woodruff interval, F(q^) +- t se inverted (svyquantile)"
+            if prep.conv.quantile_ci == "cdf"
+            else "Woodruff interval, q +- t se inverted"
+        )
         if parameter == "quantile"
         else "symmetric t interval"
     )
+    design_df = prep.design_df()
+    if isinstance(prep.conv.df, str) and prep.conv.df == "domain":
+        dfs = (
+            f"the domain's degrees of freedom (column df; the whole design has {design_df:g})"
+            if prep.by or prep.has_missing
+            else f"{design_df:g} design degrees of freedom"
+        )
+    else:
+        fixed = design_df if isinstance(prep.conv.df, str) else float(prep.conv.df)
+        dfs = f"{fixed:g} degrees of freedom"
     return {
         "design": design.describe(),
         "variance_method": "replicate" if prep.scheme is not None else "taylor",
-        "df": prep.df,
-        "ci": f"{level:.0%} {ci}, Student t with {prep.df:g} design degrees of freedom",
+        "df": design_df,
+        "df_rule": prep.conv.df,
+        "missing": prep.conv.missing,
+        "ci": f"{level:.0%} {ci}, Student t with {dfs}",
         "weighted": prep.weighted,
         "quality_rules": applied,
     }
@@ -1149,25 +1524,29 @@ QRULES = ("math", "school")
 def _weighted_quantile(
     y_sorted: np.ndarray, cumw: np.ndarray, p: float, qrule: str = "math"
 ) -> float:
-    """Weighted quantile as R ``survey``'s ``qrule``.
+    """Weighted quantile exactly as R ``survey``'s ``qrule_math`` / ``qrule_school``.
 
-    ``"math"``: the smallest y whose weighted CDF reaches p (R's default). ``"school"``: the
-    same, except that when the CDF equals p exactly at a value, the mean of that value and the
-    next (the textbook median of an even number of equal-weight values).
+    With :math:`W` the total weight, *pos* is the last value whose cumulative weight is at
+    most :math:`pW` (the first value when there is none, as R's ``survey:::last``).
+    ``"math"``: the value at *pos* when its cumulative weight equals :math:`pW` exactly,
+    else the next value (the smallest value whose CDF reaches *p*, except that below the
+    first value's weight R returns the second value). ``"school"``: the same, except that an
+    exact hit averages the value at *pos* and the next (the textbook median).
     """
-    if not len(y_sorted) or not np.isfinite(p):
+    n = len(y_sorted)
+    if not n or not np.isfinite(p):
         return float("nan")
-    p = min(max(p, 0.0), 1.0)
-    total = cumw[-1]
+    total = float(cumw[-1])
     target = p * total
-    tol = 1e-12 * total
-    idx = min(int(np.searchsorted(cumw, target - tol, side="left")), len(y_sorted) - 1)
-    value = float(y_sorted[idx])
-    if qrule == "school":
-        nxt = int(np.searchsorted(y_sorted, value, side="right"))  # past the ties of value
-        if nxt < len(y_sorted) and abs(cumw[nxt - 1] - target) <= tol:
-            value = (value + float(y_sorted[nxt])) / 2
-    return value
+    pos = int(np.searchsorted(cumw, target, side="right")) - 1  # last cumw <= target
+    pos = max(pos, 0)
+    nxt = min(pos + 1, n - 1)
+    exact = p - float(cumw[pos]) / total == 0
+    if exact:
+        if qrule == "school":
+            return (float(y_sorted[pos]) + float(y_sorted[nxt])) / 2
+        return float(y_sorted[pos])
+    return float(y_sorted[nxt])
 
 
 def _quantile_frame(
@@ -1181,36 +1560,56 @@ def _quantile_frame(
     code, keys = group_codes(work, prep.by)
     yv = work[y].to_numpy(dtype=float)
     wv = work["_w"].to_numpy(dtype=float)
+    # Rows of weight 0 (e.g. a missing y kept in the design) take no part (R's qrule).
+    used = wv > 0
     order = np.lexsort((yv, code))
+    order = order[used[order]]
     sc, sy, sw = code[order], yv[order], wv[order]
     bounds = np.searchsorted(sc, np.arange(len(keys) + 1))
     qhat = np.empty(len(keys))
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     for d in range(len(keys)):
         ys, ws = sy[bounds[d] : bounds[d + 1]], sw[bounds[d] : bounds[d + 1]]
-        cum = np.cumsum(ws)
+        # Accumulated in extended precision as R's cumsum, so that an exact hit of p·W
+        # (e.g. the median of an even number of equal weights) is decided as in R.
+        cum = np.cumsum(ws, dtype=np.longdouble).astype(np.float64)
         parts.append((ys, cum))
         qhat[d] = _weighted_quantile(ys, cum, q, qrule)
-    work["_le"] = (yv <= qhat[code]).astype(float)
+    _add_column(work, "_le", (yv <= qhat[code]).astype(float))
     cells = _cells(prep, "_le", "_one")
     align = _align(cells.keys, keys, prep.by)
     with np.errstate(invalid="ignore"):
         se_f = np.sqrt(cells.variance)[align]
-    t = t_quantile(0.5 + level / 2.0, prep.df)
-    lo = np.array([_weighted_quantile(*parts[d], q - t * se_f[d], qrule) for d in range(len(keys))])
-    hi = np.array([_weighted_quantile(*parts[d], q + t * se_f[d], qrule) for d in range(len(keys))])
+    df = cells.df[align]
+    t = _t_values(df, level)
+    # R (woodruffCI): the interval of the CDF at the estimate, F(q^) +- t se, inverted;
+    # an end outside [0, 1] is NaN. "nominal": centred on q instead.
+    centre = cells.est.theta[align] if prep.conv.quantile_ci == "cdf" else np.full(len(keys), q)
+    p_lo, p_hi = centre - t * se_f, centre + t * se_f
+    lo = np.array(
+        [
+            _weighted_quantile(*parts[d], p_lo[d], qrule) if p_lo[d] >= 0 else np.nan
+            for d in range(len(keys))
+        ]
+    )
+    hi = np.array(
+        [
+            _weighted_quantile(*parts[d], p_hi[d], qrule) if p_hi[d] <= 1 else np.nan
+            for d in range(len(keys))
+        ]
+    )
     out = keys.reset_index(drop=True).copy()
     out["value"] = qhat
     out["se"] = (hi - lo) / (2 * t)
     out["ci_lower"] = lo
     out["ci_upper"] = hi
-    out["n"] = np.bincount(code, minlength=len(keys)).astype(np.int64)
+    out["n"] = np.bincount(code[used], minlength=len(keys)).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["cv"] = np.where(qhat != 0, out["se"] / np.abs(qhat), np.nan)
     out["deff"] = np.nan
     out["effective_n"] = np.nan
     out["variance"] = out["se"] ** 2
-    out["df"] = prep.df
+    out["df"] = df
     out["weighted_n"] = np.bincount(code, weights=wv, minlength=len(keys))
     out["q"] = q
     flags = pd.Series("", index=out.index, dtype=object)
@@ -1218,3 +1617,22 @@ def _quantile_frame(
         flags = add_flag(flags, np.ones(len(out), dtype=bool), "unweighted")
     out["flag"] = flags
     return out
+
+
+def _replicate_pair_df(
+    prep: _Prepared,
+    by: list[str],
+    compare: str,
+    levels: tuple[Any, Any],
+    keys: pd.DataFrame,
+) -> np.ndarray:
+    """Rank minus one of the replicate weights of the rows in either compared domain."""
+    comp = prep.work[compare]
+    both = np.asarray(comp.isin(list(levels)), dtype=bool)
+    if by:
+        code, cells = group_codes(prep.work, by)
+        pos = _align(cells, keys, by)
+    else:
+        code, pos = np.zeros(len(comp), dtype=np.intp), np.zeros(len(keys), dtype=np.intp)
+    rows = [np.flatnonzero(both & (code == g)) for g in pos]
+    return _replicate_ranks(prep, rows).astype(np.float64) - 1.0
