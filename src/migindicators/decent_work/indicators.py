@@ -11,6 +11,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -82,6 +83,7 @@ def occupational_injury_rate_values(
     return np.asarray(out, dtype="float64")
 
 
+@accepts_any_frame
 def occupational_injury_rate_fatal(
     cases: pd.DataFrame,
     workers: pd.DataFrame,
@@ -134,6 +136,7 @@ def occupational_injury_rate_fatal(
     )
 
 
+@accepts_any_frame
 def occupational_injury_rate_nonfatal(
     cases: pd.DataFrame,
     workers: pd.DataFrame,
@@ -307,6 +310,7 @@ def labour_rights_score_values(
     return np.asarray(10.0 * np.minimum(x, cap) / cap, dtype="float64")
 
 
+@accepts_any_frame
 def labour_rights_compliance(
     coding: pd.DataFrame,
     *,

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
 from migindicators.core.quality import apply_rules
@@ -744,6 +745,7 @@ def estimate_cells(
     return data, meta
 
 
+@accepts_any_frame
 def estimate(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],
@@ -846,6 +848,7 @@ def estimate(
     )
 
 
+@accepts_any_frame
 def estimate_difference(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.flows import accounting, from_stocks, net_totals
@@ -96,6 +97,7 @@ def _negatives(flows: np.ndarray) -> dict[str, Any]:
     }
 
 
+@accepts_any_frame
 def flows_stock_difference(
     stock_start: BilateralInput,
     stock_end: BilateralInput,
@@ -154,6 +156,7 @@ def flows_stock_difference(
     )
 
 
+@accepts_any_frame
 def flows_stock_rates(
     stock_start: BilateralInput,
     stock_end: BilateralInput | None = None,
@@ -222,6 +225,7 @@ def flows_stock_rates(
     )
 
 
+@accepts_any_frame
 def flows_demographic_accounting(
     stock_start: BilateralInput,
     stock_end: BilateralInput,
@@ -380,6 +384,7 @@ def _birthplace_frame(regions: tuple[str, ...], flows: np.ndarray) -> pd.DataFra
     )
 
 
+@accepts_any_frame
 def flows_from_net_totals(
     net: pd.DataFrame | pd.Series,
     seed: BilateralInput | None = None,

@@ -31,6 +31,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.core.units import parse_unit
@@ -237,6 +238,7 @@ def _pop_missing(system: FlowSystem) -> bool:
 # --- intensity --------------------------------------------------------------------------------
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def crude_migration_intensity(
     flows: FlowInput,
@@ -282,6 +284,7 @@ def crude_migration_intensity(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def courgeau_k(
     flows: FlowInput,
@@ -321,6 +324,7 @@ def courgeau_k(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def net_migration_rate(
     flows: FlowInput,
@@ -375,6 +379,7 @@ def net_migration_rate(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def aggregate_net_migration_rate(
     flows: FlowInput,
@@ -415,6 +420,7 @@ def aggregate_net_migration_rate(
 # --- impact and connectivity ------------------------------------------------------------------
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_effectiveness_index(
     flows: FlowInput,
@@ -475,6 +481,7 @@ def migration_effectiveness_index(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_connectivity(
     flows: FlowInput,
@@ -507,6 +514,7 @@ def migration_connectivity(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_inequality(
     flows: FlowInput,
@@ -558,6 +566,7 @@ def _check_correction(correction: str) -> None:
         raise ValueError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_gini_total(
     flows: FlowInput,
@@ -625,6 +634,7 @@ def _row_or_column(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_gini_row(
     flows: FlowInput,
@@ -650,6 +660,7 @@ def migration_gini_row(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_gini_column(
     flows: FlowInput,
@@ -671,6 +682,7 @@ def migration_gini_column(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_gini_exchange(
     flows: FlowInput,
@@ -745,6 +757,7 @@ def _field(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_field_gini_out(
     flows: FlowInput,
@@ -781,6 +794,7 @@ def migration_field_gini_out(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_field_gini_in(
     flows: FlowInput,
@@ -815,6 +829,7 @@ def migration_field_gini_in(
     )
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def migration_weighted_gini(
     flows: FlowInput,
@@ -866,6 +881,7 @@ def migration_weighted_gini(
 # --- distance ---------------------------------------------------------------------------------
 
 
+@accepts_any_frame
 @_shared_flow_doc
 def mean_migration_distance(
     flows: FlowInput,

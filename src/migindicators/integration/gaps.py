@@ -51,6 +51,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
 from migindicators.core.quality_profiles import PROFILES
@@ -289,6 +290,7 @@ def _shared_gap_doc(func: F) -> F:
     return func
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def employment_rate_gap(
     persons: pd.DataFrame,
@@ -325,6 +327,7 @@ def employment_rate_gap(
     )
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def activity_rate_gap(
     persons: pd.DataFrame,
@@ -362,6 +365,7 @@ def activity_rate_gap(
     )
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def unemployment_rate_gap(
     persons: pd.DataFrame,
@@ -398,6 +402,7 @@ def unemployment_rate_gap(
     )
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def informal_employment_gap(
     persons: pd.DataFrame,
@@ -435,6 +440,7 @@ def informal_employment_gap(
     )
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def school_attendance_gap(
     persons: pd.DataFrame,
@@ -472,6 +478,7 @@ def school_attendance_gap(
     )
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def tertiary_attainment_gap(
     persons: pd.DataFrame,
@@ -509,6 +516,7 @@ def tertiary_attainment_gap(
     )
 
 
+@accepts_any_frame
 @_shared_gap_doc
 def housing_tenure_gap(
     persons: pd.DataFrame,

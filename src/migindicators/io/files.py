@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from migindicators.core.errors import MigIndicatorsError
+from migindicators.core.frames import accepts_any_frame
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
 
@@ -72,6 +73,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise _missing_engine(exc, "stata" if fmt == ".sav" else TABLE_FORMATS[fmt]) from None
 
 
+@accepts_any_frame
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write *frame* to *path*; the format follows the extension (CSV, Parquet or Excel)."""
     path = Path(path)

@@ -21,6 +21,7 @@ import pandas as pd
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -78,6 +79,7 @@ def emigration_rate_values(
     return out
 
 
+@accepts_any_frame
 def tertiary_emigration_rate(
     emigrants: pd.DataFrame,
     residents: pd.DataFrame,

@@ -46,6 +46,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
 from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.mobility import mirror
@@ -427,6 +428,7 @@ def _outbound(
 # --- indicators -------------------------------------------------------------------------------
 
 
+@accepts_any_frame
 def inbound_mobility_rate(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -503,6 +505,7 @@ def inbound_mobility_rate(
     )
 
 
+@accepts_any_frame
 def outbound_mobility_ratio(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -643,6 +646,7 @@ def _split_by_destination_region(
     out.used = used
 
 
+@accepts_any_frame
 def gross_outbound_enrolment_ratio(
     students: pd.DataFrame,
     population: pd.DataFrame,
@@ -727,6 +731,7 @@ def _net_flags(cells: pd.DataFrame) -> pd.Series:
     return add_flag(flags, cells["hosts_not_reporting"].fillna(0) > 0, "partial_reporting")
 
 
+@accepts_any_frame
 def net_flow_mobile_students(
     students: pd.DataFrame,
     *,
@@ -795,6 +800,7 @@ def net_flow_mobile_students(
     )
 
 
+@accepts_any_frame
 def net_flow_ratio(
     students: pd.DataFrame,
     enrolment: pd.DataFrame,
@@ -884,6 +890,7 @@ def net_flow_ratio(
     )
 
 
+@accepts_any_frame
 def mobility_dispersion_index(
     students: pd.DataFrame,
     *,

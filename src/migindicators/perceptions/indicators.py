@@ -36,6 +36,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country
 from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
 from migindicators.core.result import Result
@@ -104,6 +105,7 @@ def potential_net_migration_values(
     return out
 
 
+@accepts_any_frame
 def desire_to_migrate_share(
     survey: pd.DataFrame,
     *,
@@ -184,6 +186,7 @@ def desire_to_migrate_share(
     )
 
 
+@accepts_any_frame
 def migrant_views_share(
     survey: pd.DataFrame,
     *,
@@ -277,6 +280,7 @@ def migrant_views_share(
     )
 
 
+@accepts_any_frame
 def potential_net_migration_index(
     survey: pd.DataFrame,
     adult_population: pd.DataFrame,

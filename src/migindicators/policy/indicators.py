@@ -12,6 +12,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import members
 from migindicators.core.errors import InputValidationError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by, exclude_unknown_countries
 from migindicators.core.result import Result
@@ -122,6 +123,7 @@ def migration_policy_category_values(
     return np.asarray(np.where(np.isnan(s), np.nan, out), dtype="float64")
 
 
+@accepts_any_frame
 def migration_policy_score(
     answers: pd.DataFrame,
     *,
@@ -181,6 +183,7 @@ def migration_policy_score(
     )
 
 
+@accepts_any_frame
 def migration_policy_categories(
     answers: pd.DataFrame,
     *,

@@ -10,6 +10,7 @@ import pandas as pd
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by
 from migindicators.core.result import Result
@@ -85,6 +86,7 @@ def derive_missing_values(
     return np.asarray(np.where(np.isnan(m), derived, m), dtype="float64")
 
 
+@accepts_any_frame
 def migrant_deaths_and_disappearances(
     incidents: pd.DataFrame,
     *,

@@ -18,6 +18,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -79,6 +80,7 @@ def refugees_per_100k_values(
     return out
 
 
+@accepts_any_frame
 def refugees_per_100k(
     refugees: pd.DataFrame,
     population: pd.DataFrame,

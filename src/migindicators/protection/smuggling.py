@@ -20,6 +20,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import UnitError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.core.units import is_currency
@@ -89,6 +90,7 @@ def _log_binom_pmf(k: int, n: int, p: float) -> float:
     return log_comb + k * math.log(p) + (n - k) * math.log1p(-p)
 
 
+@accepts_any_frame
 def smuggling_fees(
     reports: pd.DataFrame,
     exchange_rates: pd.DataFrame | None = None,

@@ -10,6 +10,7 @@ import pandas as pd
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -71,6 +72,7 @@ def trafficking_victims_per_100k_values(
     return np.asarray(out, dtype="float64")
 
 
+@accepts_any_frame
 def trafficking_victims_per_100k(
     victims: pd.DataFrame,
     population: pd.DataFrame,

@@ -27,6 +27,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import OptionError, UnitError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
 from migindicators.core.result import Result
@@ -337,6 +338,7 @@ def _attach(data: pd.DataFrame, part: pd.DataFrame, by_cols: list[str]) -> pd.Da
     return data.assign(**extra)
 
 
+@accepts_any_frame
 def recruitment_cost_indicator(
     survey: pd.DataFrame,
     *,
@@ -468,6 +470,7 @@ def recruitment_cost_indicator(
     )
 
 
+@accepts_any_frame
 def recruitment_cost_ratio_of_totals(
     survey: pd.DataFrame,
     *,

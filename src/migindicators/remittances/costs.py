@@ -39,6 +39,7 @@ from migindicators.core.countries import (
 )
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.core.units import is_currency
@@ -552,6 +553,7 @@ def _third_quarter_years(prepared: PreparedPrices, ledger: RowLedger) -> Prepare
     return PreparedPrices(data=data, cost=prepared.cost, kept=prepared.kept & ~other, notes=notes)
 
 
+@accepts_any_frame
 def remittance_cost_average(
     prices: pd.DataFrame,
     *,
@@ -770,6 +772,7 @@ def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return cells
 
 
+@accepts_any_frame
 def remittance_total_cost(
     prices: pd.DataFrame,
     *,
@@ -886,6 +889,7 @@ def remittance_total_cost(
     )
 
 
+@accepts_any_frame
 def remittance_cost_weighted_average(
     prices: pd.DataFrame,
     flows: pd.DataFrame,
@@ -1061,6 +1065,7 @@ def remittance_cost_weighted_average(
 _LAGS = {"quarter": 1, "half": 2, "year": 4}
 
 
+@accepts_any_frame
 def remittance_cost_change(
     result: Result,
     *,

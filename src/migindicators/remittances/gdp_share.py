@@ -11,6 +11,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import UnitError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -72,6 +73,7 @@ def remittances_share_of_gdp_values(
     return np.asarray(out, dtype="float64")
 
 
+@accepts_any_frame
 def remittances_share_of_gdp(
     remittances: pd.DataFrame,
     gdp: pd.DataFrame,

@@ -21,6 +21,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.io.rpw import SPEED_DAYS
@@ -38,6 +39,7 @@ _FEWER = ("mean_available", "undefined")
 _ACCESSIBILITY = ("assume_accessible", "require_column")
 
 
+@accepts_any_frame
 def remittance_cost_smart(
     prices: pd.DataFrame,
     *,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.remittances.costs import (
@@ -24,6 +25,7 @@ from migindicators.remittances.smart import remittance_cost_smart
 __all__ = ["remittance_corridors_above_target"]
 
 
+@accepts_any_frame
 def remittance_corridors_above_target(
     prices: pd.DataFrame,
     *,

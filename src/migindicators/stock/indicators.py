@@ -47,6 +47,7 @@ from migindicators.core.aggregate import normalise_groupings, sum_by_area
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.engine.census import (
@@ -536,6 +537,7 @@ def _census_parameter_docs(func: _F) -> _F:
 # --------------------------------------------------------------------------------------
 # migrant_stock
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_stock(
     census: Any = None,
@@ -703,6 +705,7 @@ def _long_by_status(
 # --------------------------------------------------------------------------------------
 # migrant_share_of_population
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_share_of_population(
     census: Any = None,
@@ -1007,6 +1010,7 @@ def _by_sex_from_table(
     )
 
 
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_female_share(
     census: Any = None,
@@ -1078,6 +1082,7 @@ def migrant_female_share(
     )
 
 
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_sex_ratio(
     census: Any = None,
@@ -1151,6 +1156,7 @@ def migrant_sex_ratio(
 # --------------------------------------------------------------------------------------
 # migrant_median_age
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_median_age(
     census: Any = None,
@@ -1302,6 +1308,7 @@ def _has_age(census: Any, mapping: VariableMapping | str | None) -> bool:
 # --------------------------------------------------------------------------------------
 # migrant_stock_by_origin
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_stock_by_origin(
     census: Any = None,
@@ -1424,6 +1431,7 @@ def migrant_stock_by_origin(
 # --------------------------------------------------------------------------------------
 # recent_migrants
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @_census_parameter_docs
 def recent_migrants(
     census: Any = None,
@@ -1575,6 +1583,7 @@ def recent_migrants(
 # --------------------------------------------------------------------------------------
 # migrant_stock_growth_rate
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @_census_parameter_docs
 def migrant_stock_growth_rate(
     census: Any = None,
