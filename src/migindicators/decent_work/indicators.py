@@ -125,6 +125,24 @@ def occupational_injury_rate_fatal(
     ----------
     ILO, SDG indicator metadata 8.8.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-08-08-01.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("decent_work_demo")
+    >>> result = mi.decent_work.occupational_injury_rate_fatal(
+    ...     cases=data["fatal"],
+    ...     workers=data["workers"],
+    ...     by=["migratory_status"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "coverage", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  coverage migratory_status  value
+         ARE         2021 employees       MS_MIGRANT  5.814
+         ARE         2021 employees     MS_NOMIGRANT  5.278
+         ARE         2022 employees       MS_MIGRANT  5.114
     """
     return _injury_rate(
         "occupational_injury_rate_fatal",
@@ -172,6 +190,24 @@ def occupational_injury_rate_nonfatal(
     ----------
     ILO, SDG indicator metadata 8.8.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-08-08-01.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("decent_work_demo")
+    >>> result = mi.decent_work.occupational_injury_rate_nonfatal(
+    ...     cases=data["nonfatal"],
+    ...     workers=data["workers"],
+    ...     by=["sex", "migratory_status"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "coverage", "sex", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  coverage sex migratory_status    value
+         ARE         2021 employees   F       MS_MIGRANT  282.365
+         ARE         2021 employees   F     MS_NOMIGRANT  181.481
+         ARE         2021 employees   M       MS_MIGRANT 2450.344
     """
     return _injury_rate(
         "occupational_injury_rate_nonfatal",
@@ -349,6 +385,20 @@ def labour_rights_compliance(
     ----------
     ILO, SDG indicator metadata 8.8.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-08-08-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("decent_work_demo")
+    >>> result = mi.decent_work.labour_rights_compliance(coding=data["coding"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         ARE         2021  5.714
+         ARE         2022  6.186
+         DEU         2021  6.838
     """
     check_by("labour_rights_compliance", by, ())
     ledger = RowLedger()

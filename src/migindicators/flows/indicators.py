@@ -260,6 +260,23 @@ def crude_migration_intensity(
     References
     ----------
     Bell et al. (2002), §4.1; migest ``index_intensity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.crude_migration_intensity(
+    ...     flows=data["flows"],
+    ...     population=data["population"],
+    ... )
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.522
+            2020  0.496
+            2021  0.471
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -305,6 +322,20 @@ def courgeau_k(
     Courgeau, D. (1973). Migrations et découpages du territoire. *Population* 28(3), 511–537;
     Courgeau, D. (1973). Migrants et migrations. *Population* 28(1), 95–129 (cited by migest);
     Bell et al. (2002); migest ``index_intensity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.courgeau_k(flows=data["flows"], population=data["population"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.105
+            2020  0.100
+            2021  0.095
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -348,6 +379,20 @@ def net_migration_rate(
     ----------
     United Nations (1970), *Methods of measuring internal migration*, Manual VI,
     ST/SOA/Series A/47; Bell et al. (2002).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.net_migration_rate(flows=data["flows"], population=data["population"])
+    >>> cols = ["time_period", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period region  value
+            2019    R01  0.259
+            2019    R02 -0.502
+            2019    R03 -1.687
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -396,6 +441,23 @@ def aggregate_net_migration_rate(
     References
     ----------
     Bell et al. (2002), §4.3; migest ``index_impact``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.aggregate_net_migration_rate(
+    ...     flows=data["flows"],
+    ...     population=data["population"],
+    ... )
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.083
+            2020  0.077
+            2021  0.075
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -443,6 +505,20 @@ def migration_effectiveness_index(
     ----------
     Bell et al. (2002), §4.3; migest ``index_impact``; migration.indices
     ``migration.effectiveness``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_effectiveness_index(flows=data["flows"], by=["sex"])
+    >>> cols = ["time_period", "sex", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period sex region   value
+            2019   F    R01   2.018
+            2019   F    R02 -12.221
+            2019   F    R03 -37.967
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -497,6 +573,20 @@ def migration_connectivity(
     References
     ----------
     Bell et al. (2002), §4.4; migration.indices ``migration.connectivity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_connectivity(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019    1.0
+            2020    1.0
+            2021    1.0
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -537,6 +627,20 @@ def migration_inequality(
     References
     ----------
     Bell et al. (2002), §4.4; migest ``index_connectivity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_inequality(flows=data["flows"], expected="independence")
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.202
+            2020  0.200
+            2021  0.199
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -587,6 +691,20 @@ def migration_gini_total(
     ----------
     Bell et al. (2002); Plane and Mulligan (1997); migration.indices
     ``migration.gini.total``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_total(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.740
+            2020  0.741
+            2021  0.742
     """
     _check_correction(correction)
 
@@ -654,6 +772,20 @@ def migration_gini_row(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.row``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_row(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.054
+            2020  0.054
+            2021  0.054
     """
     return _row_or_column(
         "migration_gini_row", flows, by=by, regions=regions, codes=codes, column=False
@@ -676,6 +808,20 @@ def migration_gini_column(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.col``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_column(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019   0.05
+            2020   0.05
+            2021   0.05
     """
     return _row_or_column(
         "migration_gini_column", flows, by=by, regions=regions, codes=codes, column=True
@@ -698,6 +844,20 @@ def migration_gini_exchange(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.exchange``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_exchange(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.001
+            2020  0.001
+            2021  0.001
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -782,6 +942,20 @@ def migration_field_gini_out(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.out``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_field_gini_out(flows=data["flows"])
+    >>> cols = ["time_period", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period region  value
+            2019    R01  0.830
+            2019    R02  0.352
+            2019    R03  0.383
     """
     return _field(
         "migration_field_gini_out",
@@ -817,6 +991,20 @@ def migration_field_gini_in(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.in``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_field_gini_in(flows=data["flows"], correction="plane_mulligan")
+    >>> cols = ["time_period", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period region  value
+            2019    R01  0.713
+            2019    R02  0.339
+            2019    R03  0.294
     """
     return _field(
         "migration_field_gini_in",
@@ -856,6 +1044,20 @@ def migration_weighted_gini(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.weighted.gini.out``, ``.in``, ``.mean``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_weighted_gini(flows=data["flows"])
+    >>> cols = ["time_period", "direction", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period direction  value
+            2019        in  0.056
+            2019      mean  0.057
+            2019       out  0.059
     """
     _check_correction(correction)
 
@@ -907,6 +1109,20 @@ def mean_migration_distance(
     References
     ----------
     Bell et al. (2002), §4.5; migest ``index_distance``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.mean_migration_distance(flows=data["flows"], distances=data["distances"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019 77.128
+            2020 77.237
+            2021 77.254
     """
     parse_unit(distance_unit)
 

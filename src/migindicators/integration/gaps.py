@@ -285,8 +285,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _shared_gap_doc(func: F) -> F:
-    """Append :data:`_GAP_DOC` (parameters, returns, references) to a gap's own docstring."""
-    func.__doc__ = (func.__doc__ or "").rstrip() + "\n" + _GAP_DOC
+    """Append :data:`_GAP_DOC` (parameters, returns, references) to a gap's own docstring.
+
+    A gap's own Examples section stays last (numpydoc order): the shared text goes before it.
+    """
+    own, marker, examples = (func.__doc__ or "").partition("\n    Examples\n    --------\n")
+    func.__doc__ = own.rstrip() + "\n" + _GAP_DOC
+    if marker:
+        func.__doc__ = func.__doc__.rstrip() + "\n" + marker + examples
     return func
 
 
@@ -311,6 +317,20 @@ def employment_rate_gap(
     ILO definition; persons with unknown labour status are left out.
 
     .. math:: R = 100 \\cdot E / P_{15-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.employment_rate_gap(persons=data, by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex migratory_status  value
+         ESP         2023   F              GAP -8.220
+         ESP         2023   F       MS_MIGRANT 47.871
+         ESP         2023   F     MS_NOMIGRANT 56.091
     """
     return _gap(
         "employment_rate_gap",
@@ -349,6 +369,20 @@ def activity_rate_gap(
 
     .. math:: R = 100 \\cdot (E + U) / P_{15-64},
               \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.activity_rate_gap(persons=data, by=["age_group"])
+    >>> cols = ["ref_area", "time_period", "age_group", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period age_group migratory_status  value
+         ESP         2023    Y15T24              GAP -4.898
+         ESP         2023    Y15T24       MS_MIGRANT 33.259
+         ESP         2023    Y15T24     MS_NOMIGRANT 38.157
     """
     return _gap(
         "activity_rate_gap",
@@ -386,6 +420,20 @@ def unemployment_rate_gap(
     unemployed) aged 15–64, ILO definition; persons outside the labour force are out of scope.
 
     .. math:: R = 100 \\cdot U / (E + U), \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.unemployment_rate_gap(persons=data, status_by="citizenship")
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status  value
+         ESP         2023              GAP  6.673
+         ESP         2023       MS_MIGRANT 16.861
+         ESP         2023     MS_NOMIGRANT 10.188
     """
     return _gap(
         "unemployment_rate_gap",
@@ -424,6 +472,20 @@ def informal_employment_gap(
     computable where the survey codes informality.
 
     .. math:: R = 100 \\cdot E_{informal} / E, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.informal_employment_gap(persons=data)
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status  value
+         ESP         2023              GAP 18.703
+         ESP         2023       MS_MIGRANT 27.214
+         ESP         2023     MS_NOMIGRANT  8.510
     """
     return _gap(
         "informal_employment_gap",
@@ -462,6 +524,20 @@ def school_attendance_gap(
     ages of compulsory schooling).
 
     .. math:: R = 100 \\cdot A / P_{6-15}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.school_attendance_gap(persons=data)
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status   value
+         ESP         2023              GAP   1.688
+         ESP         2023       MS_MIGRANT 100.000
+         ESP         2023     MS_NOMIGRANT  98.312
     """
     return _gap(
         "school_attendance_gap",
@@ -500,6 +576,20 @@ def tertiary_attainment_gap(
     30–34: set ``min_age=30, max_age=34``).
 
     .. math:: R = 100 \\cdot T / P_{25-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.tertiary_attainment_gap(persons=data, by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex migratory_status  value
+         ESP         2023   F              GAP -7.400
+         ESP         2023   F       MS_MIGRANT 31.449
+         ESP         2023   F     MS_NOMIGRANT 38.849
     """
     return _gap(
         "tertiary_attainment_gap",
@@ -538,6 +628,20 @@ def housing_tenure_gap(
     "share of property owners").
 
     .. math:: R = 100 \\cdot O / P_{16+}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.housing_tenure_gap(persons=data)
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status   value
+         ESP         2023              GAP -39.355
+         ESP         2023       MS_MIGRANT  33.177
+         ESP         2023     MS_NOMIGRANT  72.533
     """
     return _gap(
         "housing_tenure_gap",

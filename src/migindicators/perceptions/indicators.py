@@ -161,6 +161,20 @@ def desire_to_migrate_share(
     ----------
     Esipova, N., Ray, J. and Srinivasan, R. (2010), *The World's Potential Migrants*, Gallup.
     IOM (2015), *How the World Views Migration*, IOM/Gallup.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("opinion_survey_demo")
+    >>> result = mi.perceptions.desire_to_migrate_share(survey=data["survey"], by=["age_group"])
+    >>> cols = ["ref_area", "time_period", "age_group", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period age_group  value
+         CAN         2023    Y15T29 15.282
+         CAN         2023    Y30T49  7.256
+         CAN         2023    Y_GE50  7.050
     """
     _check_rule(dont_know)
     ledger = RowLedger()
@@ -239,6 +253,25 @@ def migrant_views_share(
     levels); European Social Survey, rotating and core immigration items (e.g. ``imbgeco``,
     ``imwbcnt``); Eurobarometer integration items. Lumley, T. (2010), *Complex Surveys*,
     Wiley, §2.3 (domain proportions).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("opinion_survey_demo")
+    >>> result = mi.perceptions.migrant_views_share(
+    ...     survey=data["survey"],
+    ...     item="immigrants_good",
+    ...     values=["strongly_agree", "agree"],
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         CAN         2023   F 72.564
+         CAN         2023   M 73.334
+         DEU         2023   F 57.639
     """
     if item is None or not values:
         raise ValueError(
@@ -359,6 +392,23 @@ def potential_net_migration_index(
     700 million", Gallup News.
     Gallup (2009), "Potential Net Migration Could Change Nations",
     https://news.gallup.com/poll/124193/potential-net-migration-change-developed-nations.aspx.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("opinion_survey_demo")
+    >>> result = mi.perceptions.potential_net_migration_index(
+    ...     survey=data["survey"],
+    ...     adult_population=data["adult_population"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         CAN         2023 72.919
+         DEU         2023 10.326
+         FRA         2023 20.469
     """
     if by:
         raise ValueError(

@@ -165,6 +165,20 @@ def migration_policy_score(
     ----------
     UN DESA and IOM, SDG indicator metadata 10.7.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("policy_demo")
+    >>> result = mi.policy.migration_policy_score(answers=data["answers"])
+    >>> cols = ["ref_area", "time_period", "domain", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period domain  value
+         ARG         2019   PD_1   50.0
+         ARG         2019   PD_2  100.0
+         ARG         2019   PD_3   80.0
     """
     check_by("migration_policy_score", by, ())
     ledger = RowLedger()
@@ -221,6 +235,23 @@ def migration_policy_categories(
     ----------
     UN DESA and IOM, SDG indicator metadata 10.7.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("policy_demo")
+    >>> result = mi.policy.migration_policy_categories(
+    ...     answers=data["answers"],
+    ...     aggregate=["world", "sdg_region"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "domain", "category", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period domain  category  value
+         001         2019   PD_1         1 31.579
+         001         2019   PD_1         2 44.737
+         001         2019   PD_1         3 18.421
     """
     check_by("migration_policy_categories", by, ())
     groupings = normalise_groupings(aggregate)

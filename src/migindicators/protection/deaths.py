@@ -136,6 +136,24 @@ def migrant_deaths_and_disappearances(
     IOM, SDG indicator metadata 10.7.3,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-03.pdf.
     IOM Missing Migrants Project, https://missingmigrants.iom.int.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("deaths_demo")
+    >>> result = mi.protection.migrant_deaths_and_disappearances(
+    ...     incidents=data["incidents"],
+    ...     aggregate=["world", "sdg_region"],
+    ...     by=["ref_area"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         001         2022 1900.0
+         001         2023 1461.0
+         202         2022   84.0
     """
     by_cols = check_by("migrant_deaths_and_disappearances", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)

@@ -144,6 +144,25 @@ def refugees_per_100k(
     ----------
     UNHCR, SDG indicator metadata 10.7.4,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-04.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("refugees_demo")
+    >>> result = mi.protection.refugees_per_100k(
+    ...     refugees=data["refugees"],
+    ...     population=data["population"],
+    ...     aggregate=["world", "sdg_region"],
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex    value
+         001         2022   F 5726.392
+         001         2022   M 5726.394
+         001         2023   F 5975.554
     """
     by_cols = check_by("refugees_per_100k", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)

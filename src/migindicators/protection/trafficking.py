@@ -123,6 +123,25 @@ def trafficking_victims_per_100k(
     UNODC, SDG indicator metadata 16.2.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-16-02-02.pdf.
     UNODC, *Global Report on Trafficking in Persons* (GLOTIP), methodology annex.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("trafficking_demo")
+    >>> result = mi.protection.trafficking_victims_per_100k(
+    ...     victims=data["victims"],
+    ...     population=data["population"],
+    ...     aggregate="world",
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         001         2020   F  0.731
+         001         2020   M  0.485
+         001         2021   F  0.712
     """
     by_cols = check_by("trafficking_victims_per_100k", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)

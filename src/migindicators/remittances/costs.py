@@ -626,6 +626,20 @@ def remittance_cost_average(
     World Bank, SDG indicator metadata 10.c.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
     World Bank, Remittance Prices Worldwide, https://remittanceprices.worldbank.org.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_cost_average(prices=data["prices"], level="corridor")
+    >>> cols = ["sending_area", "receiving_area", "time_period", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    sending_area receiving_area time_period  amount_usd  value
+             ARE            IND     2023-Q1       200.0  3.558
+             ARE            IND     2023-Q2       200.0  4.024
+             ARE            IND     2023-Q3       200.0  3.669
     """
     _validate_level(level, grouping, side)
     if period not in PERIODS:
@@ -816,6 +830,20 @@ def remittance_total_cost(
     ----------
     World Bank, SDG indicator metadata 10.c.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_total_cost(data["prices"])
+    >>> cols = ["time_period", "sending_area", "receiving_area", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    time_period sending_area receiving_area  amount_usd  value
+        2023-Q1          ARE            IND       200.0   1.45
+        2023-Q1          ARE            IND       500.0   1.16
+        2023-Q1          ARE            IND       200.0   5.35
     """
     by_cols = _check_by(by)
     ledger = RowLedger()
@@ -940,6 +968,24 @@ def remittance_cost_weighted_average(
     World Bank, Remittance Prices Worldwide, "Global Weighted Average",
     https://remittanceprices.worldbank.org.
     World Bank/KNOMAD, Bilateral Remittance Matrix 2017.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_cost_weighted_average(
+    ...     prices=data["prices"],
+    ...     flows=data["flows"],
+    ...     level="world",
+    ... )
+    >>> cols = ["ref_area", "time_period", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area time_period  amount_usd  value
+         001     2023-Q1       200.0  6.319
+         001     2023-Q2       200.0  6.163
+         001     2023-Q3       200.0  5.655
     """
     if level == "corridor":
         raise ValueError(
@@ -1102,6 +1148,21 @@ def remittance_cost_change(
     ----------
     World Bank, Remittance Prices Worldwide, quarterly reports (changes of the global
     average quarter on quarter and year on year).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> average = mi.remittances.remittance_cost_average(data["prices"], level="world")
+    >>> result = mi.remittances.remittance_cost_change(average, lag="quarter")
+    >>> cols = ["ref_area", "amount_usd", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area amount_usd time_period  value
+         001      200.0     2023-Q1    NaN
+         001      200.0     2023-Q2 -0.263
+         001      200.0     2023-Q3 -0.080
     """
     if lag not in _LAGS:
         raise ValueError(f"lag must be one of {list(_LAGS)}, got {lag!r}")

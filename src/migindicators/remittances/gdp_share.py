@@ -118,6 +118,24 @@ def remittances_share_of_gdp(
     ----------
     World Bank, SDG indicator metadata 17.3.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-17-03-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("remittance_flows_demo")
+    >>> result = mi.remittances.remittances_share_of_gdp(
+    ...     remittances=data["remittances"],
+    ...     gdp=data["gdp"],
+    ...     aggregate=["world", "sdg_region"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         001         2020  4.205
+         001         2021  4.403
+         001         2022  4.237
     """
     check_by("remittances_share_of_gdp", by, ())
     groupings = normalise_groupings(aggregate)

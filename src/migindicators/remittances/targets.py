@@ -79,6 +79,23 @@ def remittance_corridors_above_target(
     World Bank, SDG indicator metadata 10.c.1 (target 10.c: "reduce to less than 3 per cent
     the transaction costs of migrant remittances and eliminate remittance corridors with
     costs higher than 5 per cent").
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_corridors_above_target(
+    ...     prices=data["prices"],
+    ...     measure="average",
+    ... )
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    time_period  value
+        2023-Q1 75.000
+        2023-Q2 58.333
+        2023-Q3 66.667
     """
     if measure not in ("average", "smart"):
         raise ValueError(f"measure must be 'average' or 'smart', got {measure!r}")
