@@ -93,7 +93,7 @@ _DEFAULT_RETURNS = """Returns
 Result
     One row per group (``time_period`` × ``by``): ``value``; ``n`` = flow rows used."""
 
-_SECTION = re.compile(r"^(Parameters|Returns|References)\n-+$", re.MULTILINE)
+_SECTION = re.compile(r"^(Parameters|Returns|References|Examples)\n-+$", re.MULTILINE)
 _ENTRY = re.compile(r"^(\w+)(?: :.*)?$")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -145,6 +145,8 @@ def _shared_flow_doc(func: F) -> F:
         f"Returns\n-------\n{returns}" if returns else _DEFAULT_RETURNS,
         "References\n----------\n" + sections["References"],
     ]
+    if "Examples" in sections:  # numpydoc order: Examples come last
+        parts.append("Examples\n--------\n" + sections["Examples"])
     func.__doc__ = "\n\n".join(parts) + "\n"
     return func
 
