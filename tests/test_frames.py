@@ -248,3 +248,17 @@ def test_validation_accepts_each_kind(kind: str) -> None:
     bad = population.assign(population=[-1.0, 5.1e6])
     with pytest.raises(InputValidationError, match="population"):
         mi.schemas.validate("population", CONVERTERS[kind](bad))
+
+
+def test_every_survey_function_taking_frames_carries_the_boundary() -> None:
+    import inspect
+
+    missing = []
+    for name in mi.survey.__all__:
+        obj = getattr(mi.survey, name)
+        if not inspect.isfunction(obj):
+            continue
+        params = inspect.signature(obj).parameters
+        if {"frame", "design", "population"} & set(params) and not carries_frame_boundary(obj):
+            missing.append(name)
+    assert sorted(missing) == ["as_design"]  # as_design takes a Design or a mapping only

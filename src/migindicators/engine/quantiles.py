@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.distributions import t_quantile
@@ -132,6 +133,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float, qrule: 
     return float(np.interp(p, pk, x))
 
 
+@accepts_any_frame
 def quantiles(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

@@ -712,6 +712,7 @@ def _compute_frame(
     return _frame(cells, prep, level, False, srs), [cells]
 
 
+@accepts_any_frame
 def estimate_cells(
     frame: pd.DataFrame,
     design: Design,
