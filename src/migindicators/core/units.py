@@ -17,19 +17,25 @@ Units defined on top of pint's defaults:
     earnings). Its own dimension (``[month_of_earnings]``): it is not a duration, and does
     not convert to ``month`` or days.
 ISO 4217 currencies
-    every active code (``USD``, ``EUR``, ``KES``, …) is a separate base dimension, so amounts
-    in different currencies never mix without explicit, dated exchange rates passed as data.
+    every code (``USD``, ``EUR``, ``KES``, …; current ones and the historical ones old data
+    carries, such as ``HRK`` or ``ZWL``) is a separate base dimension, so amounts in
+    different currencies never mix without explicit, dated exchange rates passed as data.
+    The table is ``data/currencies.csv``, rebuilt from ISO 4217 by
+    ``tools/build_code_lists.py`` (sources in ``data/README.md``).
 
 References
 ----------
-ISO 4217:2015, Codes for the representation of currencies (list of active codes).
+ISO 4217:2015, Codes for the representation of currencies, lists one and three, with
+Amendments 176 (XCG) and 177 (ZWG).
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import warnings
 from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from migindicators.core.errors import UnitError
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENCIES",
+    "HISTORICAL_CURRENCIES",
     "KNOWN_UNITS",
     "check_dimensionality",
     "check_unit",
@@ -49,18 +56,21 @@ __all__ = [
     "units",
 ]
 
-#: Active ISO 4217 currency codes (alphabetic), plus XDR (IMF special drawing rights).
-_ISO_4217 = """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
-    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
-    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
-    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
-    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS
-    TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR
-    ZMW ZWL XDR
-"""
-CURRENCIES: tuple[str, ...] = tuple(_ISO_4217.split())
+
+def _currency_table() -> list[dict[str, str]]:
+    """Rows of ``data/currencies.csv`` (rebuilt by ``tools/build_code_lists.py``)."""
+    table = resources.files("migindicators").joinpath("data/currencies.csv")
+    return list(csv.DictReader(table.read_text(encoding="utf-8").splitlines()))
+
+
+_CURRENCY_ROWS = _currency_table()
+#: ISO 4217 alphabetic codes, current (list one, with the amendments the source lacks) and
+#: historical (list three: withdrawn codes that old data still carries, e.g. HRK, LTL, ZWL).
+CURRENCIES: tuple[str, ...] = tuple(row["code"] for row in _CURRENCY_ROWS)
+#: Historical ISO 4217 codes → last day they were valid (``YYYY-MM-DD``).
+HISTORICAL_CURRENCIES: dict[str, str] = {
+    row["code"]: row["valid_to"] for row in _CURRENCY_ROWS if row["status"] == "historical"
+}
 
 _EXTRA_DEFINITIONS = (
     "person = [person] = persons",

@@ -11,6 +11,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, MissingColumnError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -83,6 +84,7 @@ def occupational_injury_rate_values(
     return np.asarray(out, dtype="float64")
 
 
+@accepts_any_frame
 @typed_options("occupational_injury_rate_fatal")
 def occupational_injury_rate_fatal(
     cases: pd.DataFrame,
@@ -125,6 +127,24 @@ def occupational_injury_rate_fatal(
     ----------
     ILO, SDG indicator metadata 8.8.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-08-08-01.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("decent_work_demo")
+    >>> result = mi.decent_work.occupational_injury_rate_fatal(
+    ...     cases=data["fatal"],
+    ...     workers=data["workers"],
+    ...     by=["migratory_status"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "coverage", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  coverage migratory_status  value
+         ARE         2021 employees       MS_MIGRANT  5.814
+         ARE         2021 employees     MS_NOMIGRANT  5.278
+         ARE         2022 employees       MS_MIGRANT  5.114
     """
     return _injury_rate(
         "occupational_injury_rate_fatal",
@@ -136,6 +156,7 @@ def occupational_injury_rate_fatal(
     )
 
 
+@accepts_any_frame
 @typed_options("occupational_injury_rate_nonfatal")
 def occupational_injury_rate_nonfatal(
     cases: pd.DataFrame,
@@ -172,6 +193,24 @@ def occupational_injury_rate_nonfatal(
     ----------
     ILO, SDG indicator metadata 8.8.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-08-08-01.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("decent_work_demo")
+    >>> result = mi.decent_work.occupational_injury_rate_nonfatal(
+    ...     cases=data["nonfatal"],
+    ...     workers=data["workers"],
+    ...     by=["sex", "migratory_status"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "coverage", "sex", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  coverage sex migratory_status    value
+         ARE         2021 employees   F       MS_MIGRANT  282.365
+         ARE         2021 employees   F     MS_NOMIGRANT  181.481
+         ARE         2021 employees   M       MS_MIGRANT 2450.344
     """
     return _injury_rate(
         "occupational_injury_rate_nonfatal",
@@ -310,6 +349,7 @@ def labour_rights_score_values(
     return np.asarray(10.0 * np.minimum(x, cap) / cap, dtype="float64")
 
 
+@accepts_any_frame
 @typed_options("labour_rights_compliance")
 def labour_rights_compliance(
     coding: pd.DataFrame,
@@ -349,6 +389,20 @@ def labour_rights_compliance(
     ----------
     ILO, SDG indicator metadata 8.8.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-08-08-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("decent_work_demo")
+    >>> result = mi.decent_work.labour_rights_compliance(coding=data["coding"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         ARE         2021  5.714
+         ARE         2022  6.186
+         DEU         2021  6.838
     """
     check_by("labour_rights_compliance", by, ())
     ledger = RowLedger()

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import DesignError, InputValidationError, OptionError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
 from migindicators.engine.distributions import t_quantile
@@ -132,6 +133,7 @@ def _design_df(prep: _Prepared) -> float:
     return float(prep.df)
 
 
+@accepts_any_frame
 def chisq_test(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],
@@ -282,6 +284,7 @@ def chisq_test(
     )
 
 
+@accepts_any_frame
 def ttest(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import DesignError, OptionError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.engine.estimate import DomainEstimates
 from migindicators.engine.tabulate import group_codes
 
@@ -205,6 +206,7 @@ def _append(design: D, step: CalibrationStep) -> D:
     return dataclasses.replace(design, calibration=(*design.calibration, step))  # type: ignore[type-var]
 
 
+@accepts_any_frame
 def post_stratify(
     design: D,
     population: pd.DataFrame,
@@ -239,6 +241,7 @@ def post_stratify(
     return _append(design, CalibrationStep(kind="poststratify", margins=margin, partial=partial))
 
 
+@accepts_any_frame
 def rake(
     design: D,
     margins: Sequence[pd.DataFrame],
@@ -278,6 +281,7 @@ def rake(
     return _append(design, step)
 
 
+@accepts_any_frame
 def calibrate(
     design: D,
     margins: pd.DataFrame | Sequence[pd.DataFrame] = (),
@@ -870,6 +874,7 @@ def apply_calibration(
     return w, reps, CalibrationState(ops, len(work), np.arange(len(work)))
 
 
+@accepts_any_frame
 def calibrated_weights(frame: pd.DataFrame, design: Any) -> pd.Series:
     """The calibrated weights of *frame*'s rows under *design* (NaN where a design variable is
     missing), e.g. for a function that takes a weight column rather than a design.

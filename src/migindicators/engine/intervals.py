@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import DomainEstimates, ReplicateScheme, replicate_variance
@@ -157,6 +158,7 @@ def _replicate_logit_se(
     return np.asarray(se[idx.get_indexer(pd.MultiIndex.from_frame(keys[by]))])
 
 
+@accepts_any_frame
 def ciprop(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

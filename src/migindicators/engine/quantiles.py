@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import OptionError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.distributions import t_quantile
@@ -133,6 +134,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float, qrule: 
     return float(np.interp(p, pk, x))
 
 
+@accepts_any_frame
 def quantiles(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

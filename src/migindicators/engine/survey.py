@@ -62,6 +62,7 @@ from migindicators.core.errors import (
     WeightError,
 )
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.provenance import provenance
 from migindicators.core.quality import apply_rules
@@ -1110,6 +1111,7 @@ def _compute_frame(
     return _frame(cells, prep, level, False, srs), [cells]
 
 
+@accepts_any_frame
 def estimate_cells(
     frame: pd.DataFrame,
     design: Design,
@@ -1149,6 +1151,7 @@ def estimate_cells(
     return data, meta
 
 
+@accepts_any_frame
 def estimate(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],
@@ -1277,6 +1280,7 @@ def estimate(
     )
 
 
+@accepts_any_frame
 def estimate_difference(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import MissingColumnError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.distributions import t_quantile
@@ -83,6 +84,7 @@ def _replicate(
     return out
 
 
+@accepts_any_frame
 def variance_of(
     frame: pd.DataFrame,
     design: Design | Mapping[str, Any],

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -97,6 +98,7 @@ def _negatives(flows: np.ndarray) -> dict[str, Any]:
     }
 
 
+@accepts_any_frame
 @typed_options("flows_stock_difference")
 def flows_stock_difference(
     stock_start: BilateralInput,
@@ -137,6 +139,23 @@ def flows_stock_difference(
     Abel and Cohen (2019); Beine, M. and Parsons, C. (2015), *Scandinavian Journal of
     Economics* 117(2), 723–767; Bertoli, S. and Fernández-Huertas Moraga, J. (2015),
     *Regional Science and Urban Economics* 51, 1–6; migest ``ffs_diff``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("bilateral_stock_demo")
+    >>> result = mi.flows.flows_stock_difference(
+    ...     stock_start=data["stock_start"],
+    ...     stock_end=data["stock_end"],
+    ... )
+    >>> cols = ["origin", "destination", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    origin destination   value
+       AAA         BBB 38411.0
+       AAA         CCC  3034.0
+       AAA         DDD 53115.0
     """
     ledger = RowLedger()
     regions, (s1, s2) = stock_tables(
@@ -156,6 +175,7 @@ def flows_stock_difference(
     )
 
 
+@accepts_any_frame
 @typed_options("flows_stock_rates")
 def flows_stock_rates(
     stock_start: BilateralInput,
@@ -199,6 +219,24 @@ def flows_stock_rates(
     Dennett, A. (2016). Estimating an annual time series of global migration flows. In
     *Global Dynamics*, Wiley, 125–142. Rogers, A. and von Rabenau, B. (1971). *Demography*
     8(2), 185–194. Abel and Cohen (2019); migest ``ffs_rates``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("bilateral_stock_demo")
+    >>> result = mi.flows.flows_stock_rates(
+    ...     stock_start=data["stock_start"],
+    ...     method="dennett",
+    ...     total=1500000.0,
+    ... )
+    >>> cols = ["origin", "destination", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    origin destination      value
+       AAA         BBB 120743.072
+       AAA         CCC  48426.357
+       AAA         DDD  29944.454
     """
     ledger = RowLedger()
     tables: list[tuple[str, BilateralInput]] = [("stock_start", stock_start)]
@@ -225,6 +263,7 @@ def flows_stock_rates(
     )
 
 
+@accepts_any_frame
 @typed_options("flows_demographic_accounting")
 def flows_demographic_accounting(
     stock_start: BilateralInput,
@@ -312,6 +351,25 @@ def flows_demographic_accounting(
     global international migration flows. *Science* 343(6178), 1520–1522. Abel, G. J.
     (2018). *International Migration Review* 52(3), 809–852. Abel and Cohen (2019). Azose,
     J. J. and Raftery, A. E. (2019). *PNAS* 116(1), 116–122. migest ``ffs_demo``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("bilateral_stock_demo")
+    >>> result = mi.flows.flows_demographic_accounting(
+    ...     stock_start=data["stock_start"],
+    ...     stock_end=data["stock_end"],
+    ...     births=data["births"],
+    ...     deaths=data["deaths"],
+    ... )
+    >>> cols = ["birthplace", "origin", "destination", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    birthplace origin destination        value
+           AAA    AAA         AAA 34660346.609
+           AAA    AAA         BBB    65481.329
+           AAA    AAA         CCC    12208.358
     """
     ledger = RowLedger()
     regions, (s1, s2) = stock_tables(
@@ -384,6 +442,7 @@ def _birthplace_frame(regions: tuple[str, ...], flows: np.ndarray) -> pd.DataFra
     )
 
 
+@accepts_any_frame
 @typed_options("flows_from_net_totals")
 def flows_from_net_totals(
     net: pd.DataFrame | pd.Series,
@@ -433,6 +492,20 @@ def flows_from_net_totals(
     package migest 2.0.5); Bishop, Fienberg and Holland (1975), *Discrete Multivariate
     Analysis*, ch. 3; Hitchcock, F. L. (1941), *Journal of Mathematics and Physics* 20,
     224–230; Boyd, S. and Vandenberghe, L. (2004), *Convex Optimization*, §5.2.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("bilateral_stock_demo")
+    >>> result = mi.flows.flows_from_net_totals(net=data["net"], seed=data["prior_flows"])
+    >>> cols = ["origin", "destination", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    origin destination     value
+       AAA         BBB 32657.245
+       AAA         CCC  5225.736
+       AAA         DDD  5098.490
     """
     ledger = RowLedger()
     found = region_vector(net, "net", "net", None, ledger)

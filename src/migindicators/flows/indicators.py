@@ -32,6 +32,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -94,7 +95,7 @@ _DEFAULT_RETURNS = """Returns
 Result
     One row per group (``time_period`` × ``by``): ``value``; ``n`` = flow rows used."""
 
-_SECTION = re.compile(r"^(Parameters|Returns|References)\n-+$", re.MULTILINE)
+_SECTION = re.compile(r"^(Parameters|Returns|References|Examples)\n-+$", re.MULTILINE)
 _ENTRY = re.compile(r"^(\w+)(?: :.*)?$")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,6 +147,8 @@ def _shared_flow_doc(func: F) -> F:
         f"Returns\n-------\n{returns}" if returns else _DEFAULT_RETURNS,
         "References\n----------\n" + sections["References"],
     ]
+    if "Examples" in sections:  # numpydoc order: Examples come last
+        parts.append("Examples\n--------\n" + sections["Examples"])
     func.__doc__ = "\n\n".join(parts) + "\n"
     return func
 
@@ -239,6 +242,7 @@ def _pop_missing(system: FlowSystem) -> bool:
 # --- intensity --------------------------------------------------------------------------------
 
 
+@accepts_any_frame
 @typed_options("crude_migration_intensity")
 @_shared_flow_doc
 def crude_migration_intensity(
@@ -261,6 +265,23 @@ def crude_migration_intensity(
     References
     ----------
     Bell et al. (2002), §4.1; migest ``index_intensity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.crude_migration_intensity(
+    ...     flows=data["flows"],
+    ...     population=data["population"],
+    ... )
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.522
+            2020  0.496
+            2021  0.471
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -285,6 +306,7 @@ def crude_migration_intensity(
     )
 
 
+@accepts_any_frame
 @typed_options("courgeau_k")
 @_shared_flow_doc
 def courgeau_k(
@@ -306,6 +328,20 @@ def courgeau_k(
     Courgeau, D. (1973). Migrations et découpages du territoire. *Population* 28(3), 511–537;
     Courgeau, D. (1973). Migrants et migrations. *Population* 28(1), 95–129 (cited by migest);
     Bell et al. (2002); migest ``index_intensity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.courgeau_k(flows=data["flows"], population=data["population"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.105
+            2020  0.100
+            2021  0.095
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -325,6 +361,7 @@ def courgeau_k(
     )
 
 
+@accepts_any_frame
 @typed_options("net_migration_rate")
 @_shared_flow_doc
 def net_migration_rate(
@@ -349,6 +386,20 @@ def net_migration_rate(
     ----------
     United Nations (1970), *Methods of measuring internal migration*, Manual VI,
     ST/SOA/Series A/47; Bell et al. (2002).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.net_migration_rate(flows=data["flows"], population=data["population"])
+    >>> cols = ["time_period", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period region  value
+            2019    R01  0.259
+            2019    R02 -0.502
+            2019    R03 -1.687
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -380,6 +431,7 @@ def net_migration_rate(
     )
 
 
+@accepts_any_frame
 @typed_options("aggregate_net_migration_rate")
 @_shared_flow_doc
 def aggregate_net_migration_rate(
@@ -397,6 +449,23 @@ def aggregate_net_migration_rate(
     References
     ----------
     Bell et al. (2002), §4.3; migest ``index_impact``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.aggregate_net_migration_rate(
+    ...     flows=data["flows"],
+    ...     population=data["population"],
+    ... )
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.083
+            2020  0.077
+            2021  0.075
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -421,6 +490,7 @@ def aggregate_net_migration_rate(
 # --- impact and connectivity ------------------------------------------------------------------
 
 
+@accepts_any_frame
 @typed_options("migration_effectiveness_index")
 @_shared_flow_doc
 def migration_effectiveness_index(
@@ -444,6 +514,20 @@ def migration_effectiveness_index(
     ----------
     Bell et al. (2002), §4.3; migest ``index_impact``; migration.indices
     ``migration.effectiveness``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_effectiveness_index(flows=data["flows"], by=["sex"])
+    >>> cols = ["time_period", "sex", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period sex region   value
+            2019   F    R01   2.018
+            2019   F    R02 -12.221
+            2019   F    R03 -37.967
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -482,6 +566,7 @@ def migration_effectiveness_index(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_connectivity")
 @_shared_flow_doc
 def migration_connectivity(
@@ -498,6 +583,20 @@ def migration_connectivity(
     References
     ----------
     Bell et al. (2002), §4.4; migration.indices ``migration.connectivity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_connectivity(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019    1.0
+            2020    1.0
+            2021    1.0
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -515,6 +614,7 @@ def migration_connectivity(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_inequality")
 @_shared_flow_doc
 def migration_inequality(
@@ -538,6 +638,20 @@ def migration_inequality(
     References
     ----------
     Bell et al. (2002), §4.4; migest ``index_connectivity``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_inequality(flows=data["flows"], expected="independence")
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.202
+            2020  0.200
+            2021  0.199
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -567,6 +681,7 @@ def _check_correction(correction: str) -> None:
         raise OptionError(f"correction={correction!r}: use one of {list(flow_gini.CORRECTIONS)}")
 
 
+@accepts_any_frame
 @typed_options("migration_gini_total")
 @_shared_flow_doc
 def migration_gini_total(
@@ -588,6 +703,20 @@ def migration_gini_total(
     ----------
     Bell et al. (2002); Plane and Mulligan (1997); migration.indices
     ``migration.gini.total``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_total(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.740
+            2020  0.741
+            2021  0.742
     """
     _check_correction(correction)
 
@@ -635,6 +764,7 @@ def _row_or_column(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_gini_row")
 @_shared_flow_doc
 def migration_gini_row(
@@ -655,12 +785,27 @@ def migration_gini_row(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.row``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_row(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.054
+            2020  0.054
+            2021  0.054
     """
     return _row_or_column(
         "migration_gini_row", flows, by=by, regions=regions, codes=codes, column=False
     )
 
 
+@accepts_any_frame
 @typed_options("migration_gini_column")
 @_shared_flow_doc
 def migration_gini_column(
@@ -677,12 +822,27 @@ def migration_gini_column(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.col``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_column(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019   0.05
+            2020   0.05
+            2021   0.05
     """
     return _row_or_column(
         "migration_gini_column", flows, by=by, regions=regions, codes=codes, column=True
     )
 
 
+@accepts_any_frame
 @typed_options("migration_gini_exchange")
 @_shared_flow_doc
 def migration_gini_exchange(
@@ -699,6 +859,20 @@ def migration_gini_exchange(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.exchange``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_gini_exchange(flows=data["flows"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019  0.001
+            2020  0.001
+            2021  0.001
     """
 
     def cells(s: FlowSystem) -> pd.DataFrame:
@@ -758,6 +932,7 @@ def _field(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_field_gini_out")
 @_shared_flow_doc
 def migration_field_gini_out(
@@ -783,6 +958,20 @@ def migration_field_gini_out(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.out``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_field_gini_out(flows=data["flows"])
+    >>> cols = ["time_period", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period region  value
+            2019    R01  0.830
+            2019    R02  0.352
+            2019    R03  0.383
     """
     return _field(
         "migration_field_gini_out",
@@ -795,6 +984,7 @@ def migration_field_gini_out(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_field_gini_in")
 @_shared_flow_doc
 def migration_field_gini_in(
@@ -818,6 +1008,20 @@ def migration_field_gini_in(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.gini.in``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_field_gini_in(flows=data["flows"], correction="plane_mulligan")
+    >>> cols = ["time_period", "region", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period region  value
+            2019    R01  0.713
+            2019    R02  0.339
+            2019    R03  0.294
     """
     return _field(
         "migration_field_gini_in",
@@ -830,6 +1034,7 @@ def migration_field_gini_in(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_weighted_gini")
 @_shared_flow_doc
 def migration_weighted_gini(
@@ -857,6 +1062,20 @@ def migration_weighted_gini(
     References
     ----------
     Bell et al. (2002); migration.indices ``migration.weighted.gini.out``, ``.in``, ``.mean``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.migration_weighted_gini(flows=data["flows"])
+    >>> cols = ["time_period", "direction", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period direction  value
+            2019        in  0.056
+            2019      mean  0.057
+            2019       out  0.059
     """
     _check_correction(correction)
 
@@ -882,6 +1101,7 @@ def migration_weighted_gini(
 # --- distance ---------------------------------------------------------------------------------
 
 
+@accepts_any_frame
 @typed_options("mean_migration_distance")
 @_shared_flow_doc
 def mean_migration_distance(
@@ -908,6 +1128,20 @@ def mean_migration_distance(
     References
     ----------
     Bell et al. (2002), §4.5; migest ``index_distance``.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("flow_matrix_demo")
+    >>> result = mi.flows.mean_migration_distance(flows=data["flows"], distances=data["distances"])
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period  value
+            2019 77.128
+            2020 77.237
+            2021 77.254
     """
     parse_unit(distance_unit)
 

@@ -51,6 +51,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules, resolve_rules
 from migindicators.core.quality_profiles import PROFILES
@@ -285,11 +286,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _shared_gap_doc(func: F) -> F:
-    """Append :data:`_GAP_DOC` (parameters, returns, references) to a gap's own docstring."""
-    func.__doc__ = (func.__doc__ or "").rstrip() + "\n" + _GAP_DOC
+    """Append :data:`_GAP_DOC` (parameters, returns, references) to a gap's own docstring.
+
+    A gap's own Examples section stays last (numpydoc order): the shared text goes before it.
+    """
+    own, marker, examples = (func.__doc__ or "").partition("\n    Examples\n    --------\n")
+    func.__doc__ = own.rstrip() + "\n" + _GAP_DOC
+    if marker:
+        func.__doc__ = func.__doc__.rstrip() + "\n" + marker + examples
     return func
 
 
+@accepts_any_frame
 @typed_options("employment_rate_gap")
 @_shared_gap_doc
 def employment_rate_gap(
@@ -311,6 +319,20 @@ def employment_rate_gap(
     ILO definition; persons with unknown labour status are left out.
 
     .. math:: R = 100 \\cdot E / P_{15-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.employment_rate_gap(persons=data, by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex migratory_status  value
+         ESP         2023   F              GAP -8.220
+         ESP         2023   F       MS_MIGRANT 47.871
+         ESP         2023   F     MS_NOMIGRANT 56.091
     """
     return _gap(
         "employment_rate_gap",
@@ -327,6 +349,7 @@ def employment_rate_gap(
     )
 
 
+@accepts_any_frame
 @typed_options("activity_rate_gap")
 @_shared_gap_doc
 def activity_rate_gap(
@@ -349,6 +372,20 @@ def activity_rate_gap(
 
     .. math:: R = 100 \\cdot (E + U) / P_{15-64},
               \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.activity_rate_gap(persons=data, by=["age_group"])
+    >>> cols = ["ref_area", "time_period", "age_group", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period age_group migratory_status  value
+         ESP         2023    Y15T24              GAP -4.898
+         ESP         2023    Y15T24       MS_MIGRANT 33.259
+         ESP         2023    Y15T24     MS_NOMIGRANT 38.157
     """
     return _gap(
         "activity_rate_gap",
@@ -365,6 +402,7 @@ def activity_rate_gap(
     )
 
 
+@accepts_any_frame
 @typed_options("unemployment_rate_gap")
 @_shared_gap_doc
 def unemployment_rate_gap(
@@ -386,6 +424,20 @@ def unemployment_rate_gap(
     unemployed) aged 15–64, ILO definition; persons outside the labour force are out of scope.
 
     .. math:: R = 100 \\cdot U / (E + U), \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.unemployment_rate_gap(persons=data, status_by="citizenship")
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status  value
+         ESP         2023              GAP  6.673
+         ESP         2023       MS_MIGRANT 16.861
+         ESP         2023     MS_NOMIGRANT 10.188
     """
     return _gap(
         "unemployment_rate_gap",
@@ -402,6 +454,7 @@ def unemployment_rate_gap(
     )
 
 
+@accepts_any_frame
 @typed_options("informal_employment_gap")
 @_shared_gap_doc
 def informal_employment_gap(
@@ -424,6 +477,20 @@ def informal_employment_gap(
     computable where the survey codes informality.
 
     .. math:: R = 100 \\cdot E_{informal} / E, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.informal_employment_gap(persons=data)
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status  value
+         ESP         2023              GAP 18.703
+         ESP         2023       MS_MIGRANT 27.214
+         ESP         2023     MS_NOMIGRANT  8.510
     """
     return _gap(
         "informal_employment_gap",
@@ -440,6 +507,7 @@ def informal_employment_gap(
     )
 
 
+@accepts_any_frame
 @typed_options("school_attendance_gap")
 @_shared_gap_doc
 def school_attendance_gap(
@@ -462,6 +530,20 @@ def school_attendance_gap(
     ages of compulsory schooling).
 
     .. math:: R = 100 \\cdot A / P_{6-15}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.school_attendance_gap(persons=data)
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status   value
+         ESP         2023              GAP   1.688
+         ESP         2023       MS_MIGRANT 100.000
+         ESP         2023     MS_NOMIGRANT  98.312
     """
     return _gap(
         "school_attendance_gap",
@@ -478,6 +560,7 @@ def school_attendance_gap(
     )
 
 
+@accepts_any_frame
 @typed_options("tertiary_attainment_gap")
 @_shared_gap_doc
 def tertiary_attainment_gap(
@@ -500,6 +583,20 @@ def tertiary_attainment_gap(
     30–34: set ``min_age=30, max_age=34``).
 
     .. math:: R = 100 \\cdot T / P_{25-64}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.tertiary_attainment_gap(persons=data, by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex migratory_status  value
+         ESP         2023   F              GAP -7.400
+         ESP         2023   F       MS_MIGRANT 31.449
+         ESP         2023   F     MS_NOMIGRANT 38.849
     """
     return _gap(
         "tertiary_attainment_gap",
@@ -516,6 +613,7 @@ def tertiary_attainment_gap(
     )
 
 
+@accepts_any_frame
 @typed_options("housing_tenure_gap")
 @_shared_gap_doc
 def housing_tenure_gap(
@@ -538,6 +636,20 @@ def housing_tenure_gap(
     "share of property owners").
 
     .. math:: R = 100 \\cdot O / P_{16+}, \\qquad G = R_{\\text{migrant}} - R_{\\text{native}}
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_integration_demo")
+    >>> result = mi.integration.housing_tenure_gap(persons=data)
+    >>> cols = ["ref_area", "time_period", "migratory_status", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period migratory_status   value
+         ESP         2023              GAP -39.355
+         ESP         2023       MS_MIGRANT  33.177
+         ESP         2023     MS_NOMIGRANT  72.533
     """
     return _gap(
         "housing_tenure_gap",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from migindicators.core.cells import needs_escape, spreadsheet_frame
 from migindicators.core.errors import FileError, MigIndicatorsError
+from migindicators.core.frames import accepts_any_frame
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
 
@@ -164,6 +165,7 @@ def read_table(
         ) from None
 
 
+@accepts_any_frame
 def write_table(frame: pd.DataFrame, path: str | Path, *, escape_formulas: bool = False) -> Path:
     """Write *frame* to *path*; the format follows the extension (CSV, Parquet or Excel).
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from migindicators.core.countries import country_table
 from migindicators.core.errors import InputValidationError, OptionError
+from migindicators.core.frames import accepts_any_frame
 
 __all__ = [
     "RPW_COLUMNS",
@@ -140,6 +141,7 @@ def read_rpw(
     return rpw_to_standard(_read_table(path, sheet), amounts=amounts, source=path.name)
 
 
+@accepts_any_frame
 def rpw_to_standard(
     raw: pd.DataFrame, *, amounts: Sequence[int] = (200, 500), source: str = "frame"
 ) -> pd.DataFrame:

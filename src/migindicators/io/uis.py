@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import InputValidationError
+from migindicators.core.frames import accepts_any_frame
 
 __all__ = ["UIS_QUANTITIES", "read_uis", "uis_students", "uis_tertiary_enrolment"]
 
@@ -117,6 +118,7 @@ def _countries(frame: pd.DataFrame, quantity: str) -> pd.DataFrame:
     return part
 
 
+@accepts_any_frame
 def uis_students(frame: pd.DataFrame) -> pd.DataFrame:
     """Country totals of mobile students as a ``mobile_students`` input frame.
 
@@ -155,6 +157,7 @@ def uis_students(frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+@accepts_any_frame
 def uis_tertiary_enrolment(
     frame: pd.DataFrame, *, from_outbound_ratio: bool = False
 ) -> pd.DataFrame:

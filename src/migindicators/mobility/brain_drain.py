@@ -22,6 +22,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -80,6 +81,7 @@ def emigration_rate_values(
     return out
 
 
+@accepts_any_frame
 @typed_options("tertiary_emigration_rate")
 def tertiary_emigration_rate(
     emigrants: pd.DataFrame,
@@ -148,6 +150,25 @@ def tertiary_emigration_rate(
     doi:10.1111/j.1728-4457.2009.00277.x.
     OECD, Database on Immigrants in OECD and non-OECD Countries (DIOC),
     https://www.oecd.org/en/data/datasets/database-on-immigrants-in-oecd-and-non-oecd-countries.html.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("dioc_education_stock_demo")
+    >>> result = mi.mobility.tertiary_emigration_rate(
+    ...     emigrants=data["emigrants"],
+    ...     residents=data["residents"],
+    ...     aggregate="world",
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         001         2010   F  4.313
+         001         2010   M  4.676
+         001         2015   F  4.478
     """
     by_cols = check_by("tertiary_emigration_rate", by, _ALLOWED_BY)
     if level not in _LEVELS:

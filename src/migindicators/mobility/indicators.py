@@ -46,6 +46,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
 from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -428,6 +429,7 @@ def _outbound(
 # --- indicators -------------------------------------------------------------------------------
 
 
+@accepts_any_frame
 @typed_options("inbound_mobility_rate")
 def inbound_mobility_rate(
     students: pd.DataFrame,
@@ -472,6 +474,24 @@ def inbound_mobility_rate(
     ----------
     UNESCO Institute for Statistics, glossary, "Inbound mobility rate",
     https://uis.unesco.org/node/3079622.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("student_mobility_demo")
+    >>> result = mi.mobility.inbound_mobility_rate(
+    ...     students=data["students"],
+    ...     enrolment=data["enrolment"],
+    ...     aggregate=["world", "sdg_region"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         001         2021  4.703
+         001         2022  5.065
+         053         2021 37.619
     """
     by_cols = _check_by(by, "inbound_mobility_rate")
     groupings = normalise_groupings(aggregate)
@@ -505,6 +525,7 @@ def inbound_mobility_rate(
     )
 
 
+@accepts_any_frame
 @typed_options("outbound_mobility_ratio")
 def outbound_mobility_ratio(
     students: pd.DataFrame,
@@ -557,6 +578,25 @@ def outbound_mobility_ratio(
     ----------
     UNESCO Institute for Statistics, glossary, "Outbound mobility ratio",
     http://uis.unesco.org/en/glossary-term/outbound-mobility-ratio.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("student_mobility_demo")
+    >>> result = mi.mobility.outbound_mobility_ratio(
+    ...     students=data["students"],
+    ...     enrolment=data["enrolment"],
+    ...     aggregate="world",
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         001         2021   F  2.814
+         001         2021   M  3.297
+         001         2022   F  2.999
     """
     by_cols = _check_by(by, "outbound_mobility_ratio")
     groupings = normalise_groupings(aggregate)
@@ -646,6 +686,7 @@ def _split_by_destination_region(
     out.used = used
 
 
+@accepts_any_frame
 @typed_options("gross_outbound_enrolment_ratio")
 def gross_outbound_enrolment_ratio(
     students: pd.DataFrame,
@@ -679,6 +720,24 @@ def gross_outbound_enrolment_ratio(
     ----------
     UNESCO Institute for Statistics, *Global Education Digest* (2006 onwards), glossary,
     "Gross outbound enrolment ratio".
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("student_mobility_demo")
+    >>> result = mi.mobility.gross_outbound_enrolment_ratio(
+    ...     students=data["students"],
+    ...     population=data["population"],
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         AUS         2021   F  2.289
+         AUS         2021   M  2.294
+         AUS         2022   F  4.104
     """
     by_cols = _check_by(by, "gross_outbound_enrolment_ratio", ("sex",))
     groupings = normalise_groupings(aggregate)
@@ -731,6 +790,7 @@ def _net_flags(cells: pd.DataFrame) -> pd.Series:
     return add_flag(flags, cells["hosts_not_reporting"].fillna(0) > 0, "partial_reporting")
 
 
+@accepts_any_frame
 @typed_options("net_flow_mobile_students")
 def net_flow_mobile_students(
     students: pd.DataFrame,
@@ -765,6 +825,20 @@ def net_flow_mobile_students(
     ----------
     UNESCO Institute for Statistics, glossary, "Net flow of internationally mobile
     students", https://uis.unesco.org/node/4789139.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("student_mobility_demo")
+    >>> result = mi.mobility.net_flow_mobile_students(students=data["students"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period    value
+         AUS         2021 678790.0
+         AUS         2022 342264.0
+         BRA         2021      NaN
     """
     by_cols = _check_by(by, "net_flow_mobile_students")
     groupings = normalise_groupings(aggregate)
@@ -800,6 +874,7 @@ def net_flow_mobile_students(
     )
 
 
+@accepts_any_frame
 @typed_options("net_flow_ratio")
 def net_flow_ratio(
     students: pd.DataFrame,
@@ -827,6 +902,20 @@ def net_flow_ratio(
     ----------
     UNESCO Institute for Statistics, glossary, "Net flow ratio of internationally mobile
     students", http://uis.unesco.org/node/3079624.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("student_mobility_demo")
+    >>> result = mi.mobility.net_flow_ratio(students=data["students"], enrolment=data["enrolment"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         AUS         2021 35.578
+         AUS         2022 17.220
+         BRA         2021    NaN
     """
     by_cols = _check_by(by, "net_flow_ratio")
     groupings = normalise_groupings(aggregate)
@@ -890,6 +979,7 @@ def net_flow_ratio(
     )
 
 
+@accepts_any_frame
 @typed_options("mobility_dispersion_index")
 def mobility_dispersion_index(
     students: pd.DataFrame,
@@ -940,6 +1030,20 @@ def mobility_dispersion_index(
     Shannon (1948); Pielou (1966); Hirschman (1964); Laakso and Taagepera (1979); Jost (2006)
     — full citations in :func:`dispersion_measures`. methodology.md §4 records that no UIS
     formula was found.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("student_mobility_demo")
+    >>> result = mi.mobility.mobility_dispersion_index(students=data["students"], aggregate="world")
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         001         2021  0.938
+         001         2022  0.868
+         AUS         2021  0.919
     """
     if measure not in DISPERSION_MEASURES:
         raise OptionError(f"measure={measure!r}: use one of {list(DISPERSION_MEASURES)}")

@@ -38,6 +38,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country
 from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
 from migindicators.core.registry import typed_options
@@ -107,6 +108,7 @@ def potential_net_migration_values(
     return out
 
 
+@accepts_any_frame
 @typed_options("desire_to_migrate_share")
 def desire_to_migrate_share(
     survey: pd.DataFrame,
@@ -163,6 +165,20 @@ def desire_to_migrate_share(
     ----------
     Esipova, N., Ray, J. and Srinivasan, R. (2010), *The World's Potential Migrants*, Gallup.
     IOM (2015), *How the World Views Migration*, IOM/Gallup.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("opinion_survey_demo")
+    >>> result = mi.perceptions.desire_to_migrate_share(survey=data["survey"], by=["age_group"])
+    >>> cols = ["ref_area", "time_period", "age_group", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period age_group  value
+         CAN         2023    Y15T29 15.282
+         CAN         2023    Y30T49  7.256
+         CAN         2023    Y_GE50  7.050
     """
     _check_rule(dont_know)
     ledger = RowLedger()
@@ -188,6 +204,7 @@ def desire_to_migrate_share(
     )
 
 
+@accepts_any_frame
 @typed_options("migrant_views_share")
 def migrant_views_share(
     survey: pd.DataFrame,
@@ -241,6 +258,25 @@ def migrant_views_share(
     levels); European Social Survey, rotating and core immigration items (e.g. ``imbgeco``,
     ``imwbcnt``); Eurobarometer integration items. Lumley, T. (2010), *Complex Surveys*,
     Wiley, §2.3 (domain proportions).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("opinion_survey_demo")
+    >>> result = mi.perceptions.migrant_views_share(
+    ...     survey=data["survey"],
+    ...     item="immigrants_good",
+    ...     values=["strongly_agree", "agree"],
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         CAN         2023   F 72.564
+         CAN         2023   M 73.334
+         DEU         2023   F 57.639
     """
     if item is None or not values:
         raise OptionError(
@@ -298,6 +334,7 @@ def migrant_views_share(
     )
 
 
+@accepts_any_frame
 @typed_options("potential_net_migration_index")
 def potential_net_migration_index(
     survey: pd.DataFrame,
@@ -377,6 +414,23 @@ def potential_net_migration_index(
     700 million", Gallup News.
     Gallup (2009), "Potential Net Migration Could Change Nations",
     https://news.gallup.com/poll/124193/potential-net-migration-change-developed-nations.aspx.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("opinion_survey_demo")
+    >>> result = mi.perceptions.potential_net_migration_index(
+    ...     survey=data["survey"],
+    ...     adult_population=data["adult_population"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         CAN         2023 72.919
+         DEU         2023 10.326
+         FRA         2023 20.469
     """
     if by:
         raise OptionError(

@@ -12,6 +12,7 @@ from migindicators.core.assemble import make_result
 from migindicators.core.countries import members
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by, exclude_unknown_countries
 from migindicators.core.registry import typed_options
@@ -123,6 +124,7 @@ def migration_policy_category_values(
     return np.asarray(np.where(np.isnan(s), np.nan, out), dtype="float64")
 
 
+@accepts_any_frame
 @typed_options("migration_policy_score")
 def migration_policy_score(
     answers: pd.DataFrame,
@@ -165,6 +167,20 @@ def migration_policy_score(
     ----------
     UN DESA and IOM, SDG indicator metadata 10.7.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("policy_demo")
+    >>> result = mi.policy.migration_policy_score(answers=data["answers"])
+    >>> cols = ["ref_area", "time_period", "domain", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period domain  value
+         ARG         2019   PD_1   50.0
+         ARG         2019   PD_2  100.0
+         ARG         2019   PD_3   80.0
     """
     check_by("migration_policy_score", by, ())
     ledger = RowLedger()
@@ -183,6 +199,7 @@ def migration_policy_score(
     )
 
 
+@accepts_any_frame
 @typed_options("migration_policy_categories")
 def migration_policy_categories(
     answers: pd.DataFrame,
@@ -221,6 +238,23 @@ def migration_policy_categories(
     ----------
     UN DESA and IOM, SDG indicator metadata 10.7.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("policy_demo")
+    >>> result = mi.policy.migration_policy_categories(
+    ...     answers=data["answers"],
+    ...     aggregate=["world", "sdg_region"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "domain", "category", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period domain  category  value
+         001         2019   PD_1         1 31.579
+         001         2019   PD_1         2 44.737
+         001         2019   PD_1         3 18.421
     """
     check_by("migration_policy_categories", by, ())
     groupings = normalise_groupings(aggregate)

@@ -11,6 +11,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country, members
 from migindicators.core.errors import MissingColumnError, OptionError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import check_by
 from migindicators.core.registry import typed_options
@@ -87,6 +88,7 @@ def derive_missing_values(
     return np.asarray(np.where(np.isnan(m), derived, m), dtype="float64")
 
 
+@accepts_any_frame
 @typed_options("migrant_deaths_and_disappearances")
 def migrant_deaths_and_disappearances(
     incidents: pd.DataFrame,
@@ -137,6 +139,24 @@ def migrant_deaths_and_disappearances(
     IOM, SDG indicator metadata 10.7.3,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-03.pdf.
     IOM Missing Migrants Project, https://missingmigrants.iom.int.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("deaths_demo")
+    >>> result = mi.protection.migrant_deaths_and_disappearances(
+    ...     incidents=data["incidents"],
+    ...     aggregate=["world", "sdg_region"],
+    ...     by=["ref_area"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         001         2022 1900.0
+         001         2023 1461.0
+         202         2022   84.0
     """
     by_cols = check_by("migrant_deaths_and_disappearances", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)

@@ -18,6 +18,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -80,6 +81,7 @@ def refugees_per_100k_values(
     return out
 
 
+@accepts_any_frame
 @typed_options("refugees_per_100k")
 def refugees_per_100k(
     refugees: pd.DataFrame,
@@ -144,6 +146,25 @@ def refugees_per_100k(
     ----------
     UNHCR, SDG indicator metadata 10.7.4,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-04.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("refugees_demo")
+    >>> result = mi.protection.refugees_per_100k(
+    ...     refugees=data["refugees"],
+    ...     population=data["population"],
+    ...     aggregate=["world", "sdg_region"],
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex    value
+         001         2022   F 5726.392
+         001         2022   M 5726.394
+         001         2023   F 5975.554
     """
     by_cols = check_by("refugees_per_100k", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)

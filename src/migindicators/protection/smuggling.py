@@ -20,6 +20,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import MissingColumnError, OptionError, UnitError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -90,6 +91,7 @@ def _log_binom_pmf(k: int, n: int, p: float) -> float:
     return log_comb + k * math.log(p) + (n - k) * math.log1p(-p)
 
 
+@accepts_any_frame
 @typed_options("smuggling_fees")
 def smuggling_fees(
     reports: pd.DataFrame,
@@ -161,6 +163,23 @@ def smuggling_fees(
     Sales No. E.18.IV.9 (fees by route, chapter on smuggling routes).
     Hyndman, R. J. and Fan, Y. (1996), "Sample quantiles in statistical packages",
     *The American Statistician* 50(4), 361–365.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("smuggling_reports_demo")
+    >>> result = mi.protection.smuggling_fees(
+    ...     reports=data["reports"],
+    ...     exchange_rates=data["exchange_rates"],
+    ... )
+    >>> cols = ["time_period", "route", "transport", "statistic", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+     time_period                 route transport statistic     value
+            2022 Air to Western Europe       air       P25  6433.836
+            2022 Air to Western Europe       air       P50  8102.457
+            2022 Air to Western Europe       air       P75 11058.862
     """
     by_cols = _check_by(by)
     if not is_currency(currency):

@@ -11,6 +11,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import MissingColumnError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -73,6 +74,7 @@ def trafficking_victims_per_100k_values(
     return np.asarray(out, dtype="float64")
 
 
+@accepts_any_frame
 @typed_options("trafficking_victims_per_100k")
 def trafficking_victims_per_100k(
     victims: pd.DataFrame,
@@ -124,6 +126,25 @@ def trafficking_victims_per_100k(
     UNODC, SDG indicator metadata 16.2.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-16-02-02.pdf.
     UNODC, *Global Report on Trafficking in Persons* (GLOTIP), methodology annex.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("trafficking_demo")
+    >>> result = mi.protection.trafficking_victims_per_100k(
+    ...     victims=data["victims"],
+    ...     population=data["population"],
+    ...     aggregate="world",
+    ...     by=["sex"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         001         2020   F  0.731
+         001         2020   M  0.485
+         001         2021   F  0.712
     """
     by_cols = check_by("trafficking_victims_per_100k", by, _ALLOWED_BY)
     groupings = normalise_groupings(aggregate)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import MissingColumnError, OptionError, UnitError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
 from migindicators.core.registry import typed_options
@@ -340,6 +341,7 @@ def _attach(data: pd.DataFrame, part: pd.DataFrame, by_cols: list[str]) -> pd.Da
     return data.assign(**extra)
 
 
+@accepts_any_frame
 @typed_options("recruitment_cost_indicator")
 def recruitment_cost_indicator(
     survey: pd.DataFrame,
@@ -407,6 +409,25 @@ def recruitment_cost_indicator(
     Definition of recruitment fees and related costs*.
     Habiyakare, T. and Zhong, N. (2019), Measuring recruitment costs: the Lao PDR LFS pilot,
     ISI World Statistics Congress.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_migration_module")
+    >>> result = mi.recruitment.recruitment_cost_indicator(
+    ...     survey=data["survey"],
+    ...     exchange_rates=data["exchange_rates"],
+    ...     design={"weight": "weight", "strata": "stratum", "psu": "psu"},
+    ...     by=["sex", "destination"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "sex", "destination", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area time_period sex destination  value
+         NPL        2024   F         ARE  1.665
+         NPL        2024   F         KOR  0.631
+         NPL        2024   F         KWT  2.099
     """
     _check_common(aggregate, statistic, max_years_since_first_job)
     by_cols = _with_survey_keys(survey, _check_by(by))
@@ -472,6 +493,7 @@ def recruitment_cost_indicator(
     )
 
 
+@accepts_any_frame
 @typed_options("recruitment_cost_ratio_of_totals")
 def recruitment_cost_ratio_of_totals(
     survey: pd.DataFrame,
@@ -507,6 +529,25 @@ def recruitment_cost_ratio_of_totals(
     ----------
     ILO and World Bank, SDG indicator metadata 10.7.1; the Lao PDR 2017 pilot reports both the
     mean of ratios (0.33) and the totals (ratio 0.328) (Habiyakare and Zhong, 2019).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("lfs_migration_module")
+    >>> result = mi.recruitment.recruitment_cost_ratio_of_totals(
+    ...     survey=data["survey"],
+    ...     exchange_rates=data["exchange_rates"],
+    ...     design={"weight": "weight", "strata": "stratum", "psu": "psu"},
+    ...     by=["destination"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "destination", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area time_period destination  value
+         NPL        2024         ARE  2.376
+         NPL        2024         KOR  0.818
+         NPL        2024         KWT  2.819
     """
     _check_common(aggregate, None, max_years_since_first_job)
     by_cols = _with_survey_keys(survey, _check_by(by))

@@ -39,6 +39,7 @@ from migindicators.core.countries import (
 )
 from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -566,6 +567,7 @@ def _third_quarter_years(prepared: PreparedPrices, ledger: RowLedger) -> Prepare
     return PreparedPrices(data=data, cost=prepared.cost, kept=prepared.kept & ~other, notes=notes)
 
 
+@accepts_any_frame
 @typed_options("remittance_cost_average")
 def remittance_cost_average(
     prices: pd.DataFrame,
@@ -639,6 +641,20 @@ def remittance_cost_average(
     World Bank, SDG indicator metadata 10.c.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
     World Bank, Remittance Prices Worldwide, https://remittanceprices.worldbank.org.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_cost_average(prices=data["prices"], level="corridor")
+    >>> cols = ["sending_area", "receiving_area", "time_period", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    sending_area receiving_area time_period  amount_usd  value
+             ARE            IND     2023-Q1       200.0  3.558
+             ARE            IND     2023-Q2       200.0  4.024
+             ARE            IND     2023-Q3       200.0  3.669
     """
     _validate_level(level, grouping, side)
     if period not in PERIODS:
@@ -787,6 +803,7 @@ def _summarise(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return cells
 
 
+@accepts_any_frame
 @typed_options("remittance_total_cost")
 def remittance_total_cost(
     prices: pd.DataFrame,
@@ -831,6 +848,20 @@ def remittance_total_cost(
     ----------
     World Bank, SDG indicator metadata 10.c.1,
     https://unstats.un.org/sdgs/metadata/files/Metadata-10-0c-01.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_total_cost(data["prices"])
+    >>> cols = ["time_period", "sending_area", "receiving_area", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    time_period sending_area receiving_area  amount_usd  value
+        2023-Q1          ARE            IND       200.0   1.45
+        2023-Q1          ARE            IND       500.0   1.16
+        2023-Q1          ARE            IND       200.0   5.35
     """
     by_cols = _check_by(by)
     ledger = RowLedger()
@@ -904,6 +935,7 @@ def remittance_total_cost(
     )
 
 
+@accepts_any_frame
 @typed_options("remittance_cost_weighted_average")
 def remittance_cost_weighted_average(
     prices: pd.DataFrame,
@@ -955,6 +987,24 @@ def remittance_cost_weighted_average(
     World Bank, Remittance Prices Worldwide, "Global Weighted Average",
     https://remittanceprices.worldbank.org.
     World Bank/KNOMAD, Bilateral Remittance Matrix 2017.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_cost_weighted_average(
+    ...     prices=data["prices"],
+    ...     flows=data["flows"],
+    ...     level="world",
+    ... )
+    >>> cols = ["ref_area", "time_period", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area time_period  amount_usd  value
+         001     2023-Q1       200.0  6.319
+         001     2023-Q2       200.0  6.163
+         001     2023-Q3       200.0  5.655
     """
     if level == "corridor":
         raise OptionError(
@@ -1080,6 +1130,7 @@ def remittance_cost_weighted_average(
 _LAGS = {"quarter": 1, "half": 2, "year": 4}
 
 
+@accepts_any_frame
 @typed_options("remittance_cost_change")
 def remittance_cost_change(
     result: Result,
@@ -1117,6 +1168,21 @@ def remittance_cost_change(
     ----------
     World Bank, Remittance Prices Worldwide, quarterly reports (changes of the global
     average quarter on quarter and year on year).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> average = mi.remittances.remittance_cost_average(data["prices"], level="world")
+    >>> result = mi.remittances.remittance_cost_change(average, lag="quarter")
+    >>> cols = ["ref_area", "amount_usd", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area amount_usd time_period  value
+         001      200.0     2023-Q1    NaN
+         001      200.0     2023-Q2 -0.263
+         001      200.0     2023-Q3 -0.080
     """
     if lag not in _LAGS:
         raise OptionError(f"lag must be one of {list(_LAGS)}, got {lag!r}")

@@ -11,6 +11,7 @@ from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import UnitError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.ratio import (
     add_aggregates,
@@ -73,6 +74,7 @@ def remittances_share_of_gdp_values(
     return np.asarray(out, dtype="float64")
 
 
+@accepts_any_frame
 @typed_options("remittances_share_of_gdp")
 def remittances_share_of_gdp(
     remittances: pd.DataFrame,
@@ -118,6 +120,24 @@ def remittances_share_of_gdp(
     ----------
     World Bank, SDG indicator metadata 17.3.2,
     https://unstats.un.org/sdgs/metadata/files/Metadata-17-03-02.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("remittance_flows_demo")
+    >>> result = mi.remittances.remittances_share_of_gdp(
+    ...     remittances=data["remittances"],
+    ...     gdp=data["gdp"],
+    ...     aggregate=["world", "sdg_region"],
+    ... )
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         001         2020  4.205
+         001         2021  4.403
+         001         2022  4.237
     """
     check_by("remittances_share_of_gdp", by, ())
     groupings = normalise_groupings(aggregate)

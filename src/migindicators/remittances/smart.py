@@ -21,6 +21,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -39,6 +40,7 @@ _FEWER = ("mean_available", "undefined")
 _ACCESSIBILITY = ("assume_accessible", "require_column")
 
 
+@accepts_any_frame
 @typed_options("remittance_cost_smart")
 def remittance_cost_smart(
     prices: pd.DataFrame,
@@ -95,6 +97,20 @@ def remittance_cost_smart(
     ----------
     World Bank, "Getting SmaRT about remittance price monitoring", June 2016,
     https://remittanceprices.worldbank.org/sites/default/files/smart_methodology.pdf.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_cost_smart(prices=data["prices"], level="corridor")
+    >>> cols = ["sending_area", "receiving_area", "time_period", "amount_usd", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    sending_area receiving_area time_period  amount_usd  value
+             ARE            IND     2023-Q1       200.0  2.557
+             ARE            IND     2023-Q2       200.0  2.447
+             ARE            IND     2023-Q3       200.0  2.427
     """
     if level not in ("corridor", "world"):
         raise OptionError(f"level must be 'corridor' or 'world', got {level!r}")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import OptionError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -26,6 +27,7 @@ from migindicators.remittances.smart import remittance_cost_smart
 __all__ = ["remittance_corridors_above_target"]
 
 
+@accepts_any_frame
 @typed_options("remittance_corridors_above_target")
 def remittance_corridors_above_target(
     prices: pd.DataFrame,
@@ -80,6 +82,23 @@ def remittance_corridors_above_target(
     World Bank, SDG indicator metadata 10.c.1 (target 10.c: "reduce to less than 3 per cent
     the transaction costs of migrant remittances and eliminate remittance corridors with
     costs higher than 5 per cent").
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("rpw_demo")
+    >>> result = mi.remittances.remittance_corridors_above_target(
+    ...     prices=data["prices"],
+    ...     measure="average",
+    ... )
+    >>> cols = ["time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    time_period  value
+        2023-Q1 75.000
+        2023-Q2 58.333
+        2023-Q3 66.667
     """
     if measure not in ("average", "smart"):
         raise OptionError(f"measure must be 'average' or 'smart', got {measure!r}")

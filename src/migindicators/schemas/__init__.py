@@ -14,6 +14,7 @@ from functools import cache
 import pandas as pd
 
 from migindicators.core.errors import InputValidationError, RegistryError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.schemas._spec import Column, InputKind
 
 __all__ = ["Column", "InputKind", "get", "input_kinds", "register", "validate"]
@@ -53,6 +54,7 @@ def get(name: str) -> InputKind:
         ) from None
 
 
+@accepts_any_frame
 def validate(kind: str, frame: pd.DataFrame, *, input_name: str | None = None) -> pd.DataFrame:
     """Validate *frame* as input kind *kind*; return the coerced copy."""
     return get(kind).validate(frame, input_name=input_name)

@@ -18,6 +18,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
 from migindicators.core.errors import InputValidationError, RegistryError, UnknownNameError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.units import check_unit
 
 __all__ = ["Column", "InputKind"]
@@ -166,6 +167,7 @@ class InputKind:
             report_duplicates="all",
         )
 
+    @accepts_any_frame
     def validate(self, frame: pd.DataFrame, *, input_name: str | None = None) -> pd.DataFrame:
         """Validate *frame* and return a coerced copy; the caller's frame is never mutated.
 
@@ -177,7 +179,8 @@ class InputKind:
         label = f"input {input_name!r} ({self.name})" if input_name else f"input kind {self.name!r}"
         if not isinstance(frame, pd.DataFrame):
             raise InputValidationError(
-                f"{label}: expected a pandas DataFrame, got {type(frame).__name__}",
+                f"{label}: expected a pandas DataFrame (or a polars, pyarrow or DuckDB frame), "
+                f"got {type(frame).__name__}",
                 input_kind=self.name,
             )
         if len(frame) == 0 and not self.allow_empty:

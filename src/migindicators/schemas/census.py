@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import InputValidationError
+from migindicators.core.frames import accepts_any_frame
 from migindicators.schemas import register
 from migindicators.schemas._spec import Column, InputKind
 from migindicators.schemas.common import AGE_GROUP, REF_AREA, SEX, TIME_PERIOD, WEIGHT
@@ -152,6 +153,7 @@ MIGRANT_STOCK_TABLE = register(
 _MAX_EXAMPLES = 5
 
 
+@accepts_any_frame
 def validate_census(frame: pd.DataFrame, *, input_name: str = "census") -> pd.DataFrame:
     """Validate a census frame: pandera below :data:`PANDERA_ROWS` rows, else the fast path."""
     if isinstance(frame, pd.DataFrame) and len(frame) < PANDERA_ROWS:

@@ -47,6 +47,7 @@ from migindicators.core.aggregate import normalise_groupings, sum_by_area
 from migindicators.core.assemble import make_result
 from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
+from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
@@ -537,6 +538,7 @@ def _census_parameter_docs(func: _F) -> _F:
 # --------------------------------------------------------------------------------------
 # migrant_stock
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @typed_options("migrant_stock")
 @_census_parameter_docs
 def migrant_stock(
@@ -575,6 +577,20 @@ def migrant_stock(
     References
     ----------
     UN DESA, *International Migrant Stock 2020*, Table 1 and documentation.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_stock(census=data["census"], by=["sex", "age_group"])
+    >>> cols = ["ref_area", "time_period", "sex", "age_group", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex age_group  value
+         KEN         2009   F      Y0T4   8.20
+         KEN         2009   F      Y5T9  65.90
+         KEN         2009   F    Y10T14 184.24
     """
     by_cols = _by_list(by, forbid=("origin",))
     _check_common(unknown_birthplace, replicate_method)
@@ -705,6 +721,7 @@ def _long_by_status(
 # --------------------------------------------------------------------------------------
 # migrant_share_of_population
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @typed_options("migrant_share_of_population")
 @_census_parameter_docs
 def migrant_share_of_population(
@@ -754,6 +771,20 @@ def migrant_share_of_population(
     References
     ----------
     UN DESA, *International Migrant Stock 2020*, Table 3.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_share_of_population(census=data["census"], by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         KEN         2009   F  1.839
+         KEN         2009   M  2.139
+         KEN         2019   F  2.430
     """
     by_cols = _by_list(by, forbid=("origin", "migratory_status"))
     _check_common(unknown_birthplace, replicate_method)
@@ -1010,6 +1041,7 @@ def _by_sex_from_table(
     )
 
 
+@accepts_any_frame
 @typed_options("migrant_female_share")
 @_census_parameter_docs
 def migrant_female_share(
@@ -1055,6 +1087,19 @@ def migrant_female_share(
     References
     ----------
     UN DESA, *International Migrant Stock 2020*, Table 4.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_female_share(census=data["census"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         KEN         2009 47.319
+         KEN         2019 46.766
     """
     kwargs = {
         "basis": basis,
@@ -1082,6 +1127,7 @@ def migrant_female_share(
     )
 
 
+@accepts_any_frame
 @typed_options("migrant_sex_ratio")
 @_census_parameter_docs
 def migrant_sex_ratio(
@@ -1126,6 +1172,19 @@ def migrant_sex_ratio(
     References
     ----------
     UN DESA, *International Migrant Stock 2020* (derived from Table 1 by sex).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_sex_ratio(census=data["census"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period   value
+         KEN         2009 111.329
+         KEN         2019 113.832
     """
     kwargs = {
         "basis": basis,
@@ -1156,6 +1215,7 @@ def migrant_sex_ratio(
 # --------------------------------------------------------------------------------------
 # migrant_median_age
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @typed_options("migrant_median_age")
 @_census_parameter_docs
 def migrant_median_age(
@@ -1202,6 +1262,20 @@ def migrant_median_age(
     ----------
     Shryock and Siegel (1976), *The Methods and Materials of Demography*, ch. 7;
     UN DESA, *International Migrant Stock 2020* (median age of migrants).
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_median_age(census=data["census"], by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex  value
+         KEN         2009   F 27.118
+         KEN         2009   M 28.044
+         KEN         2019   F 29.451
     """
     by_cols = _by_list(by, forbid=("origin", "migratory_status", "age_group"))
     _check_common(unknown_birthplace, replicate_method)
@@ -1308,6 +1382,7 @@ def _has_age(census: Any, mapping: VariableMapping | str | None) -> bool:
 # --------------------------------------------------------------------------------------
 # migrant_stock_by_origin
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @typed_options("migrant_stock_by_origin")
 @_census_parameter_docs
 def migrant_stock_by_origin(
@@ -1349,6 +1424,20 @@ def migrant_stock_by_origin(
     References
     ----------
     UN DESA, *International Migrant Stock 2020: destination and origin* tables.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_stock_by_origin(census=data["census"])
+    >>> cols = ["ref_area", "time_period", "origin", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period origin   value
+         KEN         2009    BDI  334.07
+         KEN         2009    ERI  284.57
+         KEN         2009    ETH 1183.88
     """
     by_cols = _by_list(by, forbid=("origin", "migratory_status"))
     _check_common(unknown_birthplace, replicate_method)
@@ -1431,6 +1520,7 @@ def migrant_stock_by_origin(
 # --------------------------------------------------------------------------------------
 # recent_migrants
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @typed_options("recent_migrants")
 @_census_parameter_docs
 def recent_migrants(
@@ -1477,6 +1567,20 @@ def recent_migrants(
     ----------
     United Nations (1998). *Recommendations on Statistics of International Migration,
     Rev. 1*, §185–188 (year of arrival); UN DESA, *International Migrant Stock* notes.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.recent_migrants(census=data["census"], by=["sex"])
+    >>> cols = ["ref_area", "time_period", "sex", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period sex   value
+         KEN         2009   F 1536.43
+         KEN         2009   M 1693.66
+         KEN         2019   F 1835.73
     """
     by_cols = _by_list(by, forbid=("origin", "migratory_status"))
     _check_common(unknown_birthplace, replicate_method)
@@ -1583,6 +1687,7 @@ def recent_migrants(
 # --------------------------------------------------------------------------------------
 # migrant_stock_growth_rate
 # --------------------------------------------------------------------------------------
+@accepts_any_frame
 @typed_options("migrant_stock_growth_rate")
 @_census_parameter_docs
 def migrant_stock_growth_rate(
@@ -1643,6 +1748,18 @@ def migrant_stock_growth_rate(
     ----------
     UN DESA, *International Migrant Stock 2020*, Table 5; Preston, Heuveline and Guillot
     (2001), §1.5.
+
+    Examples
+    --------
+    On a bundled, seeded demo dataset (see :func:`migindicators.datasets.load`):
+
+    >>> import migindicators as mi
+    >>> data = mi.datasets.load("census_demo")
+    >>> result = mi.stock.migrant_stock_growth_rate(census=data["census"])
+    >>> cols = ["ref_area", "time_period", "value"]
+    >>> print(result.data[cols].head(3).round(3).to_string(index=False))
+    ref_area  time_period  value
+         KEN         2019  2.793
     """
     if method not in GROWTH_METHODS:
         raise OptionError(f"method must be one of {GROWTH_METHODS}, got {method!r}")
