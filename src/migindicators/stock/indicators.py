@@ -855,6 +855,40 @@ def migrant_share_of_population(
     )
 
 
+#: Breakdown columns of published tables that ``by`` may leave out (their total is ``_T``).
+_TABLE_BREAKDOWNS = ("sex", "age_group")
+
+
+def _totals_only(
+    frame: pd.DataFrame, name: str, keys: list[str], ledger: RowLedger
+) -> pd.DataFrame:
+    """The rows of a published table at the level of *keys*.
+
+    A table by sex (DESA's Tables 1 and 2 hold both sexes, male and female) used without
+    ``by=["sex"]`` keeps its total rows (``_T``) only, the others excluded and counted; a
+    table still holding several rows per key is an error, never a many-to-many match.
+    """
+    for column in _TABLE_BREAKDOWNS:
+        if column in keys or column not in frame.columns:
+            continue
+        values = frame[column].astype("string")
+        if values.nunique(dropna=False) > 1 or not (values == "_T").all():
+            frame = ledger.exclude(
+                name,
+                frame,
+                (values != "_T").fillna(True).to_numpy(),
+                f"breakdown by {column} not requested (by= does not name it): totals (_T) used",
+            )
+    duplicated = frame.duplicated(subset=keys, keep=False)
+    if duplicated.any():
+        example = frame.loc[duplicated, keys].head(3).to_dict("records")
+        raise InputValidationError(
+            f"input {name!r} has several rows for one {keys} cell, e.g. {example}: name the "
+            "column that tells them apart in by= (for example by=['sex'])"
+        )
+    return frame
+
+
 def _share_from_tables(
     stock: pd.DataFrame | None, population: pd.DataFrame | None, by_cols: list[str]
 ) -> Result:
@@ -875,6 +909,8 @@ def _share_from_tables(
         absent = [c for c in by_cols if c not in frame.columns]
         if absent:
             raise InputValidationError(f"by={by_cols}: input {name!r} has no column(s) {absent}")
+    s = _totals_only(s, "stock", keys, ledger)
+    p = _totals_only(p, "population", keys, ledger)
     s_keys = s.set_index(keys).index
     p_keys = p.set_index(keys).index
     s = ledger.exclude("stock", s, ~s_keys.isin(p_keys), "no population row for this key")
