@@ -14,11 +14,12 @@ from migindicators.stock import indicators
 @pytest.mark.parametrize("name", mi.stock.__all__)
 def test_every_parameter_documented_in_full(name: str) -> None:
     func = getattr(mi.stock, name)
-    doc = func.__doc__ or ""
+    # cleandoc: Python 3.13 strips docstring indentation at compile time, older ones do not
+    doc = inspect.cleandoc(func.__doc__ or "")
     assert "{census parameters" not in doc, f"{name}: unexpanded shared parameter docs"
     documented = {
         part.strip()
-        for line in re.findall(r"^    (\w[\w, ]*?) :", doc, flags=re.MULTILINE)
+        for line in re.findall(r"^(\w[\w, ]*?) :", doc, flags=re.MULTILINE)
         for part in line.split(",")
     }
     missing = set(inspect.signature(func).parameters) - documented
