@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from migindicators.core.cells import spreadsheet_frame
 
 if TYPE_CHECKING:
     from migindicators.publish.run.execute import RunSummary
@@ -19,17 +22,26 @@ __all__ = ["write_outputs"]
 
 
 def _csv(summary: RunSummary) -> None:
+    # CSV is data and is written verbatim unless the spec asks for spreadsheet-safe text
+    # ([outputs] escape_formulas = true), see migindicators.core.cells
+    escape = summary.spec.outputs.escape_formulas
     for outcome in summary.outcomes:
         if not outcome.ok or outcome.result is None:
             continue
         path = summary.out_dir / "csv" / f"{outcome.job.key}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        outcome.result.data.to_csv(path, index=False, lineterminator="\n")
+        _write_csv(outcome.result.data, path, escape)
         summary.files.append(path)
         if len(outcome.result.exclusions):
             excl = path.with_name(f"{outcome.job.key}_exclusions.csv")
-            outcome.result.exclusions.to_csv(excl, index=False, lineterminator="\n")
+            _write_csv(outcome.result.exclusions, excl, escape)
             summary.files.append(excl)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, escape_formulas: bool) -> None:
+    if escape_formulas:
+        frame = spreadsheet_frame(frame, escape_formulas=True)
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def _open_sdg(summary: RunSummary) -> None:

@@ -144,6 +144,11 @@ _OUTPUTS: _Schema = {
     "dir": (False, str, "output folder, relative to the spec's folder (default: output)"),
     "html": (False, bool, "the HTML report (index + one page per indicator)"),
     "csv": (False, bool, "tidy CSV per indicator, with its exclusions"),
+    "escape_formulas": (
+        False,
+        bool,
+        "tidy CSV for spreadsheets: formula-like text gets an apostrophe, control characters go",
+    ),
     "sdmx_csv": (False, (bool, list), 'SDMX-CSV, true or versions ["1.0", "2.0"]'),
     "sdmx_ml": (False, bool, "SDMX-ML 2.1 (needs the sdmx extra)"),
     "open_sdg": (False, bool, "Open SDG indicator files"),
@@ -297,6 +302,9 @@ class OutputsSpec:
     dir: Path
     html: bool = True
     csv: bool = True
+    #: Escape formula-like text in the tidy CSV files (for files opened in a spreadsheet;
+    #: :func:`migindicators.core.cells.escape_formula`). Off: CSV is data, written verbatim.
+    escape_formulas: bool = False
     sdmx_csv: tuple[str, ...] = ("1.0",)
     sdmx_ml: bool = True
     open_sdg: bool = True
@@ -620,6 +628,7 @@ def _outputs(check: _Checker, raw: Any, base: Path) -> OutputsSpec:
         dir=base / table.get("dir", "output"),
         html=table.get("html", True),
         csv=table.get("csv", True),
+        escape_formulas=table.get("escape_formulas", False),
         sdmx_csv=versions,
         sdmx_ml=table.get("sdmx_ml", True),
         open_sdg=table.get("open_sdg", True),
