@@ -1,8 +1,7 @@
 """Two-stage variance with a finite population correction at each stage, and PPS sampling
 without replacement (Brewer, Overton, Hartley–Rao), as R ``survey``.
 
-Multistage (``Design(psu=, fpc=, ssu=, fpc2=)``, R ``svydesign(ids=~psu+ssu,
-fpc=~N1+N2)``)
+Multistage: ``Design(psu=, fpc=, ssu=, fpc2=)``, R ``svydesign(ids=~psu+ssu, fpc=~N1+N2)``
     R's default (``options(survey.ultimate.cluster=FALSE)``) adds to the first-stage
     variance of PSU totals the second-stage variance within each sampled PSU, weighted by the
     first-stage sampling fraction:
@@ -16,6 +15,7 @@ fpc=~N1+N2)``)
     ``ultimate_cluster=True`` keeps only the first stage as R's
     ``options(survey.ultimate.cluster=TRUE)``. A certainty (self-representing) stratum has
     :math:`N_h = n_h`: no first-stage variance, its full second-stage variance.
+
 PPS without replacement (``Design(prob=, pps=)``, R ``svydesign(id=~1, fpc=~p, pps=)``)
     *prob* holds each PSU's inclusion probability :math:`\\pi_i` (the weight is
     :math:`1/\\pi_i` unless a weight column is given). With :math:`\\check z_i` the PSU totals of

@@ -106,7 +106,7 @@ def variance_of(
     design : Design or mapping
         The sample design (calibrated designs included).
     y : str
-        Numeric column [unit *u*; the variance is in *u*²].
+        Numeric column [unit *u*; the variance is in *u* squared].
     by : str or sequence of str, optional
         Domain columns.
     level, quality, unit
@@ -116,7 +116,7 @@ def variance_of(
     -------
     Result
         As ``estimate(parameter="mean")`` of the squared deviations: ``value`` is the
-        variance [*u*²], ``se`` its standard error.
+        variance [*u* squared], ``se`` its standard error.
     """
     design = as_design(design)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))

@@ -699,7 +699,7 @@ def run(
 
     Parameters
     ----------
-    spec : RunSpec, str or Path
+    spec : ~migindicators.publish.run.spec.RunSpec, str or Path
         A spec (:func:`~migindicators.publish.run.spec.load_spec`) or the path of its TOML.
     out : str or Path, optional
         Output folder; default ``outputs.dir`` of the spec (relative to the spec's folder).
