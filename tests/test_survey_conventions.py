@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migindicators.engine.distributions import t_quantile
+from migindicators.core.distributions import t_quantile
 from migindicators.engine.estimate import replicate_rank
 from migindicators.engine.survey import Design, estimate, estimate_difference
 

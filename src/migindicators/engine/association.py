@@ -40,11 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.distributions import t_quantile
 from migindicators.core.errors import DesignError, InputValidationError, OptionError
 from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
-from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import DomainEstimates
 from migindicators.engine.probability import chisq_sf, f_sf, t_sf
 from migindicators.engine.survey import (

@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.distributions import t_quantile
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
-from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import DomainEstimates, ReplicateScheme, replicate_variance
 from migindicators.engine.probability import beta_quantile
 from migindicators.engine.survey import Design, as_design, estimate

@@ -2,7 +2,7 @@
 
 The beta quantile (Clopper–Pearson/Korn–Graubard intervals), the F and chi-square upper tails
 (Rao–Scott tests) and the Student t tail (t tests), from the regularised incomplete beta
-function of :mod:`migindicators.engine.distributions` and a regularised incomplete gamma
+function of :mod:`migindicators.core.distributions` and a regularised incomplete gamma
 function (series and continued fraction).
 
 References
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from migindicators.engine.distributions import _betainc, t_cdf
+from migindicators.core.distributions import _betainc, t_cdf
 
 __all__ = ["beta_cdf", "beta_quantile", "chisq_sf", "f_sf", "t_sf"]
 

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.distributions import t_quantile
 from migindicators.core.errors import (
     InputValidationError,
     MissingColumnError,
@@ -68,7 +69,6 @@ from migindicators.core.provenance import provenance
 from migindicators.core.quality import apply_rules
 from migindicators.core.result import VALUE_COLUMNS, Result
 from migindicators.engine.calibration import CalibrationState, CalibrationStep, apply_calibration
-from migindicators.engine.distributions import t_quantile
 from migindicators.engine.estimate import (
     DomainEstimates,
     ReplicateScheme,

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migindicators.core.distributions import t_quantile
 from migindicators.core.errors import MissingColumnError
 from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
-from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, as_design, estimate
 
 __all__ = ["variance_of"]

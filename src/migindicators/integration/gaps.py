@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.assemble import make_result
+from migindicators.core.distributions import t_quantile
 from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.frames import accepts_any_frame
@@ -58,7 +59,6 @@ from migindicators.core.quality_profiles import PROFILES
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.calibration import CalibrationStep
-from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, estimate, estimate_difference
 from migindicators.schemas.census import PANDERA_ROWS, validate_fast
 from migindicators.schemas.integration import INTEGRATION_PERSONS

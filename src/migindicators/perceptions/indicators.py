@@ -36,6 +36,7 @@ import pandas as pd
 
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import is_country
+from migindicators.core.distributions import t_quantile
 from migindicators.core.errors import InputValidationError, MissingColumnError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.frames import accepts_any_frame
@@ -44,7 +45,6 @@ from migindicators.core.quality import apply_rules
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
 from migindicators.engine.calibration import CalibrationStep
-from migindicators.engine.distributions import t_quantile
 from migindicators.engine.survey import Design, estimate
 from migindicators.schemas.perceptions import ADULT_POPULATION, OPINION_SURVEY
 

@@ -1,7 +1,8 @@
-"""Student's t distribution (cdf and quantile) in plain Python, for design-based intervals.
+"""Student's t (cdf and quantile) and the beta quantile in plain Python, for intervals.
 
-SciPy is not a dependency of the library; the intervals need only the t quantile, computed here
-from the regularised incomplete beta function (continued fraction, modified Lentz) and refined
+SciPy is not a dependency of the library; the design-based intervals need the t quantile and
+the Korn–Graubard and Clopper–Pearson intervals the beta quantile, computed here from the
+regularised incomplete beta function (continued fraction, modified Lentz) and refined
 by Newton steps to full double precision.
 
 References
@@ -16,7 +17,7 @@ import math
 from functools import lru_cache
 from statistics import NormalDist
 
-__all__ = ["t_cdf", "t_quantile"]
+__all__ = ["beta_quantile", "t_cdf", "t_quantile"]
 
 _EPS = 1e-16
 _TINY = 1e-300
@@ -60,6 +61,49 @@ def _betainc(a: float, b: float, x: float) -> float:
     if x < (a + 1.0) / (a + b + 2.0):
         return front * _betacf(a, b, x) / a
     return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def beta_quantile(q: float, a: float, b: float) -> float:
+    """The *q* quantile of the Beta(*a*, *b*) distribution (R ``qbeta(q, a, b)``).
+
+    Returns NaN when a parameter is not positive or *q* is outside [0, 1].
+
+    >>> round(beta_quantile(0.975, 1, 10), 10)  # 1 - 0.025**(1/10)
+    0.3084971079
+    """
+    if not (a > 0 and b > 0) or not (0.0 <= q <= 1.0) or math.isnan(q):
+        return math.nan
+    if q == 0.0:
+        return 0.0
+    if q == 1.0:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    x = a / (a + b)
+    for _ in range(200):
+        f = _betainc(a, b, x) - q
+        if f > 0:
+            hi = x
+        else:
+            lo = x
+        # Newton step on the cdf, kept inside the bracket (bisection otherwise).
+        log_pdf = (
+            (a - 1) * math.log(x)
+            + (b - 1) * math.log1p(-x)
+            - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+            if 0.0 < x < 1.0
+            else -math.inf
+        )
+        step_ok = False
+        if log_pdf > -700:
+            new = x - f / math.exp(log_pdf)
+            if lo < new < hi:
+                step_ok = True
+        if not step_ok:
+            new = 0.5 * (lo + hi)
+        if abs(new - x) <= 1e-15 * max(x, 1e-300) or hi - lo <= 1e-300:
+            return new
+        x = new
+    return x
 
 
 def t_cdf(t: float, df: float) -> float:
