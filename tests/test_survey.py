@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.core.flags import has_flag
 from migindicators.core.distributions import t_cdf, t_quantile
+from migindicators.core.flags import has_flag
 from migindicators.engine.survey import Design, as_design, estimate, estimate_difference
 
 
