@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -360,6 +361,10 @@ def test_example_run_is_complete(example_run: ExampleRun) -> None:
     ):
         assert needle in index
     assert "http://" not in index.replace('href="http', "") and "<script" not in index
+    # Indicators serving a further agenda point are named as readers know them, not by job key.
+    also = re.findall(r'<td class="also">(.*?)</td>', index)
+    assert any("<a href=" in cell for cell in also)
+    assert not any("<code>" in cell for cell in also)
     page = (example_run.out / "indicators" / "refugees_per_100k.html").read_text("utf-8")
     assert "100000 * R_o / (P_o + R_o)" in page  # the registry's formula, as text
     assert "Central and Southern Asia" in page  # M49 names beside the codes

@@ -433,19 +433,22 @@ def _disclosure_text(summary: RunSummary) -> str:
     )
 
 
+def _agenda_link(outcome: IndicatorOutcome) -> str:
+    """A link to an indicator's page, labelled with its title (or registry name)."""
+    label = outcome.job.title or registry[outcome.job.id].name
+    failed = ' <span class="flag">(failed)</span>' if not outcome.ok else ""
+    return f'<a href="{_page_name(outcome)}">{_esc(label)}</a>{failed}'
+
+
 def _agenda(summary: RunSummary) -> str:
     rows = []
     for point, title in AGENDA_POINTS.items():
         primary = [o for o in summary.outcomes if registry[o.job.id].agenda_points[0] == point]
         also = [o for o in summary.outcomes if point in registry[o.job.id].agenda_points[1:]]
-        links = "<br>".join(
-            f'<a href="{_page_name(o)}">{_esc(o.job.title or registry[o.job.id].name)}</a>'
-            + (' <span class="flag">(failed)</span>' if not o.ok else "")
-            for o in primary
-        )
-        others = ", ".join(
-            f'<a href="{_page_name(o)}"><code>{_esc(o.job.key)}</code></a>' for o in also
-        )
+        links = "<br>".join(_agenda_link(o) for o in primary)
+        # The same readable label as the primary column: a job key such as
+        # ``remittance_cost_average_2`` means nothing to a reader of the publication.
+        others = "<br>".join(_agenda_link(o) for o in also)
         rows.append(
             f"<tr><td>{point}</td><td>{_esc(title)}</td>"
             f"<td>{links or '<span class=none>nothing computed in this run</span>'}</td>"
