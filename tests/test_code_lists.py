@@ -197,3 +197,27 @@ def test_world_of_all_reporting_areas_is_complete() -> None:
     extra = pd.concat([frame, frame.iloc[:1].assign(ref_area="HMD")], ignore_index=True)
     more = sum_by_area(extra, values=["stock"], keys=["time_period"], groupings=["world"])
     assert more["members_with_data"].item() == 231 and more["stock"].item() == 232.0
+
+
+# --- SDMX REF_AREA against the M49 code list ---------------------------------------------------
+
+
+def test_sdmx_ref_area_is_checked_against_the_m49_code_list() -> None:
+    from migindicators.publish import check_sdmx_csv, to_sdmx
+    from migindicators.publish.codes import ref_area_m49
+
+    codes = countries.m49_codes()
+    # UNSD M49: countries, former areas, aggregates and the three development groupings
+    assert {"004", "810", "001", "053", "199", "432", "722"} <= codes
+    assert "947" not in codes  # DESA's own code for Sub-Saharan Africa, not M49 (202)
+    ref = pd.DataFrame({"ref_area": ["AUS", "NZL"], "time_period": 2024, "refugees": [1e4, 2e3]})
+    pop = pd.DataFrame(
+        {"ref_area": ["AUS", "NZL"], "time_period": 2024, "population": [27e6, 5.2e6]}
+    )
+    frame = to_sdmx(refugees_per_100k(ref, pop, aggregate="ldc"))
+    assert set(frame["REF_AREA"]) == {"036", "554"}  # no LDC among them: no 199 row
+    assert check_sdmx_csv(frame) == []
+    bad = frame.assign(REF_AREA=frame["REF_AREA"].where(frame["REF_AREA"] != "554", "947"))
+    assert any("not in the M49 code list" in p and "947" in p for p in check_sdmx_csv(bad))
+    # a withdrawn code without a numeric one stays as it is (and fails the check)
+    assert ref_area_m49(pd.Series(["SKM", "SUN", "KSV"])).tolist() == ["SKM", "810", "412"]

@@ -57,6 +57,7 @@ __all__ = [
     "historical_table",
     "is_country",
     "is_known_area",
+    "m49_codes",
     "members",
     "region_table",
     "to_iso3",
@@ -149,6 +150,20 @@ def _iso3_set() -> frozenset[str]:
 @cache
 def _m49_set() -> frozenset[str]:
     return frozenset(country_table()["m49"]) | frozenset(region_table()["code"])
+
+
+@cache
+def m49_codes() -> frozenset[str]:
+    """Every M49 code the tables know: current countries or areas, former ones (``810``
+    USSR, ``890`` Yugoslavia, …) and aggregates (``001``, regions, SDG regions, ``199``
+    LDC, ``432`` LLDC, ``722`` SIDS). The REF_AREA code list of SDMX output.
+
+    References
+    ----------
+    UN Statistics Division, *Standard country or area codes for statistical use (M49)*.
+    """
+    former = frozenset(code for code in historical_table()["m49"] if code)
+    return _m49_set() | former
 
 
 def is_country(codes: pd.Series) -> pd.Series:
