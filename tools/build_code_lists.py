@@ -112,7 +112,7 @@ def iso_codes_directory(explicit: str | None = None) -> Path | None:
     candidates = [Path(explicit)] if explicit else [DEBIAN_ISO_CODES]
     if not explicit:
         try:
-            import pycountry  # type: ignore[import-untyped]
+            import pycountry  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
             candidates.append(Path(pycountry.__file__).parent / "databases")
         except ImportError:
@@ -390,11 +390,11 @@ def build_historical(folder: Path, m49_csv: Path, reporting: set[str]) -> str:
                 "source": row["source"],
             }
     for row in rows.values():
-        successors = row["successors"].split(";")
-        unknown = [s for s in successors if s not in current]
+        parts = row["successors"].split(";")
+        unknown = [s for s in parts if s not in current]
         if unknown:
             raise SourceError(f"{row['iso3']}: successors {unknown} are not current codes")
-        row["current"] = successors[0] if len(successors) == 1 else ""
+        row["current"] = parts[0] if len(parts) == 1 else ""
     return _write_csv(HISTORICAL_COLUMNS, (rows[code] for code in sorted(rows)))
 
 
