@@ -221,3 +221,16 @@ def test_sdmx_ref_area_is_checked_against_the_m49_code_list() -> None:
     assert any("not in the M49 code list" in p and "947" in p for p in check_sdmx_csv(bad))
     # a withdrawn code without a numeric one stays as it is (and fails the check)
     assert ref_area_m49(pd.Series(["SKM", "SUN", "KSV"])).tolist() == ["SKM", "810", "412"]
+
+
+def test_an_aggregate_without_reporting_members_has_no_coverage_share() -> None:
+    # M49's Channel Islands (830) hold Guernsey and Jersey, which DESA reports together as
+    # one area (no country row), so the aggregate has no counted member: 0 of 0, no share.
+    frame = pd.DataFrame({"ref_area": ["GGY", "JEY"], "time_period": 2020, "stock": [1.0, 2.0]})
+    out = sum_by_area(
+        frame, values=["stock"], keys=["time_period"], groupings=["m49_intermediate_region"]
+    )
+    row = out.set_index("ref_area").loc["830"]
+    assert row["stock"] == 3.0
+    assert row["members_total"] == row["members_with_data"] == 0
+    assert np.isnan(row["member_coverage"])

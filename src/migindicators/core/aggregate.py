@@ -186,8 +186,11 @@ def sum_by_area(
             .astype("int64")
         )
         sums = sums.reset_index().rename(columns={"_agg_area": area})
-        sums["members_total"] = sums[area].map(count_members(grouping)).astype("int64")
-        sums["member_coverage"] = sums["members_with_data"] / sums["members_total"]
+        # an aggregate with no reporting member (the Channel Islands, 830: Guernsey and
+        # Jersey are reported together by DESA, as no country row) counts 0 and has no share
+        totals = sums[area].map(count_members(grouping)).fillna(0).astype("int64")
+        sums["members_total"] = totals
+        sums["member_coverage"] = sums["members_with_data"] / totals.where(totals > 0)
         if denominator is not None:
             if extra:
                 with np.errstate(divide="ignore", invalid="ignore"):
