@@ -53,6 +53,7 @@ def test_script_reproduces_the_shipped_area_tables(shared_data: Path) -> None:
     built = script.build_all(folder, m49, desa)
     for name in ("countries.csv", "regions.csv", "historical_codes.csv"):
         assert built[name] == (DATA / name).read_text("utf-8"), name
+    assert script.main(["--check", "--desa", str(desa)]) == 0  # the command-line check
 
 
 def test_current_amendments_and_historical_codes_are_currencies() -> None:
