@@ -122,8 +122,8 @@ def test_wdi_annual_sending_cost_is_the_third_quarter_mean(
 def test_rpw_codes_ksv_and_ant_stay_in_regional_averages() -> None:
     """RPW writes Kosovo as KSV and still has the Netherlands Antilles (ANT) in early
     quarters: their services count in regional and world averages (not 'unknown country'),
-    but not as extra members in coverage counts."""
-    from migindicators.core.countries import count_members, members
+    but not as extra members in coverage counts (hand-checked counts)."""
+    from migindicators.core.countries import count_members, counted_member, members
 
     rows = [("USA", "KSV", 5.0), ("USA", "ANT", 7.0), ("USA", "MEX", 3.0), ("DEU", "XKX", 4.0)]
     prices = pd.DataFrame(
@@ -142,12 +142,24 @@ def test_rpw_codes_ksv_and_ant_stay_in_regional_averages() -> None:
     assert values["513"] == 4.5  # Europe and Northern America: KSV and XKX
     assert values["419"] == 5.0  # Latin America and the Caribbean: ANT and MEX
     covered = region.data.set_index("ref_area")["members_with_data"]
-    assert covered["513"] == 1  # KSV is XKX: one member, not two
-    assert covered["419"] == 1  # ANT is withdrawn: its services count, it is not a member
+    # Coverage counts reporting members (DESA IMS 2020's areas, core.countries.count_members).
+    # DESA does not report Kosovo separately, so neither KSV nor XKX counts towards 513's
+    # coverage, while their services are in its value (above).
+    assert covered["513"] == 0
+    assert covered["419"] == 1  # MEX; ANT (withdrawn, three successors) counts as none
     share = region.data.set_index("ref_area")["member_coverage"]
-    assert share["513"] == pytest.approx(1 / count_members("sdg_region")["513"])
+    assert share["419"] == pytest.approx(1 / count_members("sdg_region")["419"])
     world = mi.compute("remittance_cost_average", prices=prices, level="world")
     assert world.data["n"].item() == 4
     sdg = members("sdg_region").set_index("iso3")["area"]
     assert sdg["KSV"] == sdg["XKX"] == "513"
-    assert count_members("world")["001"] == len(mi.core.countries.country_table())
+    assert sdg["ANT"] == "419"  # every successor (BES, CUW, SXM) is in the Caribbean
+    # KSV counts as XKX where Kosovo is counted at all (every M49 area): one member, not two
+    counted = counted_member(pd.Series(["KSV", "XKX", "ANT"]), universe="m49")
+    assert counted.tolist()[:2] == ["XKX", "XKX"] and pd.isna(counted.iloc[2])
+    # the world counts the 231 country rows of DESA IMS 2020's 232 areas (the Channel
+    # Islands, one DESA area, are Guernsey and Jersey in M49 and not counted), not every
+    # M49 area (250: Antarctica, Bouvet Island, ... report nothing)
+    table = mi.core.countries.country_table()
+    assert count_members("world")["001"] == int(table["reports"].sum()) == 231
+    assert count_members("world", universe="m49")["001"] == len(table) == 250

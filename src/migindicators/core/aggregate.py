@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.core.countries import GROUPINGS, count_members, members
+from migindicators.core.countries import (
+    GROUPINGS,
+    check_assignable,
+    count_members,
+    counted_member,
+    members,
+)
 from migindicators.core.errors import OptionError
 
 __all__ = ["impute_over_time", "normalise_groupings", "sum_by_area"]
@@ -142,11 +148,20 @@ def sum_by_area(
     -------
     pandas.DataFrame
         One row per aggregate area × keys: *area* holds the M49 code, *values* the sums,
-        ``members_with_data`` / ``members_total`` (members reporting, not imputed),
-        ``member_coverage`` (their share) and, with *denominator*, ``coverage``.
+        ``members_with_data`` / ``members_total`` (members with reported, not imputed,
+        data among the members that coverage counts:
+        :func:`migindicators.core.countries.count_members`), ``member_coverage`` (their
+        share) and, with *denominator*, ``coverage``.
+
+    Raises
+    ------
+    AmbiguousAreaError
+        *frame* has rows of a withdrawn code whose successors lie in several aggregates of
+        a grouping (``SUN`` for ``m49_region``), which cannot be assigned to one.
     """
     parts = []
     for grouping in groupings:
+        check_assignable(frame[area].dropna().astype(str).unique(), grouping)
         membership = members(grouping)
         merged = frame.merge(
             membership[["iso3", "area"]].rename(columns={"iso3": area, "area": "_agg_area"}),
@@ -160,16 +175,22 @@ def sum_by_area(
         grouped = merged.groupby(["_agg_area", *keys], dropna=False, sort=True)
         sums = grouped[[*values, *extra]].sum(min_count=1)
         reporting = merged.loc[~merged["imputed"]] if imputed else merged
+        # coverage counts reporting members (an alias counts as its area, a withdrawn code
+        # with several successors as none), so that it never exceeds members_total
+        counted = reporting.assign(_member=counted_member(reporting[area]))
         sums["members_with_data"] = (
-            reporting.groupby(["_agg_area", *keys], dropna=False, sort=True)[area]
+            counted.groupby(["_agg_area", *keys], dropna=False, sort=True)["_member"]
             .nunique()
             .reindex(sums.index)
             .fillna(0)
             .astype("int64")
         )
         sums = sums.reset_index().rename(columns={"_agg_area": area})
-        sums["members_total"] = sums[area].map(count_members(grouping)).astype("int64")
-        sums["member_coverage"] = sums["members_with_data"] / sums["members_total"]
+        # an aggregate with no reporting member (the Channel Islands, 830: Guernsey and
+        # Jersey are reported together by DESA, as no country row) counts 0 and has no share
+        totals = sums[area].map(count_members(grouping)).fillna(0).astype("int64")
+        sums["members_total"] = totals
+        sums["member_coverage"] = sums["members_with_data"] / totals.where(totals > 0)
         if denominator is not None:
             if extra:
                 with np.errstate(divide="ignore", invalid="ignore"):

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "AmbiguousAreaError",
     "DesignError",
     "EstimationError",
     "FileError",
@@ -111,6 +112,13 @@ class MissingColumnError(InputValidationError, KeyError):
 class WeightError(InputValidationError):
     """Survey weights that are negative, zero or not finite where the estimator needs positive
     finite weights. ``failure_cases`` lists the offending rows."""
+
+
+class AmbiguousAreaError(InputValidationError):
+    """A withdrawn area code (``SUN``, ``YUG``, …) whose successors lie in several aggregates
+    of a grouping cannot be assigned to one of them (the USSR spans Europe and Asia): the
+    message names the codes, the grouping and the aggregates, and what to do (split the rows
+    among the successors, or aggregate to a grouping that holds all of them)."""
 
 
 class FileError(MigIndicatorsError, OSError):

@@ -291,10 +291,11 @@ def conf_status(flags: object) -> str:
 
 
 def ref_area_m49(codes: pd.Series) -> pd.Series:
-    """REF_AREA codes: ISO3 → M49 (three digits); M49 passes through; unknown codes unchanged."""
+    """REF_AREA codes: ISO3 → M49 (three digits); M49 passes through; unknown codes, and
+    withdrawn codes that have no numeric code (``SKM`` Sikkim), unchanged."""
     m49 = to_m49(codes)
     raw = codes.astype("string")
-    return m49.fillna(raw).astype("string")
+    return m49.where(m49 != "").fillna(raw).astype("string")
 
 
 def group_columns(result: Result) -> list[str]:

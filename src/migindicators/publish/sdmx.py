@@ -98,7 +98,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migindicators.core.countries import region_table
+from migindicators.core.countries import m49_codes, region_table
 from migindicators.core.errors import OptionError
 from migindicators.core.result import Result
 from migindicators.publish.codes import (
@@ -543,8 +543,11 @@ def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
     """Problems of an SDMX-CSV frame against the SDG DSD layout (empty list when fine).
 
     Checks the column set and order, that every dimension and mandatory attribute is filled,
-    that REF_AREA is an M49 code, that OBS_VALUE is numeric or blank, and that no series key
-    and time period appears twice.
+    that REF_AREA is a code of the M49 code list (:func:`~migindicators.core.countries.m49_codes`:
+    countries or areas, former ones, and aggregates, from the UNSD M49 table recorded in
+    ``data/README.md``), that OBS_VALUE is numeric or blank, and that no series key and time
+    period appears twice. The other SDG DSD code lists (SEX, AGE, UNIT_MEASURE, …) are not
+    shipped: their codes are checked where :mod:`migindicators.publish.codes` makes them.
     """
     problems: list[str] = []
     if tuple(frame.columns) != SDMX_CSV_COLUMNS:
@@ -561,6 +564,16 @@ def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
     bad_area = text.loc[~text["REF_AREA"].str.fullmatch(r"\d{3}"), "REF_AREA"]
     if len(bad_area):
         problems.append(f"REF_AREA not M49: {sorted(set(bad_area))[:5]}")
+    # three digits, yet no M49 code of the bundled tables (a DESA code such as 947, or 999)
+    unlisted = text.loc[
+        text["REF_AREA"].str.fullmatch(r"\d{3}") & ~text["REF_AREA"].isin(m49_codes()),
+        "REF_AREA",
+    ]
+    if len(unlisted):
+        problems.append(
+            f"REF_AREA not in the M49 code list (core.countries.m49_codes): "
+            f"{sorted(set(unlisted))[:5]}"
+        )
     values = text["OBS_VALUE"]
     numeric = pd.to_numeric(values.where(values != "", "0"), errors="coerce")
     if numeric.isna().any():

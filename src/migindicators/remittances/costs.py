@@ -32,8 +32,7 @@ import pandas as pd
 from migindicators.core.assemble import make_result
 from migindicators.core.countries import (
     count_members,
-    country_table,
-    historical_table,
+    counted_member,
     is_country,
     members,
 )
@@ -765,18 +764,17 @@ def _member_coverage(
     level: str,
 ) -> pd.DataFrame:
     """Add ``members_with_data`` (countries of *side* with services in the cell) and, for
-    M49/SDG areas, ``member_coverage`` (their share of the area's current members)."""
+    M49/SDG areas, ``member_coverage`` (their share of the area's reporting members,
+    :func:`~migindicators.core.countries.count_members`)."""
     country = f"{side}_area" if level == "region" else "receiving_area"
-    current = set(country_table()["iso3"])
-    # historical/alias codes (KSV, ANT) count towards the current area they belong to
-    aliases = dict(zip(historical_table()["iso3"], historical_table()["current"], strict=True))
-    codes = table[country].astype(str).map(lambda c: aliases.get(c) or c)
-    counted = table.assign(_member=codes.where(codes.isin(current)))
+    # coverage counts reporting members; an alias (KSV) counts as its area (XKX), a
+    # withdrawn code with several successors (ANT) as none
+    counted = table.assign(_member=counted_member(table[country].astype(str)))
     with_data = counted.groupby(keys, dropna=False, sort=False, observed=True)["_member"].nunique()
     cells = cells.merge(with_data.rename("members_with_data").reset_index(), on=keys, how="left")
     cells["members_with_data"] = cells["members_with_data"].fillna(0).astype("int64")
     if level == "world":
-        total = pd.Series({_WORLD: len(current)})
+        total = count_members("world")
     elif grouping in ("wb_region", "income_group"):
         return cells  # RPW's own groupings: no membership table to compare with
     else:
