@@ -52,6 +52,11 @@ def _design(case: dict[str, Any]) -> Design:
     return design
 
 
+def _golden_difference(case_id: str) -> list[float] | None:
+    found = _case(case_id).get("difference")
+    return None if found is None or found[1] is None else list(found)
+
+
 CASES = [
     "three_stage_fpc",
     "three_stage_stage2_strata",
@@ -88,6 +93,22 @@ def test_three_stage_design_matches_r(case_id: str) -> None:
         np.testing.assert_allclose(
             by["se"], case[f"by_{parameter}_se"], rtol=RTOL, err_msg=f"{case_id} by {parameter}"
         )
+
+
+@pytest.mark.parametrize("case_id", [c for c in CASES if _golden_difference(c) is not None])
+def test_difference_of_domain_means_matches_r_svycontrast(case_id: str) -> None:
+    # R: svycontrast(svyby(~y, ~sex, des, svymean, covmat=TRUE), c(F=1, M=-1)); the later
+    # stages' variance of the difference includes the covariance of the two domains.
+    case = _case(case_id)
+    res = survey.estimate_difference(
+        _frame(case["data"]),
+        _design(case),
+        parameter="mean",
+        y="y",
+        compare="sex",
+        levels=("F", "M"),
+    ).data.iloc[0]
+    np.testing.assert_allclose([res["value"], res["se"]], case["difference"], rtol=RTOL)
 
 
 def test_later_stages_add_variance_beyond_the_first() -> None:

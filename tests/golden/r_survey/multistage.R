@@ -59,7 +59,15 @@ d$n1 <- NULL; d$n2 <- NULL; d$n3 <- NULL
 figures <- function(des) {
   t <- svytotal(~y, des); m <- svymean(~y, des); r <- svyratio(~y, ~x, des)
   bt <- svyby(~y, ~sex, des, svytotal); bm <- svyby(~y, ~sex, des, svymean)
-  list(total = c(unname(coef(t)), unname(SE(t))), mean = c(unname(coef(m)), unname(SE(m))),
+  # The difference of the domain means F - M, covariance included (svycontrast).
+  # (R's svyby(covmat=TRUE) stops where the variance is NaN: no figure then.)
+  difference <- tryCatch({
+    bc <- svyby(~y, ~sex, des, svymean, covmat = TRUE)
+    ct <- svycontrast(bc, c(F = 1, M = -1))
+    c(unname(coef(ct)), unname(SE(ct)))
+  }, error = function(e) NULL)
+  list(difference = difference,
+       total = c(unname(coef(t)), unname(SE(t))), mean = c(unname(coef(m)), unname(SE(m))),
        ratio = c(as.vector(coef(r)), as.vector(SE(r))),
        by_keys = as.character(bt$sex),
        by_total = unname(coef(bt)), by_total_se = unname(SE(bt)),
