@@ -2,7 +2,8 @@
 without replacement (Brewer, Overton, Hartley–Rao), as R ``survey``.
 
 Multistage: ``Design(psu=, fpc=, ssu=, fpc2=, strata2=)``
-    R ``svydesign(ids=~psu+ssu+..., strata=~s1+s2+..., fpc=~N1+N2+...)``. R's default (``options(survey.ultimate.cluster=FALSE)``, its ``multistage`` recursion)
+    R ``svydesign(ids=~psu+ssu+..., strata=~s1+s2+..., fpc=~N1+N2+...)``. R's default
+    (``options(survey.ultimate.cluster=FALSE)``, its ``multistage`` recursion)
     adds to the first-stage variance of PSU totals the variance of each later stage within
     the sampled units of the stage before, weighted by the product of the sampling fractions
     of the stages above. For stage *k* within a unit *u* of stage *k* - 1, with strata *g* of
