@@ -189,3 +189,27 @@ def test_bad_calibration_designs_are_typed_errors() -> None:
                 mi.survey.Design(weight="weight"), [_margin("sex"), _margin("age_group")]
             ),
         )
+
+
+def test_rows_of_unknown_sex_stay_in_the_calibration_as_in_the_survey_core() -> None:
+    # R's svyby keeps a row of unknown domain in the design (score 0, its residual counted);
+    # the survey core does the same, so the pass must agree with it, exclusions included.
+    census = _census()
+    census.loc[census.index[:5], "sex"] = None
+    region = census.groupby("region", as_index=False)["weight"].sum()
+    region = region.assign(Freq=region["weight"] * [1.1, 0.9, 1.05, 0.95]).drop(columns="weight")
+    base = mi.survey.Design(
+        weight="weight", strata="strata", psu="household", lonely_psu="certainty"
+    )
+    cal = mi.survey.post_stratify(base, region)
+    res = mi.compute("migrant_stock", census=census, by=["sex"], calibration=cal)
+    frame = census.assign(
+        migrant=(census["country_of_birth"].notna() & (census["country_of_birth"] != "KEN")).astype(
+            float
+        )
+    )
+    core = mi.survey.estimate(frame, cal, parameter="total", y="migrant", by="sex").data
+    got = res.data.set_index("sex").loc[core["sex"]]
+    np.testing.assert_allclose(got["value"], core["value"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got["se"], core["se"].to_numpy(), rtol=1e-10)
+    assert "unknown sex" in set(res.exclusions["reason"])

@@ -57,6 +57,8 @@ from .validate import configure, validate_and_exclude
 
 __all__ = ["calibration_steps", "run_calibrated"]
 
+#: Scores held at once in the residual variance (rows x domains of a block): 256 MB.
+_BLOCK_VALUES = 1 << 25
 #: The census pass's fixed design, as :class:`~migindicators.engine.survey.Design` fields.
 _CENSUS_DESIGN = {"weight": "weight", "strata": "strata", "psu": "household"}
 
@@ -239,10 +241,8 @@ def _residual_variance(
     # Each kept row's position among the design's rows (both in the frame's order).
     pos = np.searchsorted(rows, kept.index.to_numpy())
     ndom = len(dom_keys)
-    x = np.zeros((len(rows), ndom))
     adds = num_cell[row_cell]
-    x[pos[adds], dom_cell[row_cell][adds]] = weights[pos[adds]]
-    e = state.residuals(x)
+    add_row, add_dom, add_w = pos[adds], dom_cell[row_cell][adds], weights[pos[adds]]
     # Households within strata (ref_area, time_period, strata) of the design's rows.
     design = frame.iloc[rows]
     strata_cols = ["ref_area", "time_period"] + (["strata"] if "strata" in design else [])
@@ -253,18 +253,27 @@ def _residual_variance(
     else:
         psu = np.arange(len(rows), dtype=np.intp)
     npsu = int(psu.max()) + 1
-    z = np.zeros((npsu, ndom))
-    np.add.at(z, psu, e)
     psu_stratum = np.zeros(npsu, dtype=np.intp)
     psu_stratum[psu] = stratum
     nstrata = int(stratum.max()) + 1
     n_h = np.bincount(psu_stratum, minlength=nstrata).astype(np.float64)
-    sums = np.zeros((nstrata, ndom))
-    np.add.at(sums, psu_stratum, z)
-    centred = z - (sums / n_h[:, None])[psu_stratum]
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(n_h > 1, n_h / (n_h - 1), 0.0)
-    variance = np.sum(scale[psu_stratum][:, None] * centred * centred, axis=0)
+        scale = np.where(n_h > 1, n_h / (n_h - 1), 0.0)[psu_stratum]
+    # The residuals are linear and column by column: domains in blocks bound the memory
+    # (rows x block scores) whatever the number of domains.
+    block = max(1, _BLOCK_VALUES // max(len(rows), 1))
+    variance = np.zeros(ndom)
+    for lo in range(0, ndom, block):
+        hi = min(ndom, lo + block)
+        sel = (add_dom >= lo) & (add_dom < hi)
+        x = np.zeros((len(rows), hi - lo))
+        x[add_row[sel], add_dom[sel] - lo] = add_w[sel]
+        e = state.residuals(x)
+        for j in range(hi - lo):
+            z = np.bincount(psu, weights=e[:, j], minlength=npsu)
+            mean = np.bincount(psu_stratum, weights=z, minlength=nstrata) / n_h
+            centred = z - mean[psu_stratum]
+            variance[lo + j] = float(np.sum(scale * centred * centred))
     out = dom_keys.assign(var=variance)
     # The labels as the pass's table has them (finish()): text, and integer years.
     for col in domain:
