@@ -1,12 +1,13 @@
-"""Multistage designs of three stages against R ``survey`` (issue 14).
+"""Multistage designs of three and four stages against R ``survey`` (issue 14).
 
 Golden values from ``tests/golden/r_survey/multistage.R`` (R's
 ``svydesign(ids=~psu+ssu+tsu, strata=~h(+s2), fpc=~N1+N2+N3)`` with its default full
 multistage variance, ``svytotal``, ``svymean``, ``svyratio`` and ``svyby`` by sex): an fpc at
 every stage with a certainty stratum at stage 1, strata at stage 2, a stage without fpc
 (R's ``Inf``), sampling fractions, lonely units at stage 3 under each ``survey.lonely.psu``,
-the ultimate-cluster option and a post-stratified three-stage design. The data are drawn by
-the R script and stored in the JSON; the tests do not need R.
+a four-stage design, the ultimate-cluster option and a post-stratified three-stage design,
+and differences of domain means (``svycontrast``). The data are drawn by the R script and
+stored in the JSON; the tests do not need R.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ CASES = [
     "three_stage_lonely_remove",
     "three_stage_lonely_adjust",
     "three_stage_stage2_strata_average",
+    "four_stage_fpc",
     "three_stage_ultimate_cluster",
     "three_stage_poststratified",
 ]

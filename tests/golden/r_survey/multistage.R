@@ -1,8 +1,8 @@
 # Golden values for multistage designs of more than two stages (issue 14), from R's survey:
 # svydesign(ids=~psu+ssu+tsu, strata=~h(+s2), fpc=~N1+N2+N3) with R's default full multistage
 # variance (options(survey.ultimate.cluster=FALSE)): certainty PSUs, strata at stage 2, a
-# stage without fpc (Inf), fpc as sampling fractions, lonely units at stage 3, a calibrated
-# three-stage design.
+# stage without fpc (Inf), fpc as sampling fractions, lonely units at stage 3, four stages, a
+# calibrated three-stage design.
 #
 # Run from the repository root (installs nothing; needs R with survey and jsonlite):
 #   Rscript tests/golden/r_survey/multistage.R
@@ -33,7 +33,7 @@ for (h in names(strata1)) {
           persons <- sample(1:3, 1)
           for (i in seq_len(persons)) {
             rows[[length(rows) + 1]] <- data.frame(
-              h = h, psu = psu_id, s2 = s2, ssu = ssu_id, tsu = t,
+              h = h, psu = psu_id, s2 = s2, ssu = ssu_id, tsu = t, person = i,
               N1 = strata1[[h]][["N"]], N2 = big_m, N3 = 8,
               n1 = strata1[[h]][["n"]], n2 = m, n3 = k,
               sex = sample(c("F", "M"), 1),
@@ -55,6 +55,9 @@ d$N2p <- 11
 d$f2 <- ave(d$ssu, d$psu, FUN = function(v) length(unique(v))) / d$N2p
 d$f3 <- d$n3 / d$N3
 d$n1 <- NULL; d$n2 <- NULL; d$n3 <- NULL
+# A fourth stage: the persons of a tertiary unit, 1 to 3 sampled of 5 (the weights stay
+# those of three stages: R takes the weights given).
+d$N4 <- 5
 
 figures <- function(des) {
   t <- svytotal(~y, des); m <- svymean(~y, des); r <- svyratio(~y, ~x, des)
@@ -122,6 +125,14 @@ add("three_stage_stage2_strata_average",
          strata2 = list("s2", NULL)),
     "lonely2", ms(lone2, ~N1 + N2 + N3, strata = ~h + s2, lonely = "average"),
     lonely = "average", note = "a stage-2 stratum with one SSU")
+
+# Four stages; a tertiary unit with a single person is a lonely unit at stage 4.
+options(survey.lonely.psu = "certainty")
+add("four_stage_fpc", list(strata = "h", psu = "psu", fpc = "N1",
+                           ssu = c("ssu", "tsu", "person"), fpc2 = c("N2p", "N3", "N4")),
+    "full", svydesign(ids = ~psu + ssu + tsu + person, strata = ~h, fpc = ~N1 + N2p + N3 + N4,
+                      weights = ~w, data = d), lonely = "certainty",
+    note = "four stages, lonely units at stage 4 (certainty)")
 
 # Ultimate cluster: stage 1 only.
 options(survey.ultimate.cluster = TRUE, survey.lonely.psu = "fail")
