@@ -183,3 +183,8 @@ def test_stage_options_must_line_up() -> None:
         Design(weight="w", psu="psu", strata2="s2")
     assert _three().describe()["ssu"] == ["ssu", "tsu"]
     assert _three().later_stages() == [("ssu", "N2p", None), ("tsu", "N3", None)]
+    # A mapping from a TOML run spec has no null: "" stands for a stage without fpc.
+    from_toml = survey.as_design(
+        {"weight": "w", "psu": "psu", "fpc": "N1", "ssu": ["ssu", "tsu"], "fpc2": ["N2p", ""]}
+    )
+    assert from_toml.later_stages() == [("ssu", "N2p", None), ("tsu", None, None)]

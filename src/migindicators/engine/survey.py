@@ -152,10 +152,11 @@ class Design:
         Cluster columns of the stages after the first (one column: the second stage; a
         sequence: stages 2, 3, ..., each nested in the one before) and their population sizes
         per stratum of the stage within each unit of the stage before (or sampling fractions),
-        one per ``ssu`` column, ``None`` for a stage without fpc: the multistage variance with
-        an fpc at each stage, R's ``svydesign(ids=~psu+ssu+tsu, fpc=~fpc+fpc2+fpc3)`` (a
-        stage without fpc: R's ``Inf``; see :mod:`migindicators.engine.multistage`). Without
-        ``fpc2`` the later stages add nothing (the ultimate-cluster variance).
+        one per ``ssu`` column, ``None`` (or ``""``) for a stage without fpc: the multistage
+        variance with an fpc at each stage, R's ``svydesign(ids=~psu+ssu+tsu,
+        fpc=~fpc+fpc2+fpc3)`` (a stage without fpc: R's ``Inf``; see
+        :mod:`migindicators.engine.multistage`). Without ``fpc2`` the later stages add
+        nothing (the ultimate-cluster variance).
     strata2 : str or sequence, optional
         Strata of the later stages within each unit of the stage before, one per ``ssu``
         column (``None``: unstratified), R's ``strata=~s1+s2``.
@@ -212,7 +213,8 @@ class Design:
         for name in ("ssu", "fpc2", "strata2"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
-                object.__setattr__(self, name, tuple(value))
+                # "" stands for None where a file format has no null (TOML run specs).
+                object.__setattr__(self, name, tuple(v if v != "" else None for v in value))
         if self.pps is not None:
             object.__setattr__(self, "pps", pps_method(self.pps))
             if self.prob is None:
@@ -277,9 +279,10 @@ class Design:
         per_stage: dict[str, tuple[str | None, ...]] = {}
         for name in ("fpc2", "strata2"):
             value = getattr(self, name)
-            given = (value,) if value is None or isinstance(value, str) else tuple(value)
             if value is None:
-                given = (None,) * len(ids)
+                given: tuple[str | None, ...] = (None,) * len(ids)
+            else:
+                given = (value,) if isinstance(value, str) else tuple(value)
             if len(given) != len(ids):
                 raise OptionError(
                     f"{name}={list(given)} has {len(given)} entries for {len(ids)} ssu "
