@@ -1,20 +1,32 @@
-"""Two-stage variance with a finite population correction at each stage, and PPS sampling
+"""Multistage variance with a finite population correction at each stage, and PPS sampling
 without replacement (Brewer, Overton, Hartley–Rao), as R ``survey``.
 
-Multistage: ``Design(psu=, fpc=, ssu=, fpc2=)``, R ``svydesign(ids=~psu+ssu, fpc=~N1+N2)``
-    R's default (``options(survey.ultimate.cluster=FALSE)``) adds to the first-stage
-    variance of PSU totals the second-stage variance within each sampled PSU, weighted by the
-    first-stage sampling fraction:
+Multistage: ``Design(psu=, fpc=, ssu=, fpc2=, strata2=)``
+    R ``svydesign(ids=~psu+ssu+..., strata=~s1+s2+..., fpc=~N1+N2+...)``. R's default
+    (``options(survey.ultimate.cluster=FALSE)``, its ``multistage`` recursion)
+    adds to the first-stage variance of PSU totals the variance of each later stage within
+    the sampled units of the stage before, weighted by the product of the sampling fractions
+    of the stages above. For stage *k* within a unit *u* of stage *k* - 1, with strata *g* of
+    :math:`n_g` sampled units of :math:`N_g`, and :math:`y_j` the unit totals of the weighted
+    scores:
 
-    .. math:: v = v_1 + \\sum_h \\frac{n_h}{N_h} \\sum_{i \\in h} (1 - m_i/M_i)
-              \\frac{m_i}{m_i - 1} \\sum_{j=1}^{m_i} (y_{ij} - \\bar y_i)^2
+    .. math:: v = v_1 + \\sum_{k \\ge 2} \\sum_u \\Big(\\prod_{j<k} \\frac{n_j}{N_j}\\Big)
+              \\sum_{g \\in u} (1 - n_g/N_g) \\frac{n_g}{n_g - 1}
+              \\sum_{j \\in g} (y_j - \\bar y_g)^2
 
-    over the :math:`m_i` sampled SSUs of PSU *i* (of :math:`M_i`), :math:`y_{ij}` the SSU
-    totals of the weighted scores. Without a first-stage fpc (:math:`N_h = \\infty`) the
-    second stage adds nothing (the with-replacement, ultimate-cluster variance);
-    ``ultimate_cluster=True`` keeps only the first stage as R's
-    ``options(survey.ultimate.cluster=TRUE)``. A certainty (self-representing) stratum has
-    :math:`N_h = n_h`: no first-stage variance, its full second-stage variance.
+    where the product runs over the strata of *u*'s ancestors (stage 1: :math:`n_h/N_h`).
+    A stage without fpc (``None`` in ``fpc2``, R's ``Inf``) is sampled with replacement:
+    its own variance has no correction and the stages below it add nothing; without a
+    first-stage fpc (:math:`N_h = \\infty`) no later stage adds anything (the
+    with-replacement, ultimate-cluster variance). ``ultimate_cluster=True`` keeps only the
+    first stage as R's ``options(survey.ultimate.cluster=TRUE)``. A certainty
+    (self-representing) stratum has :math:`N_h = n_h`: no variance of its own, the full
+    variance of the stage below. Stage-*k* strata (``strata2``) are strata within each unit
+    of stage *k* - 1 (R: ``interaction(s_k, ids_{k-1})``). Strata of one sampled unit at a
+    later stage follow ``lonely_psu`` as R's ``onestrat``: ``"fail"`` raises, ``"certainty"``
+    and ``"remove"`` add nothing, ``"adjust"`` adds the unit's uncentred total squared and
+    ``"average"`` scales up the other strata of the same parent unit (an error where there
+    is none: R gives NaN).
 
 PPS without replacement (``Design(prob=, pps=)``, R ``svydesign(id=~1, fpc=~p, pps=)``)
     *prob* holds each PSU's inclusion probability :math:`\\pi_i` (the weight is
@@ -57,7 +69,7 @@ from migindicators.engine.calibration import CalibrationState, row_influence
 from migindicators.engine.estimate import DomainEstimates, StrataInfo
 from migindicators.engine.tabulate import group_codes
 
-__all__ = ["PPS_METHODS", "PPSState", "StageState", "pps_state", "stage_state"]
+__all__ = ["PPS_METHODS", "PPSState", "Stage", "StageState", "pps_state", "stage_state"]
 
 #: PPS variance approximations (R ``svydesign(pps=)``).
 PPS_METHODS = ("brewer", "overton", "hartley-rao")
@@ -72,16 +84,29 @@ def pps_method(name: str) -> str:
     return m
 
 
+#: A later stage of a design: (cluster column, fpc column or None, strata column or None).
+Stage = tuple[str, str | None, str | None]
+
+
+@dataclass
+class _Level:
+    """One stage k >= 2 of the analysed rows: its units, their strata within the parent
+    units (stage k - 1), and the factors of their within-stratum variance."""
+
+    unit: np.ndarray  # per row, the stage-k unit (codes design-wide)
+    group: np.ndarray  # per unit, its (parent unit, stage-k stratum)
+    parent: np.ndarray  # per group, its parent unit at stage k - 1
+    n: np.ndarray  # per group, sampled units
+    f: np.ndarray  # per group, 1 - n/N (1 without an fpc)
+    frac: np.ndarray  # per group, n/N (0 without an fpc)
+    mult: np.ndarray  # per group, the product of the sampling fractions of its ancestors
+
+
 @dataclass
 class StageState:
-    """Second-stage facts of the analysed rows: SSU codes, per-PSU SSU counts and
-    fpc factors, and the first-stage sampling fraction of each PSU."""
+    """The stages after the first of the analysed rows (see :func:`stage_state`)."""
 
-    ssu: np.ndarray  # per row, SSU code (unique design-wide)
-    ssu_psu: np.ndarray  # per SSU, its PSU
-    m: np.ndarray  # per PSU, sampled SSUs
-    f2: np.ndarray  # per PSU, 1 - m/M
-    frac1: np.ndarray  # per PSU, n_h / N_h of its stratum
+    levels: list[_Level]
     lonely_psu: str
     calibration: CalibrationState | None
 
@@ -95,7 +120,7 @@ class StageState:
         est: DomainEstimates,
         contrast: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """The second-stage variance per cell (added to the first stage's); with
+        """The variance of the later stages per cell (added to the first stage's); with
         *contrast* ``(plus, minus)``, of the differences ``cell[plus[k]] - cell[minus[k]]``
         (their scores differenced row by row, so the covariance is included)."""
         x = row_influence(work, by, keys, num, den, est)
@@ -103,64 +128,134 @@ class StageState:
             x = x[:, contrast[0]] - x[:, contrast[1]]
         if self.calibration is not None:
             x = self.calibration.residuals(x)
-        nssu = len(self.ssu_psu)
-        y = np.zeros((nssu, x.shape[1]))
-        np.add.at(y, self.ssu, x)
-        npsu = len(self.m)
-        sums = np.zeros((npsu, x.shape[1]))
-        np.add.at(sums, self.ssu_psu, y)
-        m = self.m.astype(float)
-        centred = y - (sums / m[:, None])[self.ssu_psu]
-        lonely = m == 1
-        live = self.f2 >= 1e-7
-        if np.any(lonely & live) and self.lonely_psu == "fail":
+        out = np.zeros(x.shape[1])
+        for k, level in enumerate(self.levels, start=2):
+            out += self._stage(level, x, k)
+        return out
+
+    def _stage(self, level: _Level, x: np.ndarray, k: int) -> np.ndarray:
+        """Stage *k*'s variance within its parent units, weighted by ``mult``."""
+        nunits, ngroups = len(level.group), len(level.n)
+        y = np.zeros((nunits, x.shape[1]))
+        np.add.at(y, level.unit, x)
+        sums = np.zeros((ngroups, x.shape[1]))
+        np.add.at(sums, level.group, y)
+        n = level.n.astype(float)
+        centred = y - (sums / n[:, None])[level.group]
+        live = level.f >= 1e-7  # R: a stratum sampled whole (f = 0) has no variance
+        lonely = (n == 1) & live
+        if np.any(lonely) and self.lonely_psu == "fail":
             raise DesignError(
-                f"{int(np.sum(lonely & live))} PSU(s) with a single sampled SSU at stage 2 "
-                "(and M > 1); choose lonely_psu='remove', 'certainty' or 'adjust' in the Design"
+                f"{int(np.sum(lonely))} stratum/strata with a single sampled unit at stage {k} "
+                f"(a PSU with a single sampled SSU at stage {k}, and N > 1); choose "
+                "lonely_psu='remove', 'certainty', 'adjust' or 'average' in the Design"
             )
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(lonely, self.f2, self.f2 * m / (m - 1)) * self.frac1
+            scale = np.where(n > 1, level.f * n / (n - 1), level.f)
         scale = np.where(live, scale, 0.0)
         if self.lonely_psu == "adjust":
             # R does not centre a lonely unit under "adjust": its total squared.
-            centred = np.where(lonely[self.ssu_psu][:, None], y, centred)
-        out: np.ndarray = np.sum(scale[self.ssu_psu][:, None] * centred * centred, axis=0)
+            centred = np.where(lonely[level.group][:, None], y, centred)
+        elif self.lonely_psu == "average":
+            # R (onestage) leaves a lonely stratum out and scales the others of the same
+            # parent unit up by (strata / strata kept).
+            nparents = int(level.parent.max()) + 1
+            total = np.bincount(level.parent, minlength=nparents).astype(float)
+            kept = np.bincount(level.parent, weights=(~lonely).astype(float), minlength=nparents)
+            if np.any((kept == 0) & (total > 0)):
+                raise DesignError(
+                    f"lonely_psu='average': a stage-{k - 1} unit has only strata with a single "
+                    f"sampled unit at stage {k}, so there is nothing to average (R gives NaN); "
+                    "choose lonely_psu='certainty', 'remove' or 'adjust'"
+                )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                boost = np.where(kept > 0, total / kept, 0.0)
+            scale = np.where(lonely, 0.0, scale * boost[level.parent])
+        else:  # certainty, remove: a lonely unit centred on itself adds nothing
+            scale = np.where(lonely, 0.0, scale)
+        weight = (scale * level.mult)[level.group]
+        out: np.ndarray = np.sum(weight[:, None] * centred * centred, axis=0)
         return out
 
 
 def stage_state(
     work: pd.DataFrame,
-    ssu: str,
-    fpc2: str,
+    stages: Sequence[Stage],
     strata: StrataInfo,
     calibration: CalibrationState | None,
 ) -> StageState:
-    """Second-stage facts from the analysed rows (``_psu``, ``_h`` codes already set)."""
-    psu = work["_psu"].to_numpy(np.intp)
-    code, _ = group_codes(pd.DataFrame({"p": psu, "s": work[ssu].to_numpy()}), ["p", "s"])
-    nssu = int(code.max()) + 1
-    ssu_psu = np.zeros(nssu, dtype=np.intp)
-    ssu_psu[code] = psu
-    npsu = int(psu.max()) + 1
-    m = np.bincount(ssu_psu, minlength=npsu)
-    big_m = pd.to_numeric(work[fpc2], errors="raise").to_numpy(dtype=float)
-    per_psu = pd.Series(big_m).groupby(psu).agg(["min", "max"])
-    if (per_psu["min"] != per_psu["max"]).any():
-        raise InputValidationError(f"fpc2 column {fpc2!r} must be constant within each PSU")
-    values = per_psu["min"].reindex(range(npsu)).to_numpy()
-    if np.all(values <= 1):
-        f2 = 1.0 - values
-    else:
-        if np.any(values < m):
+    """Facts of the stages after the first from the analysed rows (``_psu``, ``_h`` codes
+    already set): R ``svydesign(ids=~psu+ssu+..., strata=~s1+s2+..., fpc=~N1+N2+...)``.
+
+    Each stage's units are nested in the previous stage's (codes may restart within them);
+    its strata, when given, are strata within each unit of the previous stage.
+    """
+    parent = work["_psu"].to_numpy(np.intp)
+    nparent = int(parent.max()) + 1
+    h_of_psu = np.zeros(nparent, dtype=np.intp)
+    h_of_psu[parent] = work["_h"].to_numpy(np.intp)
+    # R multiplies stage 2 by the first-stage sampling fraction n_h / N_h (0 without fpc).
+    parent_mult = (1.0 - np.asarray(strata.f, dtype=float))[h_of_psu]
+    levels: list[_Level] = []
+    for k, (ids, fpc, stratum_col) in enumerate(stages, start=2):
+        where = "PSU" if k == 2 else f"stage-{k - 1} unit"
+        unit, _ = group_codes(pd.DataFrame({"p": parent, "u": work[ids].to_numpy()}), ["p", "u"])
+        s_row = (
+            np.zeros(len(work), dtype=np.intp)
+            if stratum_col is None
+            else pd.factorize(work[stratum_col], sort=True)[0]
+        )
+        group_row, _ = group_codes(pd.DataFrame({"p": parent, "s": s_row}), ["p", "s"])
+        per_unit = pd.Series(group_row).groupby(unit).agg(["min", "max"])
+        if (per_unit["min"] != per_unit["max"]).any():
             raise InputValidationError(
-                f"fpc2 column {fpc2!r}: fewer SSUs in the population than sampled in some PSU"
+                f"strata2 column {stratum_col!r}: a stage-{k} unit ({ids!r}) lies in several "
+                f"strata; the stage-{k} strata must be constant within each unit"
             )
-        f2 = 1.0 - m / values
-    h_of_psu = np.zeros(npsu, dtype=np.intp)
-    h_of_psu[psu] = work["_h"].to_numpy(np.intp)
-    # The first-stage sampling fraction n_h / N_h = 1 - f_h (0 without an fpc).
-    frac1 = 1.0 - np.asarray(strata.f, dtype=float)[h_of_psu]
-    return StageState(code, ssu_psu, m, f2, frac1, strata.lonely_psu, calibration)
+        group = per_unit["min"].to_numpy(np.intp)
+        ngroups = int(group.max()) + 1
+        group_parent = np.zeros(ngroups, dtype=np.intp)
+        group_parent[group_row] = parent
+        n = np.bincount(group, minlength=ngroups)
+        if fpc is None:
+            f, frac = np.ones(ngroups), np.zeros(ngroups)
+        else:
+            values = pd.to_numeric(work[fpc], errors="raise").to_numpy(dtype=float)
+            per_group = pd.Series(values).groupby(group_row).agg(["min", "max"])
+            if (per_group["min"] != per_group["max"]).any():
+                bad = int(np.flatnonzero(per_group["min"] != per_group["max"])[0])
+                lo, hi = per_group["min"].iloc[bad], per_group["max"].iloc[bad]
+                raise InputValidationError(
+                    f"fpc2 column {fpc!r} must be constant within each {where}"
+                    + ("" if stratum_col is None else f" and stage-{k} stratum")
+                    + f" (stage {k}; one has values from {lo:g} to {hi:g})"
+                )
+            big_n = per_group["min"].to_numpy()
+            if np.any(~(big_n > 0)):
+                raise InputValidationError(
+                    f"fpc2 column {fpc!r} (stage {k}): population sizes and sampling "
+                    "fractions must be positive"
+                )
+            if np.all(big_n <= 1):  # sampling fractions
+                f, frac = 1.0 - big_n, big_n.copy()
+            else:
+                short = big_n < n
+                if np.any(short):
+                    i = int(np.flatnonzero(short)[0])
+                    raise InputValidationError(
+                        f"fpc2 column {fpc!r} (stage {k}): fewer units in the population "
+                        f"than sampled in some {where} ({big_n[i]:g} < {int(n[i])} sampled "
+                        f"units of {ids!r}); give population sizes N >= n, or sampling "
+                        "fractions (all <= 1)"
+                    )
+                frac = n / big_n
+                f = 1.0 - frac
+        levels.append(_Level(unit, group, group_parent, n, f, frac, parent_mult[group_parent]))
+        # The next stage's parents are this stage's units.
+        unit_group = group
+        parent_mult = parent_mult[group_parent][unit_group] * frac[unit_group]
+        parent = unit
+    return StageState(levels, strata.lonely_psu, calibration)
 
 
 @dataclass

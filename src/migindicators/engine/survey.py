@@ -148,10 +148,18 @@ class Design:
     replicate_df : int, optional
         Degrees of freedom of a replicate design, for every cell. Default: R's ``degf``, the
         rank of the replicate weights minus one (of the domain's rows for a domain).
-    ssu, fpc2 : str, optional
-        Second-stage cluster column and its population sizes per PSU (or sampling fractions):
-        the two-stage variance with an fpc at each stage, R's ``svydesign(ids=~psu+ssu,
-        fpc=~fpc+fpc2)`` (see :mod:`migindicators.engine.multistage`).
+    ssu, fpc2 : str or sequence, optional
+        Cluster columns of the stages after the first (one column: the second stage; a
+        sequence: stages 2, 3, ..., each nested in the one before) and their population sizes
+        per stratum of the stage within each unit of the stage before (or sampling fractions),
+        one per ``ssu`` column, ``None`` (or ``""``) for a stage without fpc: the multistage
+        variance with an fpc at each stage, R's ``svydesign(ids=~psu+ssu+tsu,
+        fpc=~fpc+fpc2+fpc3)`` (a stage without fpc: R's ``Inf``; see
+        :mod:`migindicators.engine.multistage`). Without ``fpc2`` the later stages add
+        nothing (the ultimate-cluster variance).
+    strata2 : str or sequence, optional
+        Strata of the later stages within each unit of the stage before, one per ``ssu``
+        column (``None``: unstratified), R's ``strata=~s1+s2``.
     ultimate_cluster : bool
         Keep only the first-stage (ultimate-cluster) variance, as R's
         ``options(survey.ultimate.cluster=TRUE)``.
@@ -184,8 +192,9 @@ class Design:
     scale: float | None = None
     rscales: tuple[float, ...] | None = None
     replicate_df: int | None = None
-    ssu: str | None = None
-    fpc2: str | None = None
+    ssu: str | tuple[str, ...] | None = None
+    fpc2: str | tuple[str | None, ...] | None = None
+    strata2: str | tuple[str | None, ...] | None = None
     ultimate_cluster: bool = False
     prob: str | None = None
     pps: str | None = None
@@ -201,6 +210,11 @@ class Design:
             object.__setattr__(self, "rscales", tuple(self.rscales))
         if isinstance(self.calibration, list):
             object.__setattr__(self, "calibration", tuple(self.calibration))
+        for name in ("ssu", "fpc2", "strata2"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                # "" stands for None where a file format has no null (TOML run specs).
+                object.__setattr__(self, name, tuple(v if v != "" else None for v in value))
         if self.pps is not None:
             object.__setattr__(self, "pps", pps_method(self.pps))
             if self.prob is None:
@@ -211,6 +225,10 @@ class Design:
             raise OptionError("ssu= (second-stage clusters) needs psu= (first stage)")
         if self.fpc2 is not None and self.ssu is None:
             raise OptionError("fpc2= needs ssu= (the second-stage clusters)")
+        if self.strata2 is not None and self.ssu is None:
+            raise OptionError("strata2= needs ssu= (the second-stage clusters)")
+        if self.ssu is not None:
+            self.later_stages()  # checks the lengths
         if self.ssu is not None and self.pps is not None:
             raise OptionError("multistage PPS designs are not supported")
         if self.lonely_psu not in LONELY_PSU:
@@ -235,7 +253,15 @@ class Design:
                 )
             if any(
                 c is not None
-                for c in (self.strata, self.psu, self.fpc, self.ssu, self.fpc2, self.prob)
+                for c in (
+                    self.strata,
+                    self.psu,
+                    self.fpc,
+                    self.ssu,
+                    self.fpc2,
+                    self.strata2,
+                    self.prob,
+                )
             ):
                 raise OptionError(
                     "a replicate-weight design takes no strata/psu/fpc: the "
@@ -243,6 +269,36 @@ class Design:
                 )
         elif self.replicate_method is not None:
             raise OptionError("replicate_method given without replicate_weights")
+
+    def later_stages(self) -> list[tuple[str, str | None, str | None]]:
+        """The stages after the first: (cluster, fpc or None, strata or None) per stage."""
+        if self.ssu is None:
+            return []
+        ids = (self.ssu,) if isinstance(self.ssu, str) else tuple(self.ssu)
+        out: list[tuple[str, str | None, str | None]] = []
+        per_stage: dict[str, tuple[str | None, ...]] = {}
+        for name in ("fpc2", "strata2"):
+            value = getattr(self, name)
+            if value is None:
+                given: tuple[str | None, ...] = (None,) * len(ids)
+            else:
+                given = (value,) if isinstance(value, str) else tuple(value)
+            if len(given) != len(ids):
+                raise OptionError(
+                    f"{name}={list(given)} has {len(given)} entries for {len(ids)} ssu "
+                    f"column(s) {list(ids)}: give one per later stage (None for a stage "
+                    "without it)"
+                )
+            per_stage[name] = given
+        for k, col in enumerate(ids):
+            if not isinstance(col, str):
+                raise OptionError(f"ssu={list(ids)}: every later stage needs a cluster column")
+            out.append((col, per_stage["fpc2"][k], per_stage["strata2"][k]))
+        return out
+
+    def stage_columns(self) -> list[str]:
+        """The columns of the stages after the first."""
+        return [c for stage in self.later_stages() for c in stage if c is not None]
 
     @property
     def is_replicate(self) -> bool:
@@ -290,8 +346,9 @@ class Design:
             out["calibration"] = [step.describe() for step in self.calibration]
         if isinstance(out.get("replicate_weights"), tuple):
             out["replicate_weights"] = list(out["replicate_weights"])
-        if isinstance(out.get("rscales"), tuple):
-            out["rscales"] = list(out["rscales"])
+        for name in ("rscales", "ssu", "fpc2", "strata2"):
+            if isinstance(out.get(name), tuple):
+                out[name] = list(out[name])
         return out
 
 
@@ -475,8 +532,7 @@ def _prepare(
             design.strata,
             design.psu,
             design.fpc,
-            design.ssu,
-            design.fpc2,
+            *design.stage_columns(),
             design.prob,
         )
         if c
@@ -517,7 +573,7 @@ def _prepare(
         checks.append((design.weight, f"missing weight ({design.weight})"))
     checks += [
         (c, f"missing design variable ({c})")
-        for c in (design.strata, design.psu, design.fpc, design.ssu, design.fpc2, design.prob)
+        for c in (design.strata, design.psu, design.fpc, *design.stage_columns(), design.prob)
         if c is not None
     ]
     checks += [(c, f"missing design variable ({c})") for c in reps]
@@ -662,7 +718,7 @@ def _prepare(
     if design.pps is not None and design.prob is not None:
         prep.pps = pps_state(work, design.prob, design.pps, design.pps_psum)
     if design.ssu is not None and design.fpc2 is not None and not design.ultimate_cluster:
-        prep.stages = stage_state(work, design.ssu, design.fpc2, strata, calibration)
+        prep.stages = stage_state(work, design.later_stages(), strata, calibration)
     return prep
 
 

@@ -61,6 +61,7 @@ from migindicators.engine.census import (
     run_census,
     taylor_variance,
 )
+from migindicators.engine.census.calibrated import calibration_steps
 from migindicators.engine.estimate import DomainEstimates, replicate_variance
 from migindicators.engine.survey import Design
 from migindicators.io.ddi import Codebook
@@ -140,6 +141,7 @@ def _pass(
     origin: bool = False,
     single_age: bool = False,
     arrival: bool = False,
+    calibration: Any = None,
 ) -> CensusTotals:
     if census is None:
         raise OptionError(
@@ -160,6 +162,7 @@ def _pass(
         replicate_weights=tuple(replicate_weights or ()),
         estimand=estimand,
         progress=progress,
+        calibration=calibration_steps(calibration),
     )
     return run_census(census, spec)
 
@@ -280,10 +283,15 @@ def _taylor_se(
     factor: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SE per cell (aligned with *cells*) and a lonely-PSU mask."""
-    assert totals.moments is not None and totals.psus is not None
-    index = pd.MultiIndex.from_frame(cells[list(domain)]) if domain else None
-    r = None if ratio is None else pd.Series(ratio / scale, index=index)
-    var, lonely = taylor_variance(totals.moments, totals.psus, domain, r)
+    if totals.calibrated is not None:
+        # A calibrated pass: the variance of the totals from the calibration residuals.
+        assert ratio is None
+        var, lonely = totals.calibrated
+    else:
+        assert totals.moments is not None and totals.psus is not None
+        index = pd.MultiIndex.from_frame(cells[list(domain)]) if domain else None
+        r = None if ratio is None else pd.Series(ratio / scale, index=index)
+        var, lonely = taylor_variance(totals.moments, totals.psus, domain, r)
     aligned = cells[list(domain)].merge(var, on=list(domain), how="left")["var"].to_numpy()
     se = np.sqrt(np.nan_to_num(aligned, nan=0.0)) * scale
     if factor is not None:
@@ -396,6 +404,14 @@ def _finish(
             f"method {options.get('replicate_method')}, centred on "
             "the full-sample estimate"
         )
+    if "calibration" in totals.notes:
+        meta["calibration"] = totals.notes["calibration"]
+        if totals.variance == "taylor":
+            meta["variance_detail"] = (
+                f"{meta['variance_detail']}; weights calibrated on the whole census (see "
+                "calibration), variance from the calibration residuals (R svytotal on the "
+                "calibrated design)"
+            )
     meta.update(extra_metadata or {})
     result = make_result(
         indicator,
@@ -557,6 +573,7 @@ def migrant_stock(
     replicate_method: str = "jk1",
     progress: bool | None = None,
     aggregate: str | Sequence[str] | None = None,
+    calibration: Any = None,
 ) -> Result:
     """International migrant stock: persons living in a country other than their country of birth.
 
@@ -567,6 +584,18 @@ def migrant_stock(
     {census parameters: census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows, variance, replicate_weights, replicate_method, progress}
     {census parameters: aggregate}
+    calibration : Design or sequence of CalibrationStep, optional
+        Calibrate the census sample's weights to population totals first: a calibrated
+        :class:`~migindicators.engine.survey.Design` of the census's own design
+        (``weight="weight"``; ``strata="strata"`` and ``psu="household"`` may be given),
+        e.g. ``mi.survey.rake(mi.survey.Design(weight="weight"), [by_sex_age, by_region])``,
+        or its steps. Margins name census columns (``age_group`` is derived from ``age``
+        with ``age_width`` and ``age_top``). The weights are calibrated once on the whole
+        extract (R ``postStratify``/``rake``/``calibrate``), the Taylor standard errors come
+        from the calibration residuals (R ``svytotal`` on the calibrated design) and
+        replicate weights are recalibrated each. The census must be a pandas DataFrame in
+        memory (the calibration is a first pass over it; files, chunks and Dask raise an
+        :class:`~migindicators.core.errors.OptionError`).
 
     Returns
     -------
@@ -611,6 +640,7 @@ def migrant_stock(
         replicate_weights=replicate_weights,
         progress=progress,
         estimand=estimand,
+        calibration=calibration,
     )
     ledger = totals.ledger
     cells = _status_cells(totals, keys, unknown_birthplace, ledger)
@@ -671,6 +701,7 @@ def migrant_stock(
         replicate_weights=list(replicate_weights or []),
         replicate_method=replicate_method,
         aggregate=groupings,
+        calibration=totals.notes.get("calibration"),
     )
     return _finish(
         "migrant_stock",

@@ -22,6 +22,7 @@ from migindicators.io.tabular import file_format
 from migindicators.io.threads import default_threads, run_on_threads
 
 from .accumulate import Accumulator, Registries
+from .calibrated import run_calibrated
 from .psu import spill_budget
 from .read import PieceReader, frame_slices, parquet_source, source_chunks, standardise
 from .spec import CensusPass, CensusTotals, resolve_mapping
@@ -36,6 +37,8 @@ DASK_BATCH = 16
 
 def run_census(census: Any, spec: CensusPass) -> CensusTotals:
     """Tabulate *census* according to *spec* (see :mod:`migindicators.engine.census`)."""
+    if spec.calibration:
+        return run_calibrated(census, spec, run_census)
     mapping = resolve_mapping(spec.mapping)
     if type(census).__module__.startswith("dask"):
         return _run_dask(census, spec, mapping)

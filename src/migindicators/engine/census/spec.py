@@ -16,6 +16,7 @@ import pandas as pd
 
 from migindicators.core.errors import OptionError
 from migindicators.core.ledger import RowLedger
+from migindicators.engine.calibration import CalibrationStep
 from migindicators.io.ddi import Codebook
 from migindicators.io.mapping import IPUMS_INTERNATIONAL, VariableMapping
 
@@ -82,6 +83,9 @@ class CensusPass:
     replicate_weights: tuple[str, ...] = ()
     estimand: Estimand | None = None
     progress: bool | None = None
+    #: Calibration of the weights on the whole extract first (in memory only, see
+    #: :mod:`migindicators.engine.census.calibrated`).
+    calibration: tuple[CalibrationStep, ...] = ()
 
 
 @dataclass
@@ -100,6 +104,10 @@ class CensusTotals:
         their products ``_num*_num``, ``_num*_den``, ``_den*_den`` (Taylor variance).
     psus : pandas.DataFrame or None
         Number of PSUs per (ref_area, time_period, ``_stratum``): ``n_psu``.
+    calibrated : (pandas.DataFrame, set) or None
+        On a calibrated pass with Taylor variance: ``var`` per domain of the estimand from
+        the calibration residuals, and the domains with a stratum of one PSU (the moments
+        are then those of the uncalibrated scores and are not used).
     """
 
     table: pd.DataFrame
@@ -111,6 +119,7 @@ class CensusTotals:
     moments: pd.DataFrame | None = None
     psus: pd.DataFrame | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    calibrated: tuple[pd.DataFrame, set[tuple[Any, ...]]] | None = None
 
     @property
     def type_of_data(self) -> str:
