@@ -135,9 +135,9 @@ def test_ciprop_by_domain_matches_r(k: int) -> None:
     assert [whole["ci_lower"], whole["ci_upper"]] == pytest.approx(
         case["all"]["exact"], rel=1e-8
     ), label
-    assert [whole["ci_lower"], whole["ci_upper"]] == pytest.approx(
-        case["all"]["ci"], rel=5e-3
-    ), label
+    assert [whole["ci_lower"], whole["ci_upper"]] == pytest.approx(case["all"]["ci"], rel=5e-3), (
+        label
+    )
 
 
 @pytest.mark.parametrize("k", QUANTILES)

@@ -25,7 +25,7 @@ Interval types (``interval_type``, R's ``interval.type=``):
   rule; a limit outside [0, 1] gives NaN (as R);
 - ``"quantile"`` (replicate designs only): the quantile is recomputed with each replicate's
   weights and its replicate variance gives a symmetric t interval (R's ``repCI``);
-- ``"score"`` (Taylor designs only, as R): Fuller's test inversion. With
+- ``"score"`` (Taylor designs only, as R): Francisco & Fuller's score-test inversion. With
   :math:`U_i(\\theta) = 1\\{y_i > \\theta\\} - (1 - p)`, the limits are the roots in
   :math:`\\theta` of :math:`\\bar U(\\theta)/se(\\bar U(\\theta)) = \\pm t` (design mean and
   SE, in the domain), searched as R does, by Brent's method on
@@ -39,16 +39,21 @@ Interval types (``interval_type``, R's ``interval.type=``):
   stops with an error; the library raises :class:`~migindicators.core.errors.EstimationError`
   naming the domain.
 
-The reported SE is the interval's width over :math:`2 t_{df}` (as R). Difference from R 4.1.1: on replicate designs R
-ignores ``interval.type`` ``"beta"``, ``"xlogit"`` and ``"asin"`` (its replicate method calls
-the Woodruff interval without the type, so they give the ``"mean"`` interval); here the type
+The reported SE is the interval's width over :math:`2 t_{df}` (as R). By domain on a
+calibrated design, the ``"beta"`` type counts all the design's rows in :math:`t_{n-1}` (R's
+domain keeps them at weight 0). Difference from R 4.1.1: on replicate designs R ignores
+``interval.type`` ``"beta"``, ``"xlogit"`` and ``"asin"`` (its replicate method calls the
+Woodruff interval without the type, so they give the ``"mean"`` interval); here the type
 asked is applied.
 
 References
 ----------
 Woodruff, R. S. (1952). Confidence intervals for medians and other position measures. *JASA*
-47, 635–646. Hyndman, R. J. and Fan, Y. (1996). Sample quantiles in statistical packages.
-*Amer. Statist.* 50, 361–365. Lumley, T. R ``survey``: ``svyquantile``, ``oldsvyquantile``.
+47, 635–646. Francisco, C. A. and Fuller, W. A. (1986). Estimation of the distribution
+function with a complex survey. Technical report, Iowa State University. Brent, R. P.
+(1973). *Algorithms for Minimization without Derivatives*, Prentice-Hall. Hyndman, R. J. and
+Fan, Y. (1996). Sample quantiles in statistical packages. *Amer. Statist.* 50, 361–365.
+Lumley, T. R ``survey``: ``svyquantile``, ``oldsvyquantile``.
 """
 
 from __future__ import annotations
@@ -199,8 +204,9 @@ def quantiles(
         raise OptionError("interval_type='quantile' (replicate SEs) needs a replicate design")
     if interval_type == "score" and design.is_replicate:
         raise OptionError(
-            "interval_type='score' (Fuller's test inversion) needs a Taylor (linearization) "
-            "design: R's svyquantile has no score interval for replicate designs. Use "
+            "interval_type='score' (Francisco & Fuller's score-test inversion) needs a Taylor "
+            "(linearization) design: R's svyquantile has no score interval for replicate "
+            "designs. Use "
             "interval_type='quantile' (replicate SEs) or 'mean' (Woodruff)"
         )
     probs = [float(p) for p in probs]
@@ -323,7 +329,7 @@ def _score_interval(
     t: np.ndarray,
     level: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fuller's score interval per domain (R's ``ffullerCI``; see the module docstring).
+    """Francisco & Fuller's score interval per domain (R's ``ffullerCI``; see the module).
 
     The roots of all domains are searched together: each round evaluates every domain's
     current point with one design-based estimate by domain.
@@ -363,7 +369,7 @@ def _score_interval(
             return np.asarray((p - f) / se, dtype=float)
 
     lows, highs = [], []
-    for k, rows in enumerate(r_rows):
+    for rows in r_rows:
         xk = x_all[rows]
         q75, q25 = np.percentile(xk, [75, 25])
         iqr = q75 - q25
