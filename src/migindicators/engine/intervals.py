@@ -36,10 +36,12 @@ domain's rows) and keeps the *μ* where it stays below :math:`t^2` times the rat
 design-based to the model-based variance of the logit (Rao & Scott's scaling); the weights'
 scale cancels. Here the equation is solved to machine precision; R reads the root off a
 cubic spline through at most ten profile points on each side, so R's limits differ from
-the exact ones, by up to about :math:`10^{-3}` relative where :math:`\\hat p` is small. On
-replicate designs R 4.1.1 gives no interval (its replicate GLM's dispersion is *n* times
-too large, so the profile never reaches the cut-off and both limits are ``NA``); ``ciprop``
-raises :class:`~migindicators.core.errors.OptionError` there.
+the exact ones, by up to about :math:`3 \\times 10^{-3}` relative where :math:`\\hat p` is
+small. A domain with :math:`\\hat p` = 0 or 1 gets NaN limits, as with ``logit`` (R stops
+with an error there: the GLM does not converge). On replicate designs R 4.1.1 gives no
+interval (its replicate GLM's dispersion is *n* times too large, so the profile never
+reaches the cut-off and both limits are ``NA``); ``ciprop`` raises
+:class:`~migindicators.core.errors.OptionError` there.
 
 References
 ----------
