@@ -1305,9 +1305,10 @@ def estimate(
             _numeric(prep, [y])
         try:
             data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
-            break
         except _UncheckedReplicates:
             continue  # prepare again, checking every replicate weight
+        if not prep.unchecked:  # (the replicate sums proved the weights, or were checked)
+            break
     data = _drop_missing_domains(data, prep.by)
     keys = [*by_cols, *([y] if parameter == "proportion" else [])]
     data, applied = apply_rules(data, quality, key_columns=keys)

@@ -620,6 +620,7 @@ def replicate_totals(
     def run(block_starts: list[int]) -> np.ndarray:
         out = np.zeros((ncells, nk, nv))
         rows = np.empty((nk, min(REPLICATE_BLOCK, max(n, 1))))
+        parts = np.empty((ncells, nk, nv))
         for start in block_starts:
             stop = min(start + REPLICATE_BLOCK, n)
             c = small[start:stop]
@@ -635,9 +636,11 @@ def replicate_totals(
                     out=block[first : first + len(view)],
                     mode="wrap",
                 )
-            part = vals[start:stop][order]
-            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-                out[cs[lo]] += block[:, lo:hi] @ part[lo:hi]
+            part = np.take(vals[start:stop], order, axis=0)
+            runs = bounds[:-1].tolist()
+            for i, (lo, hi) in enumerate(zip(runs, bounds[1:].tolist(), strict=True)):
+                np.matmul(block[:, lo:hi], part[lo:hi], out=parts[i])
+            out[cs[bounds[:-1]]] += parts[: len(runs)]
         return out
 
     if threads > 1 and len(starts_all) >= 8:
