@@ -10,7 +10,7 @@ svy is a benchmark-only dependency (installed by ``nox -s bench``); without it t
 skipped with a message. The replicate frame is built from a dict, so pandas keeps its float
 columns in one 2-D block, as after ``read_parquet`` or ``read_csv``: the library's replicate
 kernel gathers such adjacent columns with one call per block (``engine.tabulate.
-stacked_columns``); frames whose columns are separate arrays take one call per column.
+stacked_columns``); columns that lie apart in memory take about one call per two columns.
 Measurements and what the time goes to: ``docs/dev/engine.md``.
 """
 
