@@ -498,7 +498,8 @@ def _finite_columns(work: pd.DataFrame, columns: Sequence[str]) -> set[str]:
     strided view, the rows split between two threads (the sums only decide which columns
     need the exact per-row check, so their rounding does not matter).
     """
-    names = [c for c in columns if work[c].dtype == np.float64]
+    dtypes = work.dtypes
+    names = [c for c in columns if dtypes[c] == np.float64]
     if not names:
         return set()
     arrays = [work[c].to_numpy() for c in names]
@@ -585,8 +586,9 @@ def _prepare(
     ]
     # (80 replicate columns: one sum per column is cheaper than a mask each; the check of
     # float columns can be deferred to the replicate sums, see _UncheckedReplicates.)
+    dtypes = work.dtypes  # (one lookup: a column access per name costs more)
     deferred = (
-        {c for c in reps if work[c].dtype == np.float64}
+        {c for c in reps if dtypes[c] == np.float64}
         if defer_replicate_check and design.is_replicate and not design.calibration
         else set()
     )
@@ -658,10 +660,11 @@ def _prepare(
         )
     weighted = design.weight is not None
     if design.is_replicate:
+        dtypes = work.dtypes
         converted = {
             col: pd.to_numeric(work[col], errors="raise").astype(float)
             for col in reps
-            if work[col].dtype != np.float64
+            if dtypes[col] != np.float64
         }
         if converted:
             work = work.assign(**converted)
