@@ -129,11 +129,18 @@ def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.
     for s in sizes:
         total *= s
     if total <= max(_DENSE_LIMIT, 2 * n) and total < _INT64_SAFE:
-        code = _radix(col_codes, sizes)
+        code = (
+            col_codes[0].astype(np.intp, copy=False)
+            if len(col_codes) == 1
+            else _radix(col_codes, sizes)
+        )
         present = np.flatnonzero(np.bincount(code, minlength=total))
-        remap = np.full(total, -1, dtype=np.intp)
-        remap[present] = np.arange(len(present), dtype=np.intp)
-        codes = remap[code]
+        if len(present) == total:  # every code has rows: they are the group codes
+            codes = code if code is not col_codes[0] else code.copy()
+        else:
+            remap = np.full(total, -1, dtype=np.intp)
+            remap[present] = np.arange(len(present), dtype=np.intp)
+            codes = remap[code]
         digits = _unradix(present, sizes)
     else:
         # Compress progressively to the observed combinations, keeping sorted order.
