@@ -7,7 +7,11 @@ the same run on the same data (svy gets a Polars copy built in the untimed setup
 ``MIGI_BENCH_REPLICATE_ROWS`` (default 2 000 000).
 
 svy is a benchmark-only dependency (installed by ``nox -s bench``); without it the cases are
-skipped with a message.
+skipped with a message. The replicate frame is built from a dict, so pandas keeps its float
+columns in one 2-D block, as after ``read_parquet`` or ``read_csv``: the library's replicate
+kernel gathers such adjacent columns with one call per block (``engine.tabulate.
+stacked_columns``); columns that lie apart in memory take about one call per two columns.
+Measurements and what the time goes to: ``docs/dev/engine.md``.
 """
 
 from __future__ import annotations

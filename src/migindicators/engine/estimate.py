@@ -371,9 +371,9 @@ def full_rank_blocks(blocks: np.ndarray) -> np.ndarray:
     is the same as the exact test's); a block that does not pass is not rank deficient for
     that, only not proven full (the caller then runs :func:`replicate_rank`).
     """
-    # einsum's own loops, not BLAS: small products, whose BLAS threads cost more than the
-    # arithmetic on a busy machine.
-    gram = np.einsum("bij,bik->bjk", blocks, blocks)
+    # A batched BLAS product: 21 blocks of 160 x 80 take 0.7 ms, against 12.7 ms for
+    # einsum's own loops (measured for the 80-replicate benchmark, docs/dev/engine.md).
+    gram = np.matmul(blocks.transpose(0, 2, 1), blocks)
     d = np.sqrt(np.clip(np.diagonal(gram, axis1=1, axis2=2), 0.0, None))
     ok = (d > 0).all(axis=1)
     out = np.zeros(len(blocks), dtype=bool)

@@ -82,7 +82,12 @@ from migindicators.engine.estimate import (
     taylor_variance,
 )
 from migindicators.engine.multistage import PPSState, StageState, pps_method, pps_state, stage_state
-from migindicators.engine.tabulate import group_codes, tabulate
+from migindicators.engine.tabulate import (
+    group_codes,
+    replicate_totals,
+    stacked_columns,
+    tabulate,
+)
 
 __all__ = [
     "LONELY_PSU",
@@ -411,12 +416,27 @@ class _Prepared:
     has_missing: bool = False
     #: The design fixes the replicate degrees of freedom (``Design.replicate_df``).
     replicate_df_given: bool = False
+    #: The replicate weights have not been checked for missing values yet (see
+    #: :class:`_UncheckedReplicates`).
+    unchecked: bool = False
     _rank_cache: dict[tuple[str, ...], tuple[np.ndarray, pd.DataFrame]] = field(
         default_factory=dict
     )
     _codes_cache: dict[tuple[str, ...], tuple[np.ndarray, pd.DataFrame]] = field(
         default_factory=dict
     )
+    _weight_arrays: list[np.ndarray] | None = None
+
+    def weight_arrays(self) -> list[np.ndarray]:
+        """The full-sample weight ``_w`` and the replicate weights as float64 arrays.
+
+        Taken from the frame once per call (neither column changes after preparation).
+        """
+        if self._weight_arrays is None:
+            self._weight_arrays = [
+                self.work[c].to_numpy(dtype=np.float64) for c in ["_w", *self.reps]
+            ]
+        return self._weight_arrays
 
     def cell_df(self, keys: pd.DataFrame, taylor: np.ndarray | None) -> np.ndarray:
         """Degrees of freedom per cell of *keys* under the call's ``df`` rule.
@@ -434,6 +454,7 @@ class _Prepared:
     def design_df(self) -> float:
         """The whole design's df (replicate designs: R's degf, rank of the weights - 1)."""
         if np.isnan(self.df) and self.scheme is not None:
+            self.require_checked()
             r = len(self.reps)
             known = [dfs for dfs, _ in self._rank_cache.values()]
             if any(len(d) and float(np.max(d)) == r - 1 for d in known):
@@ -441,6 +462,11 @@ class _Prepared:
             else:
                 self.df = float(_replicate_ranks(self, [np.arange(len(self.work))])[0] - 1)
         return self.df
+
+    def require_checked(self) -> None:
+        """Raise :class:`_UncheckedReplicates` while the replicate weights are unchecked."""
+        if self.unchecked:
+            raise _UncheckedReplicates
 
     def domain_codes(self) -> tuple[np.ndarray, pd.DataFrame]:
         """Domain code of every row and the domains' keys (computed once per call)."""
@@ -458,6 +484,20 @@ class _Prepared:
         if not self.by:
             return np.full(len(keys), float(dfs[0]))
         return np.asarray(dfs[_align(dkeys, keys, self.by)], dtype=np.float64)
+
+
+class _UncheckedReplicates(Exception):
+    """The deferred check of the replicate weights could not be skipped: prepare again.
+
+    Checking 80 replicate-weight columns for missing values reads every weight once (as
+    much memory traffic as the estimate's own sums). :func:`estimate` therefore prepares
+    with the check deferred: the replicate sums are computed first, and since a missing or
+    infinite weight makes its cell's sums non-finite (the values are finite, and
+    ``nan * 0`` is ``nan``), finite sums prove that no weight is missing and the check is
+    skipped. Non-finite sums, or any use of the replicate weights before the sums (their
+    rank), raise this signal, and :func:`estimate` prepares again with the exact check,
+    which excludes and counts the rows as always.
+    """
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -508,10 +548,33 @@ def _add_column(work: pd.DataFrame, name: str, values: Any) -> None:
         work[name] = values
 
 
-def _no_nan(values: Any) -> bool:
-    """True when a float column surely has no NaN (its sum is finite)."""
-    arr = values.to_numpy() if isinstance(values, pd.Series) else values
-    return bool(arr.dtype == np.float64 and np.isfinite(arr.sum()))
+def _finite_columns(work: pd.DataFrame, columns: Sequence[str]) -> set[str]:
+    """The float64 *columns* that surely have no NaN (their sum is finite).
+
+    Columns adjacent in memory (the rows of one pandas block) are summed by one call on a
+    strided view, the rows split between two threads (the sums only decide which columns
+    need the exact per-row check, so their rounding does not matter).
+    """
+    dtypes = work.dtypes
+    names = [c for c in columns if dtypes[c] == np.float64]
+    if not names:
+        return set()
+    arrays = [work[c].to_numpy() for c in names]
+    views = stacked_columns(arrays)
+    n = len(arrays[0])
+    half = n // 2
+
+    def sums(rows: slice) -> list[np.ndarray]:
+        return [view[:, rows].sum(axis=1) for _, view in views]
+
+    if n >= 1 << 16:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = pool.map(sums, [slice(0, half), slice(half, n)])
+        totals = [a + b for a, b in zip(first, second, strict=True)]
+    else:
+        totals = sums(slice(0, n))
+    ok = np.concatenate([np.isfinite(t) for t in totals])
+    return {name for name, good in zip(names, ok, strict=True) if good}
 
 
 def _prepare(
@@ -522,6 +585,7 @@ def _prepare(
     ledger: RowLedger,
     input_name: str,
     conv: _Conventions | None = None,
+    defer_replicate_check: bool = False,
 ) -> _Prepared:
     conv = conv if conv is not None else _Conventions()
     reps = design.replicate_columns(frame)
@@ -576,11 +640,18 @@ def _prepare(
         for c in (design.strata, design.psu, design.fpc, *design.stage_columns(), design.prob)
         if c is not None
     ]
-    checks += [(c, f"missing design variable ({c})") for c in reps]
+    # (80 replicate columns: one sum per column is cheaper than a mask each; the check of
+    # float columns can be deferred to the replicate sums, see _UncheckedReplicates.)
+    dtypes = work.dtypes  # (one lookup: a column access per name costs more)
+    deferred = (
+        {c for c in reps if dtypes[c] == np.float64}
+        if defer_replicate_check and design.is_replicate and not design.calibration
+        else set()
+    )
+    finite = deferred | _finite_columns(work, [c for c in reps if c not in deferred])
+    checks += [(c, f"missing design variable ({c})") for c in reps if c not in finite]
     for col, reason in checks:
         values = wv if col == design.weight else work[col]
-        if col in reps and _no_nan(values):
-            continue  # (80 replicate columns: a sum is cheaper than a mask each)
         new = np.asarray(pd.isna(values), dtype=bool) & keep
         if new.any():
             weighted_sum = None if col == design.weight else float(wv[new].sum())
@@ -645,10 +716,11 @@ def _prepare(
         )
     weighted = design.weight is not None
     if design.is_replicate:
+        dtypes = work.dtypes
         converted = {
             col: pd.to_numeric(work[col], errors="raise").astype(float)
             for col in reps
-            if work[col].dtype != np.float64
+            if dtypes[col] != np.float64
         }
         if converted:
             work = work.assign(**converted)
@@ -665,8 +737,10 @@ def _prepare(
             weighted or calibration is not None,
             conv=conv,
             replicate_df_given=given,
+            unchecked=bool(deferred),
         )
-        prep.design_df()  # R's degf (rank - 1), for the modules that read prep.df
+        if not deferred:
+            prep.design_df()  # R's degf (rank - 1), for the modules that read prep.df
         return prep
     h = (
         pd.factorize(work[design.strata], sort=True)[0]
@@ -767,18 +841,16 @@ def _replicate_ranks(prep: _Prepared, groups: Sequence[np.ndarray]) -> np.ndarra
     groups in one batch: its rank is a lower bound, exact when already full (the usual
     case: many PSUs). Otherwise the rank is taken on all the group's rows.
     """
+    prep.require_checked()
     r = len(prep.reps)
-    columns = [prep.work[c].to_numpy(dtype=np.float64) for c in prep.reps]
+    columns = prep.weight_arrays()[1:]
     ranks = np.full(len(groups), -1, dtype=np.int64)
     m = _RANK_SAMPLE * r
     big = [g for g, rows in enumerate(groups) if len(rows) > m]
     if big:
         rng = np.random.default_rng(20261204)
         idx = np.concatenate([np.sort(rng.choice(groups[g], size=m, replace=False)) for g in big])
-        block = np.empty((len(idx), r))
-        for j, col in enumerate(columns):
-            block[:, j] = col[idx]
-        full = full_rank_blocks(block.reshape(len(big), m, r))
+        full = _sample_full_rank(columns, idx, len(big), m)
         ranks[np.asarray(big)[full]] = r
     for g in np.flatnonzero(ranks < 0):
         rows = groups[int(g)]
@@ -789,14 +861,51 @@ def _replicate_ranks(prep: _Prepared, groups: Sequence[np.ndarray]) -> np.ndarra
     return ranks
 
 
+def _sample_full_rank(
+    columns: Sequence[np.ndarray], idx: np.ndarray, groups: int, m: int
+) -> np.ndarray:
+    """Whether each of *groups* consecutive runs of *m* rows of *idx* has full column rank."""
+    block = np.empty((len(idx), len(columns)))
+    for j, col in enumerate(columns):
+        block[:, j] = col[idx]
+    return full_rank_blocks(block.reshape(groups, m, len(columns)))
+
+
 def _replicate_domain_df(prep: _Prepared) -> tuple[np.ndarray, pd.DataFrame]:
-    """Rank minus one of each domain's replicate weights, and the domains' keys."""
+    """Rank minus one of each domain's replicate weights, and the domains' keys.
+
+    A first, cheap pass draws a seeded sample of rows of the whole frame (a few times the
+    rows the rank test needs per domain) and tests each domain on its sampled rows: a full
+    rank there is the domain's rank (a subset's rank is a lower bound). Only domains not
+    proven so are split out of all the rows (a sort of the domain codes) and ranked by
+    :func:`_replicate_ranks`. Either way the rank is exact; the sample only saves work.
+    """
+    prep.require_checked()
     code, keys = prep.domain_codes()
-    # Small integer codes sort by radix (numpy's stable sort of 16-bit keys).
-    order = np.argsort(code.astype(np.int16) if len(keys) < 2**15 else code, kind="stable")
-    bounds = np.searchsorted(code[order], np.arange(len(keys) + 1))
-    groups = [order[bounds[d] : bounds[d + 1]] for d in range(len(keys))]
-    return _replicate_ranks(prep, groups).astype(np.float64) - 1.0, keys
+    ndom, n = len(keys), len(code)
+    r = len(prep.reps)
+    m = _RANK_SAMPLE * r
+    dfs = np.full(ndom, np.nan)
+    size = min(n, 4 * m * ndom)
+    if ndom and size > m:
+        rng = np.random.default_rng(20261205)
+        pos = rng.choice(n, size=size, replace=False)
+        dcode = code[pos]
+        order = np.argsort(dcode, kind="stable")
+        bounds = np.searchsorted(dcode[order], np.arange(ndom + 1))
+        enough = [d for d in range(ndom) if bounds[d + 1] - bounds[d] > m]
+        if enough:
+            idx = np.concatenate([np.sort(pos[order[bounds[d] : bounds[d] + m]]) for d in enough])
+            full = _sample_full_rank(prep.weight_arrays()[1:], idx, len(enough), m)
+            dfs[np.asarray(enough)[full]] = r - 1.0
+    todo = np.flatnonzero(np.isnan(dfs))
+    if len(todo):
+        # Small integer codes sort by radix (numpy's stable sort of 16-bit keys).
+        order = np.argsort(code.astype(np.int16) if ndom < 2**15 else code, kind="stable")
+        bounds = np.searchsorted(code[order], np.arange(ndom + 1))
+        groups = [order[bounds[d] : bounds[d + 1]] for d in todo]
+        dfs[todo] = _replicate_ranks(prep, groups).astype(np.float64) - 1.0
+    return dfs, keys
 
 
 # ---------------------------------------------------------------------------------------------
@@ -851,14 +960,21 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
     else:
         code, keys = prep.domain_codes()
         wanted = (["_w"] if den == "_one" else []) + values
-        sums = _replicate_sums(
-            work, code, len(keys), ["_w", *prep.reps], [None if v == "_w" else v for v in wanted]
+        sums = replicate_totals(
+            prep.weight_arrays(),
+            code,
+            len(keys),
+            [None if v == "_w" else work[v].to_numpy(dtype=np.float64) for v in wanted],
         )
-        # sums[v][:, 0] is the full-sample total, sums[v][:, 1:] the replicates' totals.
-        full = {v: sums[k][:, 0] for k, v in enumerate(wanted)}
-        reps = {v: sums[k][:, 1:] for k, v in enumerate(wanted)}
+        if prep.unchecked:
+            if not np.isfinite(sums).all():
+                raise _UncheckedReplicates
+            prep.unchecked = False
+        # sums[:, 0, k] is value k's full-sample total, sums[:, 1:, k] its replicates' totals.
+        full = {v: sums[:, 0, k] for k, v in enumerate(wanted)}
+        reps = {v: np.ascontiguousarray(sums[:, 1:, k]) for k, v in enumerate(wanted)}
         if "_w" not in full:  # the weighted count is wanted for the full sample only
-            full["_w"] = np.bincount(code, weights=work["_w"].to_numpy(), minlength=len(keys))
+            full["_w"] = np.bincount(code, weights=prep.weight_arrays()[0], minlength=len(keys))
         a = full[num]
         if den is None:
             est = replicate_estimates(a, None, reps[num], None)
@@ -871,68 +987,6 @@ def _cells(prep: _Prepared, num: str, den: str | None) -> _Cells:
         wn = full["_w"]
         df = prep.cell_df(keys, None)
     return _Cells(keys, est, variance, lonely, n, wn, df)
-
-
-#: Rows per block of the replicate sums (a block of every weight column stays in cache).
-_REP_BLOCK = 16384
-
-
-def _replicate_sums(
-    work: pd.DataFrame,
-    code: np.ndarray,
-    ncells: int,
-    weights: Sequence[str],
-    values: Sequence[str | None],
-) -> list[np.ndarray]:
-    """Per cell, the sums of every weight column times each value (None: the weight alone).
-
-    Rows are taken in blocks; within a block they are ordered by cell, the weight columns
-    gathered into one (weights × rows) array, and each value's products summed over the
-    cell's run of rows for all weight columns at once (``np.add.reduceat``). This reads the
-    replicate weights once per block, instead of once per value and column as a per-column
-    bincount does. Blocks are shared between two threads (numpy releases the GIL in these
-    loops); each thread sums fixed blocks, so the result does not depend on timing.
-    Missing values count as 0.
-    """
-    cols = [work[w].to_numpy(dtype=np.float64) for w in weights]
-    vals = [None if v is None else work[v].to_numpy(dtype=np.float64) for v in values]
-    n = len(code)
-    # Small integer codes sort by radix (numpy's stable sort of 16-bit keys).
-    code = code.astype(np.int16) if ncells < 2**15 else code
-    starts_all = list(range(0, n, _REP_BLOCK))
-
-    def run(block_starts: list[int]) -> list[np.ndarray]:
-        out = [np.zeros((len(cols), ncells)) for _ in vals]
-        block = np.empty((len(cols), min(_REP_BLOCK, max(n, 1))))
-        scratch = np.empty_like(block)
-        for start in block_starts:
-            stop = min(start + _REP_BLOCK, n)
-            c = code[start:stop]
-            order = np.argsort(c, kind="stable")
-            cs = c[order]
-            starts = np.flatnonzero(np.concatenate(([True], cs[1:] != cs[:-1])))
-            present = cs[starts]
-            rows = block[:, : stop - start]
-            for j, col in enumerate(cols):
-                np.take(col[start:stop], order, out=rows[j], mode="clip")  # (unbuffered)
-            for k, v in enumerate(vals):
-                if v is None:
-                    part = np.add.reduceat(rows, starts, axis=1)
-                else:
-                    vv = np.nan_to_num(v[start:stop][order])
-                    prod = np.multiply(rows, vv[None, :], out=scratch[:, : stop - start])
-                    part = np.add.reduceat(prod, starts, axis=1)
-                out[k][:, present] += part
-        return out
-
-    if len(starts_all) >= 8:
-        half = len(starts_all) // 2
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(run, [starts_all[:half], starts_all[half:]]))
-        totals = [a + b for a, b in zip(parts[0], parts[1], strict=True)]
-    else:
-        totals = run(starts_all)
-    return [t.T for t in totals]
 
 
 def _srs_variance(
@@ -1301,13 +1355,19 @@ def estimate(
     conv = _Conventions(df, missing, proportion_ci, quantile_ci)
     design = as_design(design)
     by_cols = _as_list(by)
-    ledger = RowLedger()
-    ledger.given("frame", frame, weight=design.weight)
     needed = [y] + ([x] if x else [])
-    prep = _prepare(frame, design, needed, by_cols, ledger, "frame", conv)
-    if parameter == "quantile":
-        _numeric(prep, [y])
-    data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
+    for defer in (True, False):
+        ledger = RowLedger()
+        ledger.given("frame", frame, weight=design.weight)
+        prep = _prepare(frame, design, needed, by_cols, ledger, "frame", conv, defer)
+        if parameter == "quantile":
+            _numeric(prep, [y])
+        try:
+            data, _ = _compute_frame(prep, parameter, y, x, q, level, deff, qrule)
+        except _UncheckedReplicates:
+            continue  # prepare again, checking every replicate weight
+        if not prep.unchecked:  # (the replicate sums proved the weights, or were checked)
+            break
     data = _drop_missing_domains(data, prep.by)
     keys = [*by_cols, *([y] if parameter == "proportion" else [])]
     data, applied = apply_rules(data, quality, key_columns=keys)

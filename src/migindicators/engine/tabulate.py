@@ -48,6 +48,7 @@ with ``weights=[w, rep_1, …, rep_R]`` (replicates); :mod:`migindicators.engine
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import numpy as np
@@ -60,6 +61,8 @@ __all__ = [
     "combine",
     "group_codes",
     "psu_moments",
+    "replicate_totals",
+    "stacked_columns",
     "tabulate",
     "tabulate_chunks",
     "tabulate_codes",
@@ -126,11 +129,18 @@ def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.
     for s in sizes:
         total *= s
     if total <= max(_DENSE_LIMIT, 2 * n) and total < _INT64_SAFE:
-        code = _radix(col_codes, sizes)
+        code = (
+            col_codes[0].astype(np.intp, copy=False)
+            if len(col_codes) == 1
+            else _radix(col_codes, sizes)
+        )
         present = np.flatnonzero(np.bincount(code, minlength=total))
-        remap = np.full(total, -1, dtype=np.intp)
-        remap[present] = np.arange(len(present), dtype=np.intp)
-        codes = remap[code]
+        if len(present) == total:  # every code has rows: they are the group codes
+            codes = code if code is not col_codes[0] else code.copy()
+        else:
+            remap = np.full(total, -1, dtype=np.intp)
+            remap[present] = np.arange(len(present), dtype=np.intp)
+            codes = remap[code]
         digits = _unradix(present, sizes)
     else:
         # Compress progressively to the observed combinations, keeping sorted order.
@@ -510,3 +520,140 @@ def tabulate_chunks(
     if not acc:
         raise OptionError("tabulate_chunks: the iterable gave no chunk")
     return combine(acc, by_cols)
+
+
+#: Rows per block of :func:`replicate_totals`: a block of every weight column (81 columns of
+#: 8192 rows: 5 MiB) stays in the shared cache while it is gathered and summed.
+REPLICATE_BLOCK = 4096
+
+
+def stacked_columns(columns: Sequence[np.ndarray]) -> list[tuple[int, np.ndarray]]:
+    """The 1-D float64 *columns* as a few 2-D (columns × rows) arrays, without a copy.
+
+    pandas keeps the float columns of a frame read from a file (Parquet, CSV) or built from a
+    dict as the rows of one 2-D block, so consecutive columns lie at a constant distance in
+    memory. Every run of such columns becomes one strided, read-only view; any other column
+    is a view of one row. Each row of a view is exactly the memory of its column (checked by
+    address), so nothing outside the given arrays is ever read; the caller keeps *columns*
+    alive while it uses the views.
+
+    Returns
+    -------
+    list of (int, numpy.ndarray)
+        The index in *columns* of each view's first row, and the view.
+    """
+    out: list[tuple[int, np.ndarray]] = []
+    j = 0
+    while j < len(columns):
+        first = columns[j]
+        k = j + 1
+        step: int | None = None
+        if first.dtype == np.float64 and first.ndim == 1 and first.strides == (8,):
+            while k < len(columns):
+                col = columns[k]
+                if col.dtype != np.float64 or col.shape != first.shape or col.strides != (8,):
+                    break
+                gap = int(col.ctypes.data) - int(columns[k - 1].ctypes.data)
+                if step is None:
+                    step = gap
+                elif gap != step:
+                    break
+                k += 1
+        if k - j > 1 and step is not None:
+            view = np.lib.stride_tricks.as_strided(
+                first, shape=(k - j, len(first)), strides=(step, 8), writeable=False
+            )
+        else:
+            view, k = first[None, :], j + 1
+        out.append((j, view))
+        j = k
+    return out
+
+
+def replicate_totals(
+    weights: Sequence[np.ndarray],
+    code: np.ndarray,
+    ncells: int,
+    values: Sequence[np.ndarray | None],
+    *,
+    threads: int = 2,
+) -> np.ndarray:
+    """Per cell, the sum of every weight column times each value column.
+
+    .. math:: S_{dkv} = \\sum_{i:\\ c_i = d} w_{ki}\\, y_{vi}
+
+    The kernel of replicate-weight variance (*weights* = the full-sample weight and the *R*
+    replicate weights; *values* = the numerator and denominator variables). Rows are taken in
+    blocks of :data:`REPLICATE_BLOCK`: within a block they are ordered by cell (a stable
+    radix sort of small codes), every weight column is gathered in that order (one ``take``
+    per run of columns adjacent in memory, see :func:`stacked_columns`), and each cell's run
+    of rows is reduced for all weight columns and all values at once by one matrix product
+    (weights × rows) @ (rows × values). The weights are read once per call, whatever the
+    number of values, and never copied whole. Blocks are shared between *threads* threads
+    (numpy and BLAS release the GIL); each thread sums fixed blocks in order, so the result
+    does not depend on timing.
+
+    Parameters
+    ----------
+    weights : sequence of numpy.ndarray of float64
+        *K* weight columns of *n* rows.
+    code : numpy.ndarray of int
+        Cell of every row, ``0 .. ncells-1``.
+    ncells : int
+        Number of cells.
+    values : sequence of (numpy.ndarray or None)
+        *V* value columns of *n* rows; ``None`` for the weight alone (a value of 1).
+        Missing values count as 0.
+    threads : int
+        Threads to use (1 or 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (ncells, K, V) [unit of the weights times that of each value].
+    """
+    n = len(code)
+    nk, nv = len(weights), len(values)
+    groups = stacked_columns(weights)
+    vals = np.empty((n, nv))
+    for k, v in enumerate(values):
+        vals[:, k] = 1.0 if v is None else v
+    if not np.isfinite(vals.sum()):  # (a sum is cheaper than the masks of nan_to_num)
+        np.nan_to_num(vals, copy=False)
+    # Small integer codes sort by radix (numpy's stable sort of 16-bit keys).
+    small = code.astype(np.int16) if ncells < 2**15 else np.asarray(code)
+    starts_all = list(range(0, n, REPLICATE_BLOCK))
+
+    def run(block_starts: list[int]) -> np.ndarray:
+        out = np.zeros((ncells, nk, nv))
+        rows = np.empty((nk, min(REPLICATE_BLOCK, max(n, 1))))
+        parts = np.empty((ncells, nk, nv))
+        for start in block_starts:
+            stop = min(start + REPLICATE_BLOCK, n)
+            c = small[start:stop]
+            order = np.argsort(c, kind="stable")
+            cs = c[order]
+            bounds = np.flatnonzero(np.concatenate(([True], cs[1:] != cs[:-1], [True])))
+            block = rows[:, : stop - start]
+            for first, view in groups:
+                np.take(
+                    view[:, start:stop],
+                    order,
+                    axis=1,
+                    out=block[first : first + len(view)],
+                    mode="wrap",
+                )
+            part = np.take(vals[start:stop], order, axis=0)
+            runs = bounds[:-1].tolist()
+            for i, (lo, hi) in enumerate(zip(runs, bounds[1:].tolist(), strict=True)):
+                np.matmul(block[:, lo:hi], part[lo:hi], out=parts[i])
+            out[cs[bounds[:-1]]] += parts[: len(runs)]
+        return out
+
+    if threads > 1 and len(starts_all) >= 8:
+        half = len(starts_all) // 2
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(run, starts_all[half:])
+            first_half = run(starts_all[:half])
+            return np.asarray(first_half + other.result())
+    return run(starts_all)
