@@ -94,8 +94,8 @@ def korn_graubard(
 
     Returns
     -------
-    (lower, upper, n_eff_df)
-        The interval and the degrees-of-freedom-adjusted effective sample size. NaN where
+    tuple of numpy.ndarray
+        ``(lower, upper, n_eff_df)``: the interval and the degrees-of-freedom-adjusted effective sample size. NaN where
         *p*, *se* or *n* is missing.
     """
     if not 0.0 < level < 1.0:

@@ -72,7 +72,7 @@ def protect(
         total code *total_code* get ``{_T: all other codes}`` automatically.
     secondary : bool
         Add complementary suppression (needs SciPy).
-    protection : float or (float, float)
+    protection : float or tuple of float
         Protection interval as shares of the value below and above it: the feasible range
         of a suppressed cell must reach ``v (1 - lower)`` and ``v (1 + upper)``.
     contributions, amount

@@ -1315,8 +1315,9 @@ def estimate_difference(
     ----------
     compare : str
         Column defining the two domains compared.
-    levels : (a, b)
-        The value of *compare* in the first and in the second domain; the result is a - b.
+    levels : tuple
+        ``(a, b)``: the value of *compare* in the first and in the second domain; the result
+        is a - b.
     parameter : {"total", "mean", "ratio"}
         What is compared (proportions: use the mean of a 0/1 column).
     quality : mapping or sequence, optional

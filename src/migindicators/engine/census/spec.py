@@ -114,7 +114,7 @@ class CensusTotals:
 
     @property
     def type_of_data(self) -> str:
-        """DESA's type-of-data code of the basis: ``B`` (foreign-born) or ``C`` (citizens)."""
+        """DESA's type-of-data code of the basis, ``B`` (foreign-born) or ``C`` (citizens)."""
         return BASES[self.basis][1]
 
 
