@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import sys
+from importlib.util import resolve_name
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -216,6 +218,23 @@ def _resolve_alias(
     return None
 
 
+def _defining_module(module_name: str, name: str) -> tuple[str, str]:
+    """The module that assigns *name*, following ``from x import name`` re-exports."""
+    module = importlib.import_module(module_name)
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError):
+        return module_name, name
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            package = module_name if hasattr(module, "__path__") else module.__package__
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return _defining_module(resolve_name(source, package), alias.name)
+    return module_name, name
+
+
 def _data_docstring(
     app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
 ) -> None:
@@ -229,19 +248,16 @@ def _data_docstring(
     type_doc = inspect.getdoc(type(obj)) or ""
     if "\n".join(lines).strip() != type_doc.strip():
         return
-    short = name.rsplit(".", 1)[-1]
     lines[:] = []
-    for module_name, module in sorted(sys.modules.items()):
-        if not module_name.startswith("migindicators") or getattr(module, short, None) is not obj:
-            continue
-        try:
-            attr_docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
-        except PycodeError:
-            continue
-        comment = attr_docs.get(("", short))
-        if comment:
-            lines.extend(comment)
-            return
+    module_name, _, short = name.rpartition(".")
+    if module_name not in sys.modules:
+        return  # a class attribute: its class documents it
+    module_name, short = _defining_module(module_name, short)
+    try:
+        attr_docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+    except PycodeError:
+        return
+    lines.extend(attr_docs.get(("", short), []))
 
 
 def setup(app: Sphinx) -> None:

@@ -51,7 +51,7 @@ __all__ = [
     "resolve_rules",
 ]
 
-#: What ``quality=`` accepts: rule name → parameters, rule names, one name, or None.
+#: What ``quality=`` accepts — rule name → parameters, rule names, one name, or None.
 QualitySpec = Mapping[str, Mapping[str, Any]] | Sequence[str] | str | None
 
 #: ``(frame, **params)`` → mask, or (flag → mask, column → values) for a multi-flag rule.

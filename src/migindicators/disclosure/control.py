@@ -19,6 +19,7 @@ from migindicators.disclosure.table import Hierarchies, table_structure
 
 __all__ = ["DEFAULT_PRIMARY", "METHODS", "protect"]
 
+#: Disclosure-control methods of :func:`protect`: cell suppression or cell-key perturbation.
 METHODS = ("suppress", "cell_key")
 #: Primary rules when none are given: at least 3 unweighted contributors.
 DEFAULT_PRIMARY: dict[str, dict[str, Any]] = {"frequency": {"min": 3}}

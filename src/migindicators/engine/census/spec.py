@@ -34,7 +34,13 @@ __all__ = [
     "resolve_mapping",
 ]
 
-MIGRANT, NON_MIGRANT, UNKNOWN = "MS_MIGRANT", "MS_NOMIGRANT", "_U"
+#: SDMX migratory-status code of migrants.
+MIGRANT = "MS_MIGRANT"
+#: SDMX migratory-status code of non-migrants.
+NON_MIGRANT = "MS_NOMIGRANT"
+#: Migratory status unknown (SDMX ``_U``): birthplace or citizenship not stated.
+UNKNOWN = "_U"
+#: The migratory-status codes a census pass assigns.
 STATUS_CODES = (MIGRANT, NON_MIGRANT, UNKNOWN)
 #: Origin code of non-migrants and persons of unknown status ("not applicable", SDMX _Z).
 NOT_APPLICABLE = "_Z"
