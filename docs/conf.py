@@ -121,21 +121,27 @@ def _import_target(target: str) -> object | None:
     return None
 
 
+#: id(object) -> documented name; rebuilt once the sources are read (``env-updated``).
+_DOCUMENTED: dict[int, str] = {}
+
+
+def _forget_documented(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    _DOCUMENTED.clear()
+    return []
+
+
 def _documented_objects(env: BuildEnvironment) -> dict[int, str]:
     """id(object) -> the name the reference documents it under (classes, functions, modules)."""
-    cached: dict[int, str] | None = getattr(env, "_mi_documented", None)
-    if cached is not None:
-        return cached
-    found: dict[int, str] = {}
+    if _DOCUMENTED:
+        return _DOCUMENTED
     domain = env.get_domain("py")
     for name, _dispname, objtype, _doc, _anchor, _prio in domain.get_objects():
         if objtype not in {"class", "exception", "function", "module", "method"}:
             continue
         obj = _import_target(name)
         if obj is not None and (callable(obj) or inspect.ismodule(obj)):
-            found.setdefault(id(obj), name)
-    env._mi_documented = found  # type: ignore[attr-defined]
-    return found
+            _DOCUMENTED.setdefault(id(obj), name)
+    return _DOCUMENTED
 
 
 #: Import abbreviations used in string annotations.
@@ -261,5 +267,6 @@ def _data_docstring(
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("env-updated", _forget_documented)
     app.connect("missing-reference", _resolve_alias)
     app.connect("autodoc-process-docstring", _data_docstring)
