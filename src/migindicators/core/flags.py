@@ -53,7 +53,7 @@ FLAGS: dict[str, str] = {
     "perturbed": "value perturbed by the cell-key method for confidentiality",
 }
 
-#: Flags of cells withheld for confidentiality (disclosure control): their value is NaN.
+#: Flags of cells withheld for confidentiality (disclosure control); their value is NaN.
 CONFIDENTIAL_FLAGS = ("confidential_frequency", "confidential_dominance", "secondary_suppressed")
 
 

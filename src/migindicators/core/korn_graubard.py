@@ -94,9 +94,9 @@ def korn_graubard(
 
     Returns
     -------
-    (lower, upper, n_eff_df)
-        The interval and the degrees-of-freedom-adjusted effective sample size. NaN where
-        *p*, *se* or *n* is missing.
+    tuple of numpy.ndarray
+        ``(lower, upper, n_eff_df)``: the interval and the degrees-of-freedom-adjusted
+        effective sample size. NaN where *p*, *se* or *n* is missing.
     """
     if not 0.0 < level < 1.0:
         raise OptionError(f"level={level}: a confidence level is in (0, 1), e.g. 0.95")

@@ -89,8 +89,8 @@ class RowLedger:
             The input the rows belong to (as registered with :meth:`given`).
         frame : pandas.DataFrame
             The rows still in play.
-        mask : boolean Series or array aligned with *frame*
-            True for rows to exclude.
+        mask : pandas.Series or numpy.ndarray of bool
+            True for rows to exclude, aligned with *frame*.
         reason : str
             A short, stable reason such as ``"unknown country code"``.
         weight : str, optional

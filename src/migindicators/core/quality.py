@@ -51,7 +51,7 @@ __all__ = [
     "resolve_rules",
 ]
 
-#: What ``quality=`` accepts: rule name → parameters, rule names, one name, or None.
+#: What ``quality=`` accepts — rule name → parameters, rule names, one name, or None.
 QualitySpec = Mapping[str, Mapping[str, Any]] | Sequence[str] | str | None
 
 #: ``(frame, **params)`` → mask, or (flag → mask, column → values) for a multi-flag rule.
@@ -78,7 +78,7 @@ class QualityRule:
 
 _RULES: dict[str, QualityRule] = {}
 
-#: Rules applied when a caller gives none: flag only, never suppress.
+#: Rules applied when a caller gives none (flag only, never suppress).
 DEFAULT_RULES: dict[str, dict[str, Any]] = {"min_n": {"min": 30}, "max_cv": {"max": 0.3}}
 
 
@@ -184,9 +184,10 @@ def apply_rules(
     ----------
     frame : pandas.DataFrame
         Result data with ``value``, ``se``, ``n`` and ``flag``.
-    rules : mapping of name to parameters, sequence of names, one name, or None
-        ``None`` applies :data:`DEFAULT_RULES`; ``{}`` or ``[]`` applies none; a string is
-        one rule or quality profile (``"nchs"``, ``"statcan"``, ``"eurostat"``, ``"abs"``).
+    rules : mapping, sequence of str, str or None
+        A mapping of rule name to parameters, a sequence of names, or one name. ``None``
+        applies :data:`DEFAULT_RULES`; ``{}`` or ``[]`` applies none; a string is one rule or
+        quality profile (``"nchs"``, ``"statcan"``, ``"eurostat"``, ``"abs"``).
     key_columns : sequence of str
         Columns that identify a cell, used to list flagged cells in the record.
 

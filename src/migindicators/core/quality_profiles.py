@@ -18,8 +18,8 @@ parameter; the defaults are the published values. Outcomes use three shared flag
     NCHS: to be reviewed by a statistician before publication.
 
 ``"nchs"`` — NCHS Data Presentation Standards for Proportions (Parker et al. 2017)
-    For a proportion *p* with Korn–Graubard 95 % interval (:mod:`~migindicators.core.
-    korn_graubard`, effective sample size truncated at *n*):
+    For a proportion *p* with Korn–Graubard 95 % interval
+    (:mod:`~migindicators.core.korn_graubard`, effective sample size truncated at *n*):
 
     1. effective sample size :math:`n^* = p(1-p)/v(p) < 30` (``min_effective_n``) →
        ``unreliable`` (suppress);

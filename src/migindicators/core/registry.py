@@ -90,6 +90,8 @@ class UnknownIndicatorError(RegistryError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+#: The eight points of the UN Secretary-General's agenda on migration and development
+#: (number → title); registry entries map to them.
 AGENDA_POINTS: dict[int, str] = {
     1: "Protect the human rights of all migrants",
     2: "Reduce the costs of labour migration",
@@ -103,7 +105,7 @@ AGENDA_POINTS: dict[int, str] = {
 
 STATUSES = ("official", "derived", "reconstruction")
 
-#: How closely an indicator is checked against its custodian (``fidelity`` key): a test in
+#: How closely an indicator is checked against its custodian (``fidelity`` key) — a test in
 #: ``tests/reference/`` against a figure from a file as its publisher distributes it, or
 #: against the custodian's own worked example; or a reference package's documented example;
 #: or, where none exists, values computed by hand (``fidelity_note`` says why).

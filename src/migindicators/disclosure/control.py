@@ -19,6 +19,7 @@ from migindicators.disclosure.table import Hierarchies, table_structure
 
 __all__ = ["DEFAULT_PRIMARY", "METHODS", "protect"]
 
+#: Disclosure-control methods of :func:`protect`: cell suppression or cell-key perturbation.
 METHODS = ("suppress", "cell_key")
 #: Primary rules when none are given: at least 3 unweighted contributors.
 DEFAULT_PRIMARY: dict[str, dict[str, Any]] = {"frequency": {"min": 3}}
@@ -72,7 +73,7 @@ def protect(
         total code *total_code* get ``{_T: all other codes}`` automatically.
     secondary : bool
         Add complementary suppression (needs SciPy).
-    protection : float or (float, float)
+    protection : float or tuple of float
         Protection interval as shares of the value below and above it: the feasible range
         of a suppressed cell must reach ``v (1 - lower)`` and ``v (1 + upper)``.
     contributions, amount

@@ -33,7 +33,7 @@ class TableStructure:
 
     Attributes
     ----------
-    equations : list of (int, numpy.ndarray)
+    equations : list of tuple of int and numpy.ndarray
         Per relation: the row position of the total cell and the positions of its parts
         (``value[total] == value[parts].sum()``).
     dimensions : list of str

@@ -309,8 +309,8 @@ def ttest(
         Numeric column [any unit].
     group : str
         The column with the two groups.
-    levels : (a, b), optional
-        Test mean(b) − mean(a); default the two values of *group* in sorted order.
+    levels : tuple, optional
+        ``(a, b)``: test mean(b) − mean(a); default the two values of *group* in sorted order.
     by : str or sequence of str, optional
         One test per cell of these domain columns (R: ``svyby`` of the test).
     level : float

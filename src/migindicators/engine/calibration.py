@@ -315,11 +315,11 @@ def calibrate(
         Population size, an intercept term (implied by any margin: give it only without one).
     calfun : {"linear", "raking", "logit"}
         Calibration function (R's ``calfun``); ``"logit"`` needs finite *bounds*.
-    bounds : (float, float)
+    bounds : tuple of float
         Range of the g-weights :math:`w^*/w` (or of the weights with *bounds_const*).
     bounds_const : bool
         *bounds* are on the calibrated weights, not on the ratio (R's ``bounds.const``).
-    trim : (float, float), optional
+    trim : tuple of float, optional
         After calibration, g-weights outside the range are set to its ends and the excess
         weight is spread proportionally over the others (R's ``trim=``; totals are then only
         approximately met).

@@ -75,6 +75,7 @@ from migindicators.engine.survey import Design, as_design, estimate
 
 __all__ = ["INTERVAL_TYPES", "QUANTILE_RULES", "quantiles", "weighted_quantile"]
 
+#: Quantile rules: R ``svyquantile``'s ``qrule`` (``"math"``, ``"school"``, ``"hf1"``–``"hf9"``).
 QUANTILE_RULES = (
     "math",
     "school",
@@ -88,6 +89,7 @@ QUANTILE_RULES = (
     "hf8",
     "hf9",
 )
+#: Quantile interval types: R ``svyquantile``'s ``interval.type``.
 INTERVAL_TYPES = ("mean", "beta", "xlogit", "asin", "quantile", "score")
 
 

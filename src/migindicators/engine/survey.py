@@ -102,6 +102,7 @@ __all__ = [
 
 #: Placeholder of a missing domain value: such rows stay in the design, their cell is dropped.
 MISSING_DOMAIN = "<missing domain>"  # numeric domain columns use +inf
+#: What :func:`estimate` can estimate (its *parameter* option).
 PARAMETERS = ("total", "mean", "ratio", "proportion", "quantile")
 #: Degrees of freedom of an interval: the domain's (R) or the whole design's.
 DF_RULES = ("domain", "design")
@@ -111,6 +112,7 @@ MISSING_RULES = ("domain", "drop")
 PROPORTION_CIS = ("logit", "xlogit")
 #: Woodruff intervals: on the CDF at the estimate (R) or around the nominal probability.
 QUANTILE_CIS = ("cdf", "nominal")
+#: Treatments of a stratum with one PSU (R ``options(survey.lonely.psu=)``).
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 #: Replicate method → variance scale given R replicates (R ``survey``'s ``svrepdesign``).
 REPLICATE_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "sdr")
@@ -1431,8 +1433,9 @@ def estimate_difference(
     ----------
     compare : str
         Column defining the two domains compared.
-    levels : (a, b)
-        The value of *compare* in the first and in the second domain; the result is a - b.
+    levels : tuple
+        ``(a, b)``: the value of *compare* in the first and in the second domain; the result
+        is a - b.
     parameter : {"total", "mean", "ratio"}
         What is compared (proportions: use the mean of a 0/1 column).
     quality : mapping or sequence, optional

@@ -47,7 +47,7 @@ class VariableSpec:
         Whether ``<varFormat type="numeric">``; character variables are read as strings.
     label : str
         The variable label.
-    codes : Mapping[str, str]
+    codes : mapping of str to str
         Value → label, from ``<catgry>``.
     """
 

@@ -174,8 +174,8 @@ def iter_fixed_width(
 
     Parameters
     ----------
-    data : path or binary file object
-        The ``.dat`` or ``.dat.gz`` file.
+    data : path or file-like
+        The ``.dat`` or ``.dat.gz`` file, or a binary file object.
     codebook : Codebook or path
         Its DDI codebook (:func:`migindicators.io.ddi.read_ddi`).
     columns : sequence of str, optional

@@ -17,6 +17,7 @@ from migindicators.core.errors import OptionError
 
 __all__ = ["STATA_SUFFIXES", "iter_stata"]
 
+#: File suffix → the pyreadstat function that reads it.
 STATA_SUFFIXES = {".dta": "read_dta", ".sav": "read_sav", ".zsav": "read_sav", ".por": "read_por"}
 
 

@@ -130,10 +130,6 @@ def refugees_per_100k(
         imputation of members with missing values is not published beyond that sentence
         of the metadata.
 
-    The numerator is whatever ``refugees`` holds: :func:`migindicators.io.read_unhcr_population`
-    adds OIP by default, as the SDG metadata asks, and marks it in the column
-    ``includes_oip``; ``metadata["numerator"]`` records which it was.
-
     Returns
     -------
     Result
@@ -141,6 +137,12 @@ def refugees_per_100k(
         the cell; extra columns ``refugees`` and ``population``. Exclusions: refugee rows
         whose origin is not a known country code, refugee rows with no population row, and
         population rows with no refugee row.
+
+    Notes
+    -----
+    The numerator is whatever ``refugees`` holds: :func:`migindicators.io.read_unhcr_population`
+    adds OIP by default, as the SDG metadata asks, and marks it in the column
+    ``includes_oip``; ``metadata["numerator"]`` records which it was.
 
     References
     ----------

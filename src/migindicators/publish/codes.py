@@ -301,7 +301,7 @@ def ref_area_m49(codes: pd.Series) -> pd.Series:
 def group_columns(result: Result) -> list[str]:
     """The grouping columns of *result*: those before ``value`` in :attr:`Result.data`.
 
-    (:func:`~migindicators.core.result.make_result` puts the groups first, then the value columns,
+    (:func:`~migindicators.core.assemble.make_result` puts the groups first, then the value columns,
     then indicator-specific extras such as numerators, which are not groups.)
     """
     columns = list(result.data.columns)

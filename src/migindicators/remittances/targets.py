@@ -56,7 +56,8 @@ def remittance_corridors_above_target(
     prices : pandas.DataFrame
         Input kind ``remittance_prices``.
     by : str or sequence of str, optional
-        Breakdowns (any of :data:`BREAKDOWNS`; only with ``measure="average"``).
+        Breakdowns (any of :data:`~migindicators.remittances.costs.BREAKDOWNS`; only with
+        ``measure="average"``).
     measure : {"average", "smart"}
         Corridor measure compared with the corridor target.
     amount : {200, 500}

@@ -35,7 +35,13 @@ __all__ = [
     "resolve_mapping",
 ]
 
-MIGRANT, NON_MIGRANT, UNKNOWN = "MS_MIGRANT", "MS_NOMIGRANT", "_U"
+#: SDMX migratory-status code of migrants.
+MIGRANT = "MS_MIGRANT"
+#: SDMX migratory-status code of non-migrants.
+NON_MIGRANT = "MS_NOMIGRANT"
+#: Migratory status unknown (SDMX ``_U``): birthplace or citizenship not stated.
+UNKNOWN = "_U"
+#: The migratory-status codes a census pass assigns.
 STATUS_CODES = (MIGRANT, NON_MIGRANT, UNKNOWN)
 #: Origin code of non-migrants and persons of unknown status ("not applicable", SDMX _Z).
 NOT_APPLICABLE = "_Z"
@@ -123,7 +129,7 @@ class CensusTotals:
 
     @property
     def type_of_data(self) -> str:
-        """DESA's type-of-data code of the basis: ``B`` (foreign-born) or ``C`` (citizens)."""
+        """DESA's type-of-data code of the basis, ``B`` (foreign-born) or ``C`` (citizens)."""
         return BASES[self.basis][1]
 
 

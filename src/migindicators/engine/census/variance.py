@@ -51,7 +51,7 @@ def taylor_variance(
 
     Returns
     -------
-    (pandas.DataFrame, set)
+    tuple of pandas.DataFrame and set
         Variance ``var`` per domain, and the domains containing a stratum with one PSU
         (lonely PSU: it contributes nothing, as R survey's ``lonely.psu="certainty"``).
     """

@@ -153,7 +153,7 @@ class IndicatorOutcome:
 
 @dataclass
 class RunSummary:
-    """What :func:`run` did; :attr:`exit_code` is 1 when anything failed."""
+    """What :func:`run` did; :attr:`~RunSummary.exit_code` is 1 when anything failed."""
 
     spec: RunSpec
     out_dir: Path

@@ -193,6 +193,7 @@ def _knomad(path: Path, options: Mapping[str, Any], kind: str) -> tuple[pd.DataF
     return frame, note
 
 
+#: The readers a run specification's input can name (``reader = "..."``), by name.
 READERS: dict[str, ReaderInfo] = {
     info.name: info
     for info in (
