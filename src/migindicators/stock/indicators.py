@@ -584,7 +584,7 @@ def migrant_stock(
     {census parameters: census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows, variance, replicate_weights, replicate_method, progress}
     {census parameters: aggregate}
-    calibration : Design or sequence of CalibrationStep, optional
+    calibration : Design or sequence of migindicators.engine.calibration.CalibrationStep, optional
         Calibrate the census sample's weights to population totals first: a calibrated
         :class:`~migindicators.engine.survey.Design` of the census's own design
         (``weight="weight"``; ``strata="strata"`` and ``psu="household"`` may be given),

@@ -110,10 +110,10 @@ class CensusTotals:
         their products ``_num*_num``, ``_num*_den``, ``_den*_den`` (Taylor variance).
     psus : pandas.DataFrame or None
         Number of PSUs per (ref_area, time_period, ``_stratum``): ``n_psu``.
-    calibrated : (pandas.DataFrame, set) or None
-        On a calibrated pass with Taylor variance: ``var`` per domain of the estimand from
-        the calibration residuals, and the domains with a stratum of one PSU (the moments
-        are then those of the uncalibrated scores and are not used).
+    calibrated : tuple or None
+        On a calibrated pass with Taylor variance, a pair (frame, set): ``var`` per domain
+        of the estimand from the calibration residuals, and the domains with a stratum of
+        one PSU (the moments are then those of the uncalibrated scores and are not used).
     """
 
     table: pd.DataFrame
