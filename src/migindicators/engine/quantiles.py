@@ -237,19 +237,7 @@ def quantiles(
         le = pd.Series(np.nan, index=frame.index)
         mapped = domain[usable].map(qhat)
         le[usable] = (values[usable] <= mapped.astype(float)).astype(float)
-        indicator = "_le"
-        while indicator in frame.columns:
-            indicator = "_" + indicator
-        res = estimate(
-            frame.assign(**{indicator: le}),
-            design,
-            parameter="mean",
-            y=indicator,
-            by=by_cols or None,
-            level=level,
-            quality=[],
-            deff=False,
-        )
+        res = _design_mean_of(frame, le.to_numpy(), design, by_cols, level)
         data = res.data.copy()
         keys = (
             [tuple(r) for r in data[by_cols].itertuples(index=False, name=None)]
@@ -317,6 +305,29 @@ def quantiles(
     return Result(data=table, exclusions=res.exclusions, metadata=metadata)
 
 
+def _design_mean_of(
+    frame: pd.DataFrame, indicator: np.ndarray, design: Design, by_cols: list[str], level: float
+) -> Result:
+    """The design-based mean of a 0/1 row indicator (NaN outside the usable rows), by domain.
+
+    Both Woodruff's interval (F at the estimate) and the score interval (F at a trial value)
+    need the estimated CDF with its design SE and domain df; this is that one estimate.
+    """
+    column = "_le"
+    while column in frame.columns:  # never overwrite a user's column
+        column = "_" + column
+    return estimate(
+        frame.assign(**{column: indicator}),
+        design,
+        parameter="mean",
+        y=column,
+        by=by_cols or None,
+        level=level,
+        quality=[],
+        deff=False,
+    )
+
+
 def _score_interval(
     frame: pd.DataFrame,
     design: Design,
@@ -341,25 +352,13 @@ def _score_interval(
     # R's x: the rows of its domain design (all rows when calibrated, weight 0 outside).
     in_cell = [(usable & (domain == cell)).to_numpy() for cell in keys]
     r_rows = [usable.to_numpy() if design.calibration else m for m in in_cell]
-    indicator = "_le"
-    while indicator in frame.columns:
-        indicator = "_" + indicator
 
     def statistic(theta: np.ndarray) -> np.ndarray:
         """p - F(theta) over its design SE, per domain (R's score statistic)."""
         le = np.full(len(frame), np.nan)
         for k, m in enumerate(in_cell):
             le[m] = (x_all[m] <= theta[k]).astype(float)
-        res = estimate(
-            frame.assign(**{indicator: le}),
-            design,
-            parameter="mean",
-            y=indicator,
-            by=by_cols or None,
-            level=level,
-            quality=[],
-            deff=False,
-        ).data
+        res = _design_mean_of(frame, le, design, by_cols, level).data
         if by_cols:
             pos = {tuple(r): i for i, r in enumerate(res[by_cols].itertuples(index=False))}
             order = [pos[k] for k in keys]
