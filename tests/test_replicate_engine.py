@@ -176,9 +176,21 @@ def test_stacked_columns_views_are_the_columns() -> None:
     mixed = [cols[0], cols[2], np.ones(8), cols[3], cols[4], cols[4].astype(np.float32)]
     groups = stacked_columns(mixed)
     starts = [g for g, _ in groups]
-    # Any two float64 columns make a run (one gap); a third joins only at the same gap:
-    # (a, c), (1s, d) and (e) end at float32, a column of its own.
-    assert starts == [0, 2, 4, 5]
+    # Columns of one block make a run at a constant gap; a separate allocation (the 1s) never
+    # joins one: (a, c), (1s), (d, e), and the float32 column of its own.
+    assert starts == [0, 2, 3, 5]
     for start, view in groups:
         for j in range(len(view)):
             np.testing.assert_array_equal(view[j], mixed[start + j])
+
+
+def test_columns_of_separate_allocations_never_share_a_view() -> None:
+    # Two arrays allocated apart are a constant distance apart by definition; a view spanning
+    # both would cover memory that belongs to neither (it once crashed numpy's overlap check).
+    first = np.arange(1000, dtype=float)
+    second = first + 1.0
+    views = stacked_columns([first, second])
+    assert [index for index, _ in views] == [0, 1]
+    block = np.arange(3000, dtype=float).reshape(3, 1000)
+    joined = stacked_columns([block[0], block[1], block[2]])
+    assert len(joined) == 1 and joined[0][1].shape == (3, 1000)

@@ -527,12 +527,21 @@ def tabulate_chunks(
 REPLICATE_BLOCK = 4096
 
 
+def _memory_owner(array: np.ndarray) -> object:
+    """The object owning *array*'s memory (the end of its chain of ``base`` arrays)."""
+    owner: object = array
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    return owner
+
+
 def stacked_columns(columns: Sequence[np.ndarray]) -> list[tuple[int, np.ndarray]]:
     """The 1-D float64 *columns* as a few 2-D (columns × rows) arrays, without a copy.
 
     pandas keeps the float columns of a frame read from a file (Parquet, CSV) or built from a
     dict as the rows of one 2-D block, so consecutive columns lie at a constant distance in
-    memory. Every run of such columns becomes one strided, read-only view; any other column
+    memory. Every run of such columns of one allocation becomes one strided, read-only view
+    (columns of separate allocations never share a view); any other column
     is a view of one row. Each row of a view is exactly the memory of its column (checked by
     address), so nothing outside the given arrays is ever read; the caller keeps *columns*
     alive while it uses the views.
@@ -549,9 +558,16 @@ def stacked_columns(columns: Sequence[np.ndarray]) -> list[tuple[int, np.ndarray
         k = j + 1
         step: int | None = None
         if first.dtype == np.float64 and first.ndim == 1 and first.strides == (8,):
+            owner = _memory_owner(first)
             while k < len(columns):
                 col = columns[k]
                 if col.dtype != np.float64 or col.shape != first.shape or col.strides != (8,):
+                    break
+                # Only columns of one allocation (a pandas block): a view spanning separate
+                # allocations would cover memory between them that is not ours, and numpy's
+                # overlap check on such a view can recurse without end when a new array is
+                # allocated inside that span.
+                if _memory_owner(col) is not owner:
                     break
                 gap = int(col.ctypes.data) - int(columns[k - 1].ctypes.data)
                 if step is None:
