@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import AmbiguousAreaError, InputValidationError
 from migindicators.protection.deaths import derive_missing_values, migrant_deaths_and_disappearances
 
 SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -203,3 +203,18 @@ def test_unknown_code_excluded_with_or_without_country_breakdown() -> None:
     world = migrant_deaths_and_disappearances(frame).data["value"].sum()
     by_country = migrant_deaths_and_disappearances(frame, by=["ref_area"]).data
     assert world == by_country["value"].sum() == 6.0
+
+
+def test_withdrawn_code_spanning_regions_is_an_error_not_a_silent_drop() -> None:
+    # Hand-built: SUN's successors lie in Europe (150) and Asia (142), so a regional total
+    # cannot hold its deaths; before, the rows fell out of every region without a word.
+    frame = _incidents(ref_area=["SUN", "CSK"], dead=[5.0, 2.0])
+    with pytest.raises(AmbiguousAreaError, match="SUN"):
+        migrant_deaths_and_disappearances(frame, by=["ref_area"], aggregate=["m49_region"])
+    # CSK's successors (CZE, SVK) are both in Europe, so it joins Europe's total.
+    res = migrant_deaths_and_disappearances(
+        frame.iloc[[1]], by=["ref_area"], aggregate=["world", "m49_region"]
+    )
+    totals = res.data.set_index("ref_area")["value"]
+    assert totals["150"] == 2.0
+    assert totals["001"] == 2.0

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migindicators as mi
-from migindicators.core.errors import InputValidationError
+from migindicators.core.errors import AmbiguousAreaError, InputValidationError
 from migindicators.policy.indicators import (
     migration_policy_categories,
     migration_policy_category_values,
@@ -193,3 +193,11 @@ def test_overall_is_mean_of_domains_and_counts_sum(frame: pd.DataFrame) -> None:
     per_domain = counts.groupby("domain")
     assert (per_domain["countries"].sum() == frame["ref_area"].nunique()).all()
     np.testing.assert_allclose(per_domain["value"].sum(), 100.0)
+
+
+def test_withdrawn_code_spanning_regions_is_an_error_not_a_silent_drop() -> None:
+    # Hand-built: SUN's successors lie in Europe and Asia, so no single m49_region can count it;
+    # before, its score fell out of every regional share without a word.
+    answers = pd.concat([_answers([1.0] * 30, "SUN"), _answers([0.0] * 30, "KEN")])
+    with pytest.raises(AmbiguousAreaError, match="SUN"):
+        mi.compute("migration_policy_categories", answers=answers, aggregate=["m49_region"])

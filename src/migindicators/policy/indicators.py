@@ -9,7 +9,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
-from migindicators.core.countries import members
+from migindicators.core.countries import check_assignable, members
 from migindicators.core.errors import InputValidationError, OptionError
 from migindicators.core.flags import add_flag
 from migindicators.core.frames import accepts_any_frame
@@ -266,6 +266,11 @@ def migration_policy_categories(
     scored = scores.loc[scores["category"].notna()].astype({"category": "int64"})
     parts = []
     for grouping in groupings:
+        # A withdrawn code whose successors span several aggregates would otherwise drop out
+        # of the inner join below without a word.
+        check_assignable(
+            scored["ref_area"].dropna().astype(str).unique(), grouping, input_name="answers"
+        )
         membership = members(grouping)[["iso3", "area"]].rename(columns={"iso3": "ref_area"})
         merged = scored.merge(membership, on="ref_area", how="inner")
         if merged.empty:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from migindicators.core.aggregate import normalise_groupings
 from migindicators.core.assemble import make_result
-from migindicators.core.countries import is_country, members
+from migindicators.core.countries import check_assignable, is_country, members
 from migindicators.core.errors import MissingColumnError, OptionError
 from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
@@ -228,6 +228,11 @@ def migrant_deaths_and_disappearances(
             world["aggregate_grouping"] = "world"
             parts.append(world)
             continue
+        # A withdrawn code whose successors span several aggregates would otherwise drop out
+        # of the inner join below without a word.
+        check_assignable(
+            frame["ref_area"].dropna().astype(str).unique(), grouping, input_name="incidents"
+        )
         membership = members(grouping)[["iso3", "area"]].rename(columns={"iso3": "ref_area"})
         merged = frame.merge(membership, on="ref_area", how="inner")
         if merged.empty:
