@@ -146,15 +146,28 @@ def test_golden_ratios_move_with_the_calibration() -> None:
     assert abs(share["greg_sex_age_region"] - share["uncalibrated"]) > 1e-5
 
 
-def test_post_stratified_cell_share_has_the_variance_of_its_migrant_count_only() -> None:
-    # Post-stratified by sex x region, the population of each of those cells is fixed but
-    # for its persons of unknown birthplace; R's svyratio gives the share of a cell the
-    # residual variance of its migrants over P^2 (the calibration residual of P is ~0),
-    # and within a post-stratum the ratio's residuals are its uncalibrated scores.
-    case = next(c for c in _golden()["cases"] if c["id"] == "poststratify_sex_region")
-    plain = next(c for c in _golden()["cases"] if c["id"] == "uncalibrated")
-    np.testing.assert_allclose(case["share"]["se"], plain["share"]["se"], rtol=1e-12)
-    np.testing.assert_allclose(case["share"]["value"], plain["share"]["value"], rtol=1e-12)
+def test_share_of_a_fixed_post_stratum_has_the_variance_of_its_migrants_only() -> None:
+    # Hand-derived from R's definition: with every birthplace known, post-stratifying by
+    # sex x region fixes the population P of each of those cells (its residual is 0), so
+    # the share's variance is V(M)/P^2, M's calibrated variance (migrant_stock). Within a
+    # post-stratum the share's linearised variable sums to zero, so its SE is also the
+    # uncalibrated one.
+    census = _census()
+    census = census[census["country_of_birth"].notna()].reset_index(drop=True)
+    margin = census.groupby(["sex", "region"], as_index=False)["weight"].sum()
+    margin = margin.assign(Freq=margin["weight"] * 1.07).drop(columns="weight")
+    cal = mi.survey.post_stratify(mi.survey.Design(weight="weight"), margin)
+    by = ["sex", "region"]
+    share = mi.compute("migrant_share_of_population", census=census, by=by, calibration=cal)
+    stock = mi.compute("migrant_stock", census=census, by=by, calibration=cal).data
+    plain = mi.compute("migrant_share_of_population", census=census, by=by).data
+    got = share.data.merge(stock[[*by, "se", "population"]], on=by, suffixes=("", "_stock"))
+    got = got.merge(plain[[*by, "se"]], on=by, suffixes=("", "_plain"))
+    np.testing.assert_allclose(got["population"], got["population_stock"], rtol=1e-12)
+    fixed = margin.merge(got, on=by)
+    np.testing.assert_allclose(fixed["population"], fixed["Freq"], rtol=1e-12)
+    np.testing.assert_allclose(got["se"], 100 * got["se_stock"] / got["population"], rtol=1e-9)
+    np.testing.assert_allclose(got["se"], got["se_plain"], rtol=1e-9)
 
 
 def test_calibrated_median_age_uses_recalibrated_replicates_hand_computed() -> None:

@@ -435,6 +435,7 @@ def _finish(
     method: str,
     lonely: np.ndarray | None = None,
     extra_metadata: dict[str, Any] | None = None,
+    r_estimator: str = "svytotal",
 ) -> Result:
     cells = cells.copy()
     flags = cells["flag"] if "flag" in cells.columns else pd.Series("", index=cells.index)
@@ -473,8 +474,14 @@ def _finish(
         if totals.variance == "taylor":
             meta["variance_detail"] = (
                 f"{meta['variance_detail']}; weights calibrated on the whole census (see "
-                "calibration), variance from the calibration residuals (R svytotal on the "
-                "calibrated design)"
+                "calibration), variance from the calibration residuals (R "
+                f"{r_estimator} on the calibrated design)"
+            )
+        elif totals.variance == "replicate":
+            meta["variance_detail"] = (
+                f"{meta['variance_detail']}; weights calibrated on the whole census (see "
+                "calibration), each replicate recalibrated to the same totals (R's "
+                "calibrated svrepdesign)"
             )
     meta.update(extra_metadata or {})
     result = make_result(
@@ -589,6 +596,21 @@ _PARAMETER_DOCS: dict[str, str] = {
     BRR 1/R, bootstrap 1/(R-1), SDR 4/R (IPUMS USA ``REPWTP``).""",
     "progress": """progress : bool, optional
     Show a progress bar of rows processed (default: when interactive).""",
+    "calibration": "calibration : Design or sequence of "
+    "migindicators.engine.calibration.CalibrationStep, optional\n"
+    """    Calibrate the census sample's weights to population totals first, as
+    :func:`migrant_stock` does: a calibrated :class:`~migindicators.engine.survey.Design`
+    of the census's own design (``weight="weight"``; ``strata="strata"`` and
+    ``psu="household"`` may be given), e.g.
+    ``mi.survey.post_stratify(mi.survey.Design(weight="weight"), totals)`` (R
+    ``postStratify``), ``mi.survey.rake`` (``rake``) or ``mi.survey.calibrate``
+    (``calibrate``), or its steps. Margins name census columns (``age_group`` is derived
+    from ``age`` with ``age_width`` and ``age_top``). The weights are calibrated once on
+    the whole extract and replicate weights recalibrated each to the same totals (R's
+    calibrated ``svrepdesign``). The census must be a pandas DataFrame in memory (files,
+    chunks and Dask raise an :class:`~migindicators.core.errors.OptionError`); where the
+    indicator also takes published tables (``stock=``), calibrating them is an
+    ``OptionError`` too (they have no weights).""",
     "aggregate": """aggregate : str or sequence of str, optional
     Add regional aggregates of a multi-country census collection: ``"world"``,
     ``"sdg_region"``, ``"m49_region"``, ``"m49_sub_region"``,
@@ -858,6 +880,14 @@ def migrant_share_of_population(
     {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors of the share from the calibration residuals of its
+        linearised variable (M − R·P)/P, as R ``svyratio(~migrant, ~known)`` (or
+        ``svyby(~migrant, ~by, denominator=~known, FUN=svyratio)``) on the calibrated
+        design. A cell whose population is fixed by the calibration (a post-stratum with
+        every birthplace known) gets the variance of its migrant count alone over P². The
+        variance is assembled from the residual variances of M, the non-migrants and P,
+        which takes a second calibrated pass over the frame.
 
     Returns
     -------
@@ -975,6 +1005,7 @@ def migrant_share_of_population(
         inputs=_inputs_record(census),
         lonely=lonely,
         method="100 * M / P, P = persons of known migratory status",
+        r_estimator="svyratio",
     )
 
 
@@ -1141,7 +1172,7 @@ def _by_sex(
         def raw_of(sex: str) -> np.ndarray:
             if sex not in raw_sex.columns:
                 return np.zeros(len(out))
-            return np.nan_to_num(raw_sex[sex].to_numpy(dtype=float), nan=0.0)
+            return np.asarray(np.nan_to_num(raw_sex[sex].to_numpy(dtype=float), nan=0.0))
 
         other = "M" if num_sex == "F" else "F"
         num_raw, other_raw = raw_of(num_sex), raw_of(other)
@@ -1182,6 +1213,7 @@ def _by_sex(
         inputs=_inputs_record(census),
         lonely=lonely,
         method=method,
+        r_estimator="svyratio",
     )
 
 
@@ -1274,6 +1306,10 @@ def migrant_female_share(
     {census parameters: basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals of the linearised ratio, as
+        R ``svyratio(~female_migrant, ~migrant)`` on the calibrated design (a second
+        calibrated pass gives the residual variances of each sex).
 
     Returns
     -------
@@ -1361,6 +1397,10 @@ def migrant_sex_ratio(
     {census parameters: basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals of the linearised ratio, as
+        R ``svyratio(~male_migrant, ~female_migrant)`` on the calibrated design (a second
+        calibrated pass gives the residual variances of each sex).
 
     Returns
     -------
@@ -1452,6 +1492,9 @@ def migrant_median_age(
     variance : {"auto", "replicate", "none"}
         Medians get standard errors from replicate weights only; Taylor linearisation of a
         quantile is not offered (``se`` is NaN and the metadata says so).
+    {census parameters: calibration}
+        The median from the calibrated weights; its standard error from the recalibrated
+        replicate weights only (no Taylor variance of a median).
 
     Returns
     -------
@@ -1617,6 +1660,9 @@ def migrant_stock_by_origin(
     {census parameters: census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals, as R ``svytotal`` of one
+        0/1 migrant-of-origin variable per origin on the calibrated design.
 
     Returns
     -------
@@ -1762,6 +1808,9 @@ def recent_migrants(
     {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals, as R ``svytotal(~recent)``
+        on the calibrated design.
 
     Returns
     -------
@@ -1944,6 +1993,10 @@ def migrant_stock_growth_rate(
     {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Census input only: both stocks and their standard errors are those of
+        :func:`migrant_stock` with this calibration (margins with ``time_period`` give
+        each census its own totals).
 
     Returns
     -------
