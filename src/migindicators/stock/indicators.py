@@ -22,6 +22,10 @@ errors: Taylor linearisation with households as clusters and ``strata`` as strat
 replicate weights. Every stock result also carries the counts a population pyramid of
 migrants and non-migrants needs: ``migrants``, ``non_migrants`` and ``population`` per cell
 (use ``by=["sex", "age_group"]``, or add ``"migratory_status"`` for one row per status).
+A census sample weighted to population totals takes ``calibration=`` (an in-memory frame):
+the weights are calibrated once on the whole extract and every indicator's standard errors
+are those of R ``survey`` on the calibrated design (``svytotal`` for the counts,
+``svyratio`` for the shares and ratios).
 
 References
 ----------
