@@ -1999,8 +1999,10 @@ def migrant_stock_growth_rate(
     {census parameters: variance, replicate_weights, replicate_method, progress}
     {census parameters: calibration}
         Census input only: both stocks and their standard errors are those of
-        :func:`migrant_stock` with this calibration (margins with ``time_period`` give
-        each census its own totals).
+        :func:`migrant_stock` with this calibration. Give margins with ``time_period`` so
+        that each census has its own totals: margins pooled over the censuses tie their
+        calibrated stocks together, a covariance the rate's standard error (which treats
+        the censuses as independent samples) leaves out.
 
     Returns
     -------
