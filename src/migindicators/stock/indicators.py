@@ -22,6 +22,10 @@ errors: Taylor linearisation with households as clusters and ``strata`` as strat
 replicate weights. Every stock result also carries the counts a population pyramid of
 migrants and non-migrants needs: ``migrants``, ``non_migrants`` and ``population`` per cell
 (use ``by=["sex", "age_group"]``, or add ``"migratory_status"`` for one row per status).
+A census sample weighted to population totals takes ``calibration=`` (an in-memory frame):
+the weights are calibrated once on the whole extract and every indicator's standard errors
+are those of R ``survey`` on the calibrated design (``svytotal`` for the counts,
+``svyratio`` for the shares and ratios).
 
 References
 ----------
@@ -176,6 +180,15 @@ def _status_mask(code: str) -> Callable[[pd.DataFrame], np.ndarray]:
     return mask
 
 
+def _female_or_male(
+    mask: Callable[[pd.DataFrame], np.ndarray],
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    def combined(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(mask(frame) & frame["sex"].isin(["F", "M"]).to_numpy())
+
+    return combined
+
+
 def _known(frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(frame["migratory_status"].cat.codes.to_numpy() < 2)
 
@@ -301,6 +314,61 @@ def _taylor_se(
     return se, lonely_mask
 
 
+def _no_calibration_on_tables(indicator: str, calibration: Any) -> None:
+    """Refuse ``calibration=`` with published tables: it reweights census microdata."""
+    if calibration is not None:
+        raise OptionError(
+            f"{indicator}: calibration= needs census microdata (census=, a pandas DataFrame "
+            "of person records with a weight column): it calibrates the sample's weights to "
+            "population totals, and published tables (stock=, population=) have no weights "
+            "to calibrate. Pass census= or leave calibration out"
+        )
+
+
+def _calibrated_ratio_se(
+    totals: CensusTotals,
+    parts: CensusTotals,
+    cells: pd.DataFrame,
+    keys: Sequence[str],
+    split: str,
+    labels: tuple[str, str],
+    coefficients: tuple[np.ndarray, np.ndarray],
+    denominator: np.ndarray,
+    scale: float = 100.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SE of a ratio per cell on a calibrated design, and a lonely-PSU mask.
+
+    The ratio's linearised variable per domain is z = c_A A + c_B B over its denominator
+    (the share A/(A+B): c_A = 1 - R, c_B = -R; the ratio A/B: c_A = 1, c_B = -R), whose
+    calibration residuals are those of A and B combined linearly, so
+
+    .. math:: V(z) = c_A^2 V(A) + c_B^2 V(B) + c_A c_B \\{V(A+B) - V(A) - V(B)\\}
+
+    from the residual variances of three totals the calibrated pass gives: A + B per domain
+    (*totals*, estimand ``keys``) and A and B apart (*parts*, estimand ``keys`` + *split*,
+    *labels* the values of *split* that make A and B). This is R's ``svyratio`` (or
+    ``svyby(..., svymean)``) on the calibrated design: the linearised ratio's residuals.
+    """
+    assert totals.calibrated is not None and parts.calibrated is not None
+    on = list(keys)
+    whole, lonely_whole = totals.calibrated
+    split_var, lonely_parts = parts.calibrated
+    v_sum = cells[on].merge(whole, on=on, how="left")["var"].to_numpy(dtype=float)
+    v_parts = []
+    for label in labels:
+        part = split_var.loc[split_var[split].astype(str) == label, [*on, "var"]]
+        v_parts.append(cells[on].merge(part, on=on, how="left")["var"].to_numpy(dtype=float))
+    # A domain without rows of a part has a residual-free zero score there.
+    v_a, v_b, v_sum = (np.nan_to_num(v, nan=0.0) for v in (*v_parts, v_sum))
+    c_a, c_b = coefficients
+    v = c_a * c_a * v_a + c_b * c_b * v_b + c_a * c_b * (v_sum - v_a - v_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.where(denominator > 0, np.sqrt(np.maximum(v, 0.0)) / denominator, np.nan)
+    lonely = set(lonely_whole) | {key[: len(on)] for key in lonely_parts}
+    rows = [tuple(row) for row in cells[on].itertuples(index=False)]
+    return se * scale, np.array([k in lonely for k in rows], dtype=bool)
+
+
 def _srs_share_variance(p: np.ndarray, n: np.ndarray, big_n: np.ndarray) -> np.ndarray:
     """Variance of a proportion *p* under SRS without replacement of *n* from *big_n*.
 
@@ -371,6 +439,7 @@ def _finish(
     method: str,
     lonely: np.ndarray | None = None,
     extra_metadata: dict[str, Any] | None = None,
+    r_estimator: str = "svytotal",
 ) -> Result:
     cells = cells.copy()
     flags = cells["flag"] if "flag" in cells.columns else pd.Series("", index=cells.index)
@@ -409,8 +478,14 @@ def _finish(
         if totals.variance == "taylor":
             meta["variance_detail"] = (
                 f"{meta['variance_detail']}; weights calibrated on the whole census (see "
-                "calibration), variance from the calibration residuals (R svytotal on the "
-                "calibrated design)"
+                "calibration), variance from the calibration residuals (R "
+                f"{r_estimator} on the calibrated design)"
+            )
+        elif totals.variance == "replicate":
+            meta["variance_detail"] = (
+                f"{meta['variance_detail']}; weights calibrated on the whole census (see "
+                "calibration), each replicate recalibrated to the same totals (R's "
+                "calibrated svrepdesign)"
             )
     meta.update(extra_metadata or {})
     result = make_result(
@@ -525,6 +600,21 @@ _PARAMETER_DOCS: dict[str, str] = {
     BRR 1/R, bootstrap 1/(R-1), SDR 4/R (IPUMS USA ``REPWTP``).""",
     "progress": """progress : bool, optional
     Show a progress bar of rows processed (default: when interactive).""",
+    "calibration": "calibration : Design or sequence of "
+    "migindicators.engine.calibration.CalibrationStep, optional\n"
+    """    Calibrate the census sample's weights to population totals first, as
+    :func:`migrant_stock` does: a calibrated :class:`~migindicators.engine.survey.Design`
+    of the census's own design (``weight="weight"``; ``strata="strata"`` and
+    ``psu="household"`` may be given), e.g.
+    ``mi.survey.post_stratify(mi.survey.Design(weight="weight"), totals)`` (R
+    ``postStratify``), ``mi.survey.rake`` (``rake``) or ``mi.survey.calibrate``
+    (``calibrate``), or its steps. Margins name census columns (``age_group`` is derived
+    from ``age`` with ``age_width`` and ``age_top``). The weights are calibrated once on
+    the whole extract and replicate weights recalibrated each to the same totals (R's
+    calibrated ``svrepdesign``). The census must be a pandas DataFrame in memory (files,
+    chunks and Dask raise an :class:`~migindicators.core.errors.OptionError`); where the
+    indicator also takes published tables (``stock=``), calibrating them is an
+    ``OptionError`` too (they have no weights).""",
     "aggregate": """aggregate : str or sequence of str, optional
     Add regional aggregates of a multi-country census collection: ``"world"``,
     ``"sdg_region"``, ``"m49_region"``, ``"m49_sub_region"``,
@@ -772,6 +862,7 @@ def migrant_share_of_population(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """International migrants as a percentage of the total population.
 
@@ -793,6 +884,14 @@ def migrant_share_of_population(
     {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors of the share from the calibration residuals of its
+        linearised variable (M − R·P)/P, as R ``svyratio(~migrant, ~known)`` (or
+        ``svyby(~migrant, ~by, denominator=~known, FUN=svyratio)``) on the calibrated
+        design. A cell whose population is fixed by the calibration (a post-stratum with
+        every birthplace known) gets the variance of its migrant count alone over P². The
+        variance is assembled from the residual variances of M, the non-migrants and P,
+        which takes a second calibrated pass over the frame.
 
     Returns
     -------
@@ -820,23 +919,33 @@ def migrant_share_of_population(
     by_cols = _by_list(by, forbid=("origin", "migratory_status"))
     _check_common(unknown_birthplace, replicate_method)
     if census is None:
+        _no_calibration_on_tables("migrant_share_of_population", calibration)
         return _share_from_tables(stock, population, by_cols)
     keys = [*_BASE, *by_cols]
     estimand = Estimand(domain=tuple(keys), num=_status_mask(MIGRANT), den=_known)
-    totals = _pass(
-        census,
-        by_cols,
-        basis=basis,
-        age_width=age_width,
-        age_top=age_top,
-        mapping=mapping,
-        ddi=ddi,
-        chunk_rows=chunk_rows,
-        variance=variance,
-        replicate_weights=replicate_weights,
-        progress=progress,
-        estimand=estimand,
-    )
+    if calibration is not None:
+        # A calibrated pass gives the residual variance of totals: here P, and M and NM
+        # apart in a second pass (_calibrated_ratio_se combines them into the ratio's).
+        estimand = Estimand(domain=tuple(keys), num=_known)
+
+    def run(estimand: Estimand) -> CensusTotals:
+        return _pass(
+            census,
+            by_cols,
+            basis=basis,
+            age_width=age_width,
+            age_top=age_top,
+            mapping=mapping,
+            ddi=ddi,
+            chunk_rows=chunk_rows,
+            variance=variance,
+            replicate_weights=replicate_weights,
+            progress=progress,
+            estimand=estimand,
+            calibration=calibration,
+        )
+
+    totals = run(estimand)
     cells = _status_cells(totals, keys, unknown_birthplace, totals.ledger)
     m, known = _adjusted(cells, "w", unknown_birthplace)
     out = cells[keys].copy()
@@ -852,6 +961,22 @@ def migrant_share_of_population(
             return migrant_share_values(mm, kk)
 
         out["se"] = _replicate_se(share, totals, replicate_method)
+    elif totals.variance == "taylor" and totals.calibrated is not None:
+        ratio = np.nan_to_num(out["value"].to_numpy(dtype=float) / 100.0)
+        parts = run(Estimand(domain=(*keys, "migratory_status"), num=_known))
+        raw_m = cells["M_w"].to_numpy(dtype=float)
+        raw_p = raw_m + cells["NM_w"].to_numpy(dtype=float)
+        se, lonely = _calibrated_ratio_se(
+            totals,
+            parts,
+            out,
+            keys,
+            "migratory_status",
+            (MIGRANT, NON_MIGRANT),
+            (1.0 - ratio, -ratio),
+            raw_p,
+        )
+        out["se"] = se
     elif totals.variance == "taylor":
         ratio = out["value"].to_numpy() / 100.0
         se, lonely = _taylor_se(totals, out, keys, np.nan_to_num(ratio) * 100.0, scale=100.0)
@@ -872,6 +997,7 @@ def migrant_share_of_population(
         variance=variance,
         replicate_weights=list(replicate_weights or []),
         replicate_method=replicate_method,
+        calibration=totals.notes.get("calibration"),
     )
     return _finish(
         "migrant_share_of_population",
@@ -883,6 +1009,7 @@ def migrant_share_of_population(
         inputs=_inputs_record(census),
         lonely=lonely,
         method="100 * M / P, P = persons of known migratory status",
+        r_estimator="svyratio",
     )
 
 
@@ -984,19 +1111,31 @@ def _by_sex(
     by_cols = _by_list(by, forbid=("origin", "migratory_status", "sex"))
     _check_common(kwargs["unknown_birthplace"], kwargs["replicate_method"])
     if census is None:
+        _no_calibration_on_tables(indicator, kwargs["calibration"])
         return _by_sex_from_table(stock, by_cols, indicator, num_sex, den_sex, scale_fn, method)
     keys = [*_BASE, *by_cols]
+    migrants = _status_mask(MIGRANT)
     estimand = Estimand(
-        domain=tuple(keys),
-        num=_and_sex(_status_mask(MIGRANT), num_sex),
-        den=_and_sex(_status_mask(MIGRANT), den_sex),
+        domain=tuple(keys), num=_and_sex(migrants, num_sex), den=_and_sex(migrants, den_sex)
     )
-    totals = _pass(
-        census,
-        [*by_cols, "sex"],
-        estimand=estimand,
-        **{k: v for k, v in kwargs.items() if k not in ("unknown_birthplace", "replicate_method")},
-    )
+    if kwargs["calibration"] is not None:
+        # A calibrated pass gives the residual variance of totals: here the migrants of
+        # known sex, and each sex apart in a second pass (see _calibrated_ratio_se).
+        estimand = Estimand(domain=tuple(keys), num=_female_or_male(migrants))
+
+    def run(estimand: Estimand) -> CensusTotals:
+        return _pass(
+            census,
+            [*by_cols, "sex"],
+            estimand=estimand,
+            **{
+                k: v
+                for k, v in kwargs.items()
+                if k not in ("unknown_birthplace", "replicate_method")
+            },
+        )
+
+    totals = run(estimand)
     rule = kwargs["unknown_birthplace"]
     cells = _status_cells(totals, [*keys, "sex"], rule, totals.ledger)
 
@@ -1027,6 +1166,28 @@ def _by_sex(
     lonely = None
     if totals.variance == "replicate":
         out["se"] = _replicate_se(lambda w: values(w)[1], totals, kwargs["replicate_method"])
+    elif totals.variance == "taylor" and totals.calibrated is not None:
+        parts = run(Estimand(domain=(*keys, "sex"), num=_female_or_male(migrants)))
+        ratio = np.nan_to_num(value / 100.0)
+        # The unadjusted weighted migrants of each sex (as the uncalibrated moments).
+        raw = cells.groupby([*keys, "sex"], observed=True, dropna=False)["M_w"].sum()
+        raw_sex = out[keys].merge(raw.unstack("sex").reset_index(), on=keys, how="left")
+
+        def raw_of(sex: str) -> np.ndarray:
+            if sex not in raw_sex.columns:
+                return np.zeros(len(out))
+            return np.asarray(np.nan_to_num(raw_sex[sex].to_numpy(dtype=float), nan=0.0))
+
+        other = "M" if num_sex == "F" else "F"
+        num_raw, other_raw = raw_of(num_sex), raw_of(other)
+        if den_sex is None:  # the share A / (A + B) of the numerator's sex
+            coefficients, denominator = (1.0 - ratio, -ratio), num_raw + other_raw
+        else:  # the ratio A / B of two sexes
+            coefficients, denominator = (np.ones(len(out)), -ratio), other_raw
+        se, lonely = _calibrated_ratio_se(
+            totals, parts, out, keys, "sex", (num_sex, other), coefficients, denominator
+        )
+        out["se"] = se
     elif totals.variance == "taylor":
         se, lonely = _taylor_se(totals, out, keys, np.nan_to_num(value), scale=100.0)
         out["se"] = se
@@ -1043,7 +1204,9 @@ def _by_sex(
             v = s2 / (n_rows * xbar * xbar) * (both - n_rows) / both
             out["_srs_var"] = 100.0**2 * np.where((n_rows > 1) & (den_w > 0), v, np.nan)
     out = out.rename(columns={"_num": "numerator", "_den": "denominator"})
-    options = _common_options(by=by_cols, **kwargs)
+    options = _common_options(
+        by=by_cols, **{**kwargs, "calibration": totals.notes.get("calibration")}
+    )
     return _finish(
         indicator,
         out,
@@ -1054,6 +1217,7 @@ def _by_sex(
         inputs=_inputs_record(census),
         lonely=lonely,
         method=method,
+        r_estimator="svyratio",
     )
 
 
@@ -1127,6 +1291,7 @@ def migrant_female_share(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """Female migrants as a percentage of the international migrant stock.
 
@@ -1145,6 +1310,10 @@ def migrant_female_share(
     {census parameters: basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals of the linearised ratio, as
+        R ``svyratio(~female_migrant, ~migrant)`` on the calibrated design (a second
+        calibrated pass gives the residual variances of each sex).
 
     Returns
     -------
@@ -1180,6 +1349,7 @@ def migrant_female_share(
         "replicate_weights": replicate_weights,
         "replicate_method": replicate_method,
         "progress": progress,
+        "calibration": calibration,
     }
     return _by_sex(
         census,
@@ -1213,6 +1383,7 @@ def migrant_sex_ratio(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """Sex ratio of the migrant stock: male migrants per 100 female migrants.
 
@@ -1230,6 +1401,10 @@ def migrant_sex_ratio(
     {census parameters: basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals of the linearised ratio, as
+        R ``svyratio(~male_migrant, ~female_migrant)`` on the calibrated design (a second
+        calibrated pass gives the residual variances of each sex).
 
     Returns
     -------
@@ -1265,6 +1440,7 @@ def migrant_sex_ratio(
         "replicate_weights": replicate_weights,
         "replicate_method": replicate_method,
         "progress": progress,
+        "calibration": calibration,
     }
     return _by_sex(
         census,
@@ -1298,6 +1474,7 @@ def migrant_median_age(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """Median age of international migrants.
 
@@ -1319,6 +1496,9 @@ def migrant_median_age(
     variance : {"auto", "replicate", "none"}
         Medians get standard errors from replicate weights only; Taylor linearisation of a
         quantile is not offered (``se`` is NaN and the metadata says so).
+    {census parameters: calibration}
+        The median from the calibrated weights; its standard error from the recalibrated
+        replicate weights only (no Taylor variance of a median).
 
     Returns
     -------
@@ -1368,6 +1548,7 @@ def migrant_median_age(
         progress=progress,
         estimand=None,
         single_age=single,
+        calibration=calibration,
     )
     age_key = "age" if single else "age_group"
     cells = _status_cells(totals, [*keys, age_key], unknown_birthplace, totals.ledger)
@@ -1413,6 +1594,7 @@ def migrant_median_age(
         variance=variance,
         replicate_weights=list(replicate_weights or []),
         replicate_method=replicate_method,
+        calibration=totals.notes.get("calibration"),
     )
     return _finish(
         "migrant_median_age",
@@ -1467,6 +1649,7 @@ def migrant_stock_by_origin(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """International migrant stock by country of origin and destination (origin × destination).
 
@@ -1481,6 +1664,9 @@ def migrant_stock_by_origin(
     {census parameters: census, by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals, as R ``svytotal`` of one
+        0/1 migrant-of-origin variable per origin on the calibrated design.
 
     Returns
     -------
@@ -1524,6 +1710,7 @@ def migrant_stock_by_origin(
         progress=progress,
         estimand=estimand,
         origin=True,
+        calibration=calibration,
     )
     cells = _status_cells(totals, keys, unknown_birthplace, totals.ledger)
     table = totals.table
@@ -1570,6 +1757,7 @@ def migrant_stock_by_origin(
         variance=variance,
         replicate_weights=list(replicate_weights or []),
         replicate_method=replicate_method,
+        calibration=totals.notes.get("calibration"),
     )
     return _finish(
         "migrant_stock_by_origin",
@@ -1606,6 +1794,7 @@ def recent_migrants(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """Recent migrants: international migrants who arrived in the last ``within_years`` years.
 
@@ -1623,6 +1812,9 @@ def recent_migrants(
     {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Taylor standard errors from the calibration residuals, as R ``svytotal(~recent)``
+        on the calibrated design.
 
     Returns
     -------
@@ -1676,6 +1868,7 @@ def recent_migrants(
         progress=progress,
         estimand=estimand,
         arrival=True,
+        calibration=calibration,
     )
     cells = _status_cells(totals, keys, unknown_birthplace, totals.ledger)
     table = totals.table
@@ -1737,6 +1930,7 @@ def recent_migrants(
         variance=variance,
         replicate_weights=list(replicate_weights or []),
         replicate_method=replicate_method,
+        calibration=totals.notes.get("calibration"),
     )
     return _finish(
         "recent_migrants",
@@ -1775,6 +1969,7 @@ def migrant_stock_growth_rate(
     replicate_weights: Sequence[str] | None = None,
     replicate_method: str = "jk1",
     progress: bool | None = None,
+    calibration: Any = None,
 ) -> Result:
     """Annual rate of change of the migrant stock between consecutive censuses (dates).
 
@@ -1802,6 +1997,12 @@ def migrant_stock_growth_rate(
     {census parameters: by, basis, unknown_birthplace, age_width, age_top, mapping, ddi}
     {census parameters: chunk_rows}
     {census parameters: variance, replicate_weights, replicate_method, progress}
+    {census parameters: calibration}
+        Census input only: both stocks and their standard errors are those of
+        :func:`migrant_stock` with this calibration. Give margins with ``time_period`` so
+        that each census has its own totals: margins pooled over the censuses tie their
+        calibrated stocks together, a covariance the rate's standard error (which treats
+        the censuses as independent samples) leaves out.
 
     Returns
     -------
@@ -1849,13 +2050,16 @@ def migrant_stock_growth_rate(
             replicate_weights=replicate_weights,
             replicate_method=replicate_method,
             progress=progress,
+            calibration=calibration,
         )
         levels = res.data.rename(columns={"value": "migrant_stock"})
         ledger = RowLedger()
         ledger.merge(_ledger_of(res))
         inputs = _inputs_record(census)
         type_of_data = res.metadata.get("type_of_data")
+        calibrated = res.metadata.get("calibration")
     elif stock is not None:
+        _no_calibration_on_tables("migrant_stock_growth_rate", calibration)
         ledger = RowLedger()
         ledger.given("stock", stock)
         if "time_period" not in stock.columns:
@@ -1874,6 +2078,7 @@ def migrant_stock_growth_rate(
         levels = levels.assign(se=np.nan)
         inputs = {"stock": stock}
         type_of_data = None
+        calibrated = None
     else:
         raise OptionError("migrant_stock_growth_rate needs census= or stock=")
     keys = ["ref_area", *by_cols]
@@ -1932,10 +2137,15 @@ def migrant_stock_growth_rate(
             "missing_period": missing_period,
             "basis": basis,
             "unknown_birthplace": unknown_birthplace,
+            "calibration": calibrated,
         },
         inputs=inputs,
         method=f"{method} annual rate of change between consecutive dates",
-        extra_metadata={"type_of_data": type_of_data, "source": source},
+        extra_metadata={
+            "type_of_data": type_of_data,
+            "source": source,
+            **({"calibration": calibrated} if calibrated else {}),
+        },
     )
     gap_rows = _gap_rows(result.data, out, gap)
     flags = add_flag(result.data["flag"], gap_rows, "missing_input")

@@ -29,7 +29,7 @@ def main() -> None:
     cob = ext["country_of_birth"]
     ext["migrant"] = (cob.notna() & (cob != ext["ref_area"])).astype(int)
     cols = ["ref_area", "time_period", "household", "strata", "weight", "sex", "age"]
-    cols += ["age_group", "region", "country_of_birth", "migrant"]
+    cols += ["age_group", "region", "country_of_birth", "migrant", "year_of_arrival"]
     (HERE / "data").mkdir(exist_ok=True)
     ext[cols].to_csv(HERE / "data" / "census_extract.csv", index=False)
 
