@@ -69,7 +69,7 @@ def beta_quantile(q: float, a: float, b: float) -> float:
     Returns NaN when a parameter is not positive or *q* is outside [0, 1].
 
     >>> round(beta_quantile(0.975, 1, 10), 10)  # 1 - 0.025**(1/10)
-    0.3084971079
+    0.3084971078
     """
     if not (a > 0 and b > 0) or not (0.0 <= q <= 1.0) or math.isnan(q):
         return math.nan

@@ -125,8 +125,8 @@ def total_cost_percent(
 
     Examples
     --------
-    >>> total_cost_percent(5.0, 200.0, 100.0, 98.0)
-    array(4.5)
+    >>> total_cost_percent([5.0, 10.0], 200.0, 100.0, 98.0)
+    array([4.5, 7. ])
     """
     return fee_percent(fee, amount) + fx_margin_percent(interbank_rate, applied_rate)
 
@@ -156,8 +156,8 @@ def total_cost_money(
 
     Examples
     --------
-    >>> total_cost_money(5.0, 200.0, 2.0)
-    array(9.)
+    >>> total_cost_money([5.0, 10.0], 200.0, 2.0)
+    array([ 9., 14.])
     """
     return _f64(fee) + _f64(amount) * _f64(margin_percent) / 100.0
 

@@ -66,7 +66,7 @@ def migrant_share_values(
     Examples
     --------
     >>> migrant_share_values(np.array([280_598_105.0]), np.array([7_794_798_729.0]))
-    array([3.59981223])
+    array([3.59981206])
     """
     m = np.asarray(migrants, dtype="float64")
     p = np.asarray(population, dtype="float64")
