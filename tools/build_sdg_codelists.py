@@ -45,8 +45,8 @@ import sys
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "migindicators" / "data" / "sdg_dsd"
@@ -96,8 +96,7 @@ class SourceError(Exception):
     """The source is missing or is not an SDMX-ML structure message with the SDG DSD."""
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A structure message: its bytes and how to name it in the manifest."""
 
     data: bytes
