@@ -90,9 +90,7 @@ def test_a_message_without_the_dsd_is_refused(tmp_path: Path) -> None:
 
 def test_dsd_and_code_list_versions() -> None:
     assert sdg_codes.dsd_version() == "IAEG-SDGs:SDG(1.14)"
-    versions = {
-        f"{c['agency']}:{c['id']}": c["version"] for c in sdg_codes.manifest()["codelists"]
-    }
+    versions = {f"{c['agency']}:{c['id']}": c["version"] for c in sdg_codes.manifest()["codelists"]}
     # the 20 code lists of the message (references=children), with their versions
     assert versions == {
         "IAEG-SDGs:CL_ACTIVITY": "1.6",
@@ -158,9 +156,10 @@ def test_codelist_by_component_or_id() -> None:
 
 
 def test_every_registry_series_is_in_cl_series() -> None:
-    series = {
-        spec.sdmx_series for i in registry.ids() if (spec := registry[i]).sdmx_series
-    } | {*CORRIDOR_SERIES, "SI_RMT_COST_SND"}
+    series = {spec.sdmx_series for i in registry.ids() if (spec := registry[i]).sdmx_series} | {
+        *CORRIDOR_SERIES,
+        "SI_RMT_COST_SND",
+    }
     known = sdg_codes.codes("SERIES") | set(sdg_codes.NEWER_CODES.get("SERIES", {}))
     assert series and series <= known, sorted(series - known)
     # newer codes, if any are listed, each name their source
@@ -301,3 +300,39 @@ def test_demo_run_sdmx_files_pass_every_code_list_but_custom_breakdowns(example_
     notes = example_run.log["notes"]
     assert sum(n.startswith("SDMX-CSV check: CUST_BREAKDOWN") for n in notes) == 1
     assert not any(n.startswith("SDMX-CSV 2.0 check") for n in notes)
+
+
+def test_a_run_writing_only_sdmx_csv_2_reports_its_code_problems(tmp_path: Path) -> None:
+    from migindicators.publish.run import parse_spec, run
+
+    spec = """\
+spec_version = 1
+
+[publication]
+title = "Test publication"
+office = "Test office"
+release = "2024-12"
+
+[inputs.refugees]
+dataset = "refugees_demo"
+table = "refugees"
+
+[inputs.population]
+dataset = "refugees_demo"
+table = "population"
+
+[[indicators]]
+id = "refugees_per_100k"
+by = ["sex"]
+
+[outputs]
+excel = false
+sdmx_ml = false
+sdmx_csv = ["2.0"]
+sdmx = { nature = "Z" }
+"""
+    summary = run(parse_spec(spec, base_dir=tmp_path), progress=False)
+    assert (tmp_path / "output" / "sdmx" / "sdg_sdmx_v20.csv").is_file()
+    (note,) = [n for n in summary.notes if n.startswith("SDMX-CSV 2.0 check")]
+    assert note.startswith("SDMX-CSV 2.0 check: NATURE: ")
+    assert "IAEG-SDGs:CL_NATURE(1.0)" in note and "['Z']" in note

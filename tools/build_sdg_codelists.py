@@ -110,7 +110,7 @@ def read_source(where: str | Path) -> Source:
     """The uncompressed message from a path (``.xml`` or ``.xz``) or an ``http(s)`` URL."""
     text = str(where)
     if text.startswith(("http://", "https://")):
-        with urllib.request.urlopen(text, timeout=120) as response:  # noqa: S310 (https URL)
+        with urllib.request.urlopen(text, timeout=120) as response:
             data: bytes = response.read()
         return Source(data=data, label=text)
     path = Path(where)
@@ -299,16 +299,14 @@ def shipped_source() -> Path:
     """The source file the shipped manifest names (the default source when none is shipped)."""
     manifest = OUT / "manifest.json"
     if manifest.is_file():
-        return ROOT / json.loads(manifest.read_text("utf-8"))["source"]["file"]
+        return ROOT / str(json.loads(manifest.read_text("utf-8"))["source"]["file"])
     return DEFAULT_SOURCE
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
-    parser.add_argument(
-        "--source", help="structure message: path (.xml, .xml.xz) or http(s) URL"
-    )
+    parser.add_argument("--source", help="structure message: path (.xml, .xml.xz) or http(s) URL")
     parser.add_argument(
         "--retrieved-via", help="how the source was obtained (recorded in the manifest)"
     )

@@ -615,8 +615,7 @@ def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
         actions = set(two["ACTION"]) - _CSV_2_ACTIONS
         if actions:
             problems.append(
-                f"ACTION: {sorted(actions)[:5]} not an SDMX-CSV 2.0 action "
-                f"{sorted(_CSV_2_ACTIONS)}"
+                f"ACTION: {sorted(actions)[:5]} not an SDMX-CSV 2.0 action {sorted(_CSV_2_ACTIONS)}"
             )
         frame = two.drop(columns=["STRUCTURE", "ACTION"]).rename(
             columns={"STRUCTURE_ID": "DATAFLOW"}
