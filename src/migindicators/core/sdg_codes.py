@@ -49,9 +49,9 @@ __all__ = [
     "require_codes",
 ]
 
-#: Codes newer than the shipped DSD that the library writes, by component: ``{component:
-#: {code: source}}``. A code listed here passes :func:`check_codes` although the shipped code
-#: list lacks it; each entry names the custodian's publication that introduced the code.
+#: Codes newer than the shipped DSD that the library writes (component → code → source).
+#: A code listed here passes :func:`check_codes` although the shipped code list lacks it;
+#: each entry names the custodian's publication that introduced the code.
 #: Empty: every SDMX series of the indicator registry is in ``CL_SERIES(1.14)``
 #: (``tests/test_sdg_codes.py`` checks it). When an indicator needs a newer code, add it here
 #: with its source, or rebuild the code lists from a newer DSD (``data/README.md``).

@@ -572,8 +572,8 @@ def write_sdmx_csv(
 
 #: Columns of SDMX-CSV 2.0 that replace version 1.0's ``DATAFLOW``.
 _CSV_2_HEADER = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
-#: SDMX-CSV 2.0 actions: information, append, replace, merge, delete.
-_CSV_2_ACTIONS = frozenset({"I", "A", "R", "M", "D"})
+#: SDMX-CSV 2.0 actions: information, append, replace, delete (the set sdmx1's reader takes).
+_CSV_2_ACTIONS = frozenset({"I", "A", "R", "D"})
 
 
 def _coded_columns() -> list[str]:
