@@ -12,6 +12,7 @@ import pandas as pd
 
 __all__ = [
     "AmbiguousAreaError",
+    "CodeListError",
     "DesignError",
     "EstimationError",
     "FileError",
@@ -119,6 +120,14 @@ class AmbiguousAreaError(InputValidationError):
     of a grouping cannot be assigned to one of them (the USSR spans Europe and Asia): the
     message names the codes, the grouping and the aggregates, and what to do (split the rows
     among the successors, or aggregate to a grouping that holds all of them)."""
+
+
+class CodeListError(InputValidationError):
+    """Codes of an output column are not in the code list the data structure definition
+    gives that column (SDMX output against the SDG DSD's code lists): the message names the
+    column, the code list and its version, the offending codes (the first few and how many)
+    and what to do. ``failure_cases`` lists them (``column``, ``check`` = the code list,
+    ``index`` = the first row, ``failure_case`` = the code)."""
 
 
 class FileError(MigIndicatorsError, OSError):

@@ -6,8 +6,9 @@ alpha-3 or an M49 code), so most mappings are identities plus a few spelled-out 
 This module is the one place where these choices are written down:
 
 * ``SEX`` (CL_SEX): ``F``, ``M``, ``_T``; ``female``/``male``/``total`` are accepted.
-* ``AGE`` (CL_AGE): SDMX labels such as ``Y15T19``, ``Y_GE65``, ``Y_LT15`` pass through;
-  ``15-19``, ``65+``, ``<15`` are rewritten to them; blank means ``_T``.
+* ``AGE`` (CL_AGE): SDMX labels such as ``Y15T19``, ``Y_GE65`` pass through; ``15-19``,
+  ``65+`` are rewritten to them, and ``<15`` to ``Y0T14`` (CL_AGE 1.12 spells "under 15" as
+  ages 0 to 14; it has no ``Y_LT`` codes); blank means ``_T``.
 * ``COMPOSITE_BREAKDOWN``: migratory status travels here (the DSD has no migratory-status
   dimension): ``MS_MIGRANT``, ``MS_NOMIGRANT``, ``MS_EUMIGRANT``, ``MS_NONEUMIGRANT``.
 * ``UNIT_MEASURE`` (CL_UNIT_MEASURE): see :data:`UNIT_MEASURE`; an ISO 4217 currency code
@@ -20,6 +21,11 @@ This module is the one place where these choices are written down:
   status as Eurostat adopted in 2025 (a withheld cell is "missing" in OBS_STATUS and says
   why in CONF_STATUS), see :data:`FLAG_CONF_STATUS`.
 * ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.core.countries.to_m49`.
+
+Every code these maps produce is a code of the SDG DSD's code lists as shipped
+(:mod:`migindicators.core.sdg_codes`, ``IAEG-SDGs:SDG(1.14)``; ``tests/test_sdg_codes.py``
+checks it); values that pass through unchanged are checked by
+:func:`migindicators.publish.sdmx.check_sdmx_csv`.
 
 References
 ----------
@@ -206,7 +212,8 @@ def composite_breakdown_code(value: object) -> str:
 
 
 def age_code(value: object) -> str:
-    """CL_AGE code of an age-group label: ``15-19`` → ``Y15T19``, ``65+`` → ``Y_GE65``."""
+    """CL_AGE code of an age-group label: ``15-19`` → ``Y15T19``, ``65+`` → ``Y_GE65``,
+    ``<15`` → ``Y0T14`` (``<1`` → ``Y0``); other values pass through unchanged."""
     text = _text(value)
     if text in {"", TOTAL, "total", "Total"}:
         return TOTAL
@@ -215,7 +222,9 @@ def age_code(value: object) -> str:
     if match := _PLUS.match(text):
         return f"Y_GE{int(match[1])}"
     if match := _UNDER.match(text):
-        return f"Y_LT{int(match[2])}"
+        # CL_AGE has no "less than" codes: under N completed years is ages 0 to N-1
+        top = int(match[2]) - 1
+        return f"Y0T{top}" if top > 0 else "Y0"
     return text
 
 

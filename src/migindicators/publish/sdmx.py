@@ -75,6 +75,19 @@ such as "Mediterranean") cannot be placed: such rows without another area are le
 reported by :func:`unplaced_rows` (the report lists them in its notes) instead of being
 written with a blank REF_AREA.
 
+Code lists
+----------
+:func:`check_sdmx_csv` checks every coded column written (FREQ, REPORTING_TYPE, SERIES,
+REF_AREA, SEX, AGE, URBANISATION, INCOME_WEALTH_QUANTILE, EDUCATION_LEV, OCCUPATION,
+CUST_BREAKDOWN, COMPOSITE_BREAKDOWN, DISABILITY_STATUS, ACTIVITY, PRODUCT, OBS_STATUS,
+UNIT_MULT, UNIT_MEASURE, NATURE) against the code lists of the shipped DSD
+(:mod:`migindicators.core.sdg_codes`, ``IAEG-SDGs:SDG(1.14)``), in both SDMX-CSV versions;
+REF_AREA is also checked against the M49 tables. CONF_STATUS is not an attribute of that
+DSD (its codes are SDMX's CL_CONF_STATUS, not shipped) and is not checked. The writers keep
+writing and report through :func:`check_sdmx_csv` (the report and ``migindicators run``
+list its problems as notes); ``strict=True`` makes them raise
+:class:`~migindicators.core.errors.CodeListError` instead, before anything is written.
+
 The other conditional attributes of the DSD (BASE_PER, TIME_DETAIL, TIME_COVERAGE,
 COMMENT_TS, GEO_INFO_URL, GEO_INFO_TYPE, DATA_LAST_UPDATE) are left out: SDMX-CSV allows
 absent conditional attributes. Results whose indicator has no SDMX series are skipped
@@ -84,6 +97,8 @@ References
 ----------
 IAEG-SDGs, *SDG Data Structure Definition* ``IAEG-SDGs:SDG`` (dimensions and attributes).
 SDMX Technical Working Group, *SDMX-CSV format* (versions 1.0 and 2.0).
+IAEG-SDGs, code lists of the DSD ``IAEG-SDGs:SDG`` version 1.14 (SDMX Global Registry,
+2023-08-20), shipped in ``migindicators/data/sdg_dsd``.
 """
 
 from __future__ import annotations
@@ -101,6 +116,7 @@ import pandas as pd
 from migindicators.core.countries import m49_codes, region_table
 from migindicators.core.errors import OptionError
 from migindicators.core.result import Result
+from migindicators.core.sdg_codes import check_codes, component_codelists, require_codes
 from migindicators.publish.codes import (
     TOTAL,
     age_code,
@@ -509,6 +525,7 @@ def write_sdmx_csv(
     path: str | Path,
     *,
     version: str = "1.0",
+    strict: bool = False,
     **options: Any,
 ) -> Path:
     """Write :func:`to_sdmx` of *results* to *path* (UTF-8, comma-separated); return the path.
@@ -523,14 +540,28 @@ def write_sdmx_csv(
         SDMX-CSV version: ``"1.0"`` (first column ``DATAFLOW``; what the SDG global database
         has taken) or ``"2.0"`` (``STRUCTURE``, ``STRUCTURE_ID``, ``ACTION``; what current
         SDMX tools such as sdmx1 2.28 read, see :func:`as_sdmx_csv_2`).
+    strict : bool
+        ``False`` (default): write, and leave code list problems to :func:`check_sdmx_csv`
+        (as the report and ``migindicators run`` do). ``True``: raise instead when a coded
+        column holds a code outside the SDG DSD's code list, writing nothing.
     **options
         Passed to :func:`to_sdmx` (``dataflow``, ``series``, ``source_detail``, …).
+
+    Raises
+    ------
+    OptionError
+        *version* is not one of :data:`SDMX_CSV_VERSIONS`.
+    CodeListError
+        With ``strict=True``: codes outside the DSD code lists (the message names the
+        column, the code list and version, and the codes).
     """
     if version not in SDMX_CSV_VERSIONS:
         raise OptionError(
             f"version={version!r}: SDMX-CSV is written as one of {list(SDMX_CSV_VERSIONS)}"
         )
     frame = to_sdmx(results, **options)
+    if strict:
+        _require_dsd_codes(frame)
     if version == "2.0":
         frame = as_sdmx_csv_2(frame)
     target = Path(path)
@@ -539,17 +570,56 @@ def write_sdmx_csv(
     return target
 
 
-def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
-    """Problems of an SDMX-CSV frame against the SDG DSD layout (empty list when fine).
+#: Columns of SDMX-CSV 2.0 that replace version 1.0's ``DATAFLOW``.
+_CSV_2_HEADER = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
+#: SDMX-CSV 2.0 actions: information, append, replace, delete (the set sdmx1's reader takes).
+_CSV_2_ACTIONS = frozenset({"I", "A", "R", "D"})
 
-    Checks the column set and order, that every dimension and mandatory attribute is filled,
-    that REF_AREA is a code of the M49 code list (:func:`~migindicators.core.countries.m49_codes`:
-    countries or areas, former ones, and aggregates, from the UNSD M49 table recorded in
-    ``data/README.md``), that OBS_VALUE is numeric or blank, and that no series key and time
-    period appears twice. The other SDG DSD code lists (SEX, AGE, UNIT_MEASURE, …) are not
-    shipped: their codes are checked where :mod:`migindicators.publish.codes` makes them.
+
+def _coded_columns() -> list[str]:
+    """The written columns that the SDG DSD gives a code list."""
+    coded = component_codelists()
+    return [c for c in SDMX_CSV_COLUMNS if c in coded]
+
+
+def _require_dsd_codes(frame: pd.DataFrame) -> None:
+    require_codes(frame.astype("string").fillna(""), _coded_columns())
+
+
+def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
+    """Problems of an SDMX-CSV frame against the SDG DSD (empty list when fine).
+
+    Takes either version: 1.0 (first column ``DATAFLOW``) or 2.0 (``STRUCTURE``,
+    ``STRUCTURE_ID``, ``ACTION``; ``STRUCTURE`` must be ``dataflow`` and ``ACTION`` an SDMX-CSV
+    action). Checks the column set and order, that every dimension and mandatory attribute is
+    filled, that REF_AREA is a code of the M49 code list
+    (:func:`~migindicators.core.countries.m49_codes`: countries or areas, former ones, and
+    aggregates, from the UNSD M49 table recorded in ``data/README.md``), that every coded
+    column holds codes of its code list in the shipped SDG DSD
+    (:func:`migindicators.core.sdg_codes.check_codes`: SERIES, SEX, AGE, UNIT_MEASURE, …;
+    REF_AREA against ``CL_AREA``, compared as numbers since ``CL_AREA`` writes ``4`` for
+    M49's ``004``), that OBS_VALUE is numeric or blank, and that no series key and time period
+    appears twice.
+
+    Each problem names the column, the offending values (the first few and how many) and, for
+    code lists, the code list with its version and what to do.
     """
     problems: list[str] = []
+    if tuple(frame.columns[:3]) == _CSV_2_HEADER:
+        two = frame.astype("string").fillna("")
+        if not bool((two["STRUCTURE"] == "dataflow").all()):
+            problems.append(
+                f"STRUCTURE: {sorted(set(two['STRUCTURE']) - {'dataflow'})[:5]} "
+                "(SDG data are sent to a dataflow: STRUCTURE is 'dataflow')"
+            )
+        actions = set(two["ACTION"]) - _CSV_2_ACTIONS
+        if actions:
+            problems.append(
+                f"ACTION: {sorted(actions)[:5]} not an SDMX-CSV 2.0 action {sorted(_CSV_2_ACTIONS)}"
+            )
+        frame = two.drop(columns=["STRUCTURE", "ACTION"]).rename(
+            columns={"STRUCTURE_ID": "DATAFLOW"}
+        )
     if tuple(frame.columns) != SDMX_CSV_COLUMNS:
         problems.append(f"columns {list(frame.columns)} differ from {list(SDMX_CSV_COLUMNS)}")
         return problems
@@ -574,6 +644,11 @@ def check_sdmx_csv(frame: pd.DataFrame) -> list[str]:
             f"REF_AREA not in the M49 code list (core.countries.m49_codes): "
             f"{sorted(set(unlisted))[:5]}"
         )
+    # codes already reported as not M49 are not reported again against CL_AREA
+    m49 = text["REF_AREA"].isin(m49_codes())
+    problems.extend(
+        check_codes(text.assign(REF_AREA=text["REF_AREA"].where(m49, "")), _coded_columns())
+    )
     values = text["OBS_VALUE"]
     numeric = pd.to_numeric(values.where(values != "", "0"), errors="coerce")
     if numeric.isna().any():
@@ -614,13 +689,16 @@ def write_sdmx_ml(
     *,
     prepared: datetime | None = None,
     sender: str = "migindicators",
+    strict: bool = False,
     **options: Any,
 ) -> Path:
     """Write *results* as SDMX-ML 2.1 structure-specific data through ``sdmx1``.
 
     The observations are exactly those of :func:`to_sdmx` (same codes and attributes; blank
     attributes are left out). *prepared* fixes the header's timestamp (for reproducible
-    files); by default it is the current time.
+    files); by default it is the current time. *strict* as for :func:`write_sdmx_csv`: raise
+    :class:`~migindicators.core.errors.CodeListError` (writing nothing) when a coded column
+    holds a code outside the SDG DSD's code list.
     """
     try:
         import sdmx
@@ -631,6 +709,8 @@ def write_sdmx_ml(
             "SDMX-ML needs the sdmx extra: pip install 'migindicators[sdmx]'"
         ) from exc
     frame = to_sdmx(results, **options)
+    if strict:
+        _require_dsd_codes(frame)
     dsd = sdmx_dsd()
     measure = dsd.measures[0]
     attributes: Mapping[str, Any] = {a.id: a for a in dsd.attributes}

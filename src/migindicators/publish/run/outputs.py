@@ -85,7 +85,13 @@ def _sdmx_csv(summary: RunSummary, version: str) -> None:
                 "SDMX-CSV 1.0 only (2.0 comes with the SDMX 2.0 release); 1.0 was written."
             )
             return
-        summary.files.append(write_sdmx_csv(results, target, version=version, **options))
+        written = write_sdmx_csv(results, target, version=version, **options)
+        summary.files.append(written)
+        # the same checks as version 1.0 (layout, blanks, the SDG DSD code lists); a problem
+        # the 1.0 file already reported is not noted twice
+        for problem in check_sdmx_csv(pd.read_csv(written, dtype=str, keep_default_na=False)):
+            if f"SDMX-CSV check: {problem} (fix before sending)." not in summary.notes:
+                summary.notes.append(f"SDMX-CSV {version} check: {problem} (fix before sending).")
         return
     unplaced: list[str] = []
     path = write_sdmx_csv(results, target, problems=unplaced, **options)
