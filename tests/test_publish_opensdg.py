@@ -90,13 +90,14 @@ def test_quarters_give_a_year_and_a_quarter_column() -> None:
     assert "Quarter" not in to_open_sdg(refugees()).columns
 
 
-def test_months_of_earnings_published_as_percent() -> None:
+def test_months_of_earnings_published_as_months() -> None:
+    # SDG 10.7.1 goes out in months of earnings (SL_EMP_RCOST_MO, MO_EARN), not x 100 as PT
     res = refugees()
     res.metadata["unit"] = "month_of_earnings"
     out = to_open_sdg(res)
-    assert set(out["Units"]) == {"Percentage (%)"}
+    assert set(out["Units"]) == {"Months of earnings"}
     world_f = out[(out["GeoCode"] == "001") & (out["Sex"] == "Female")]
-    assert list(world_f["Value"]) == ["123450"]
+    assert list(world_f["Value"]) == ["1234.5"]
 
 
 def test_flags_become_status_and_footnote_columns() -> None:

@@ -239,18 +239,35 @@ def test_remittance_series_per_level_and_corridor_areas() -> None:
         assert publish.to_sdmx(res).empty
 
 
-def test_month_of_earnings_published_as_percent() -> None:
+def test_month_of_earnings_published_as_months_of_earnings() -> None:
+    # SDG DSD 1.14: SL_EMP_RCOST_MO is in MO_EARN ("Number of months of earnings"), so the
+    # value goes out as computed (it was PT = months x 100 under SL_EMP_RCOST before 0.2.0).
     res = refugees()
     res.metadata["unit"] = "month_of_earnings"
     res.data = res.data.assign(unit="month_of_earnings", ci_lower=0.5, ci_upper=2.0)
     out = publish.to_sdmx(res)
-    assert set(out["UNIT_MEASURE"]) == {"PT"}
+    assert set(out["UNIT_MEASURE"]) == {"MO_EARN"}
     world_f = out[(out["REF_AREA"] == "001") & (out["SEX"] == "F")].iloc[0]
-    assert world_f["OBS_VALUE"] == "123450"  # 1234.5 months = 123450 % of monthly earnings
-    assert (world_f["LOWER_BOUND"], world_f["UPPER_BOUND"]) == ("50", "200")
-    assert codes.published_unit("month_of_earnings") == ("percent", 100.0)
-    assert codes.unit_measure("month_of_earnings") == "PT"
+    assert world_f["OBS_VALUE"] == "1234.5"
+    assert (world_f["LOWER_BOUND"], world_f["UPPER_BOUND"]) == ("0.5", "2")
+    assert codes.published_unit("month_of_earnings") == ("month_of_earnings", 1.0)
+    assert codes.unit_measure("month_of_earnings") == "MO_EARN"
     assert codes.unit_measure_known("month_of_earnings")
+
+
+def test_recruitment_cost_goes_out_as_sl_emp_rcost_mo() -> None:
+    lfs = datasets.load("lfs_migration_module")
+    res = mi.compute(
+        "recruitment_cost_indicator",
+        survey=lfs["survey"],
+        exchange_rates=lfs["exchange_rates"],
+        design={"weight": "weight", "strata": "stratum", "psu": "psu"},
+    )
+    out = publish.to_sdmx(res)
+    assert set(out["SERIES"]) == {"SL_EMP_RCOST_MO"}
+    assert set(out["UNIT_MEASURE"]) == {"MO_EARN"}
+    assert float(out["OBS_VALUE"].iloc[0]) == pytest.approx(res.data["value"].iloc[0], rel=1e-12)
+    assert publish.sdmx.check_sdmx_csv(out) == []
 
 
 def test_deaths_regions_to_m49_and_rows_without_area_reported() -> None:

@@ -69,8 +69,8 @@ def test_synthetic_cases(synthetic: pd.DataFrame) -> None:
 def test_registry_entry() -> None:
     spec = mi.registry["recruitment_cost_indicator"]
     assert spec.sdg == "10.7.1"
-    assert spec.sdmx_series == "SL_EMP_RCOST"
-    assert "yearly" in (spec.sdmx_series_name or "")
+    assert spec.sdmx_series == "SL_EMP_RCOST_MO"
+    assert "months of earnings" in (spec.sdmx_series_name or "")
     assert "monthly" in spec.name
     assert spec.agenda_points == (2, 3)
     assert spec.option_defaults["include_zero_cost"] is True

@@ -13,9 +13,10 @@ This module is the one place where these choices are written down:
   dimension): ``MS_MIGRANT``, ``MS_NOMIGRANT``, ``MS_EUMIGRANT``, ``MS_NONEUMIGRANT``.
 * ``UNIT_MEASURE`` (CL_UNIT_MEASURE): see :data:`UNIT_MEASURE`; an ISO 4217 currency code
   passes through; a library unit with no SDG code is written upper-cased and reported by
-  :func:`unit_measure_known`. A library unit that the SDG series states in another unit is
-  converted (:data:`UNIT_CONVERSIONS`, :func:`published_unit`): ``month_of_earnings``
-  (SDG 10.7.1) is published as ``PT`` with the value × 100.
+  :func:`unit_measure_known`. ``month_of_earnings`` (SDG 10.7.1) is published as
+  ``MO_EARN`` ("Number of months of earnings") under the series ``SL_EMP_RCOST_MO``, as
+  is, without conversion. A library unit that an SDG series states in another unit would
+  be converted through :data:`UNIT_CONVERSIONS` (:func:`published_unit`); none is today.
 * ``OBS_STATUS`` (SDMX CL_OBS_STATUS): from the library's cell flags, see :data:`FLAG_OBS_STATUS`.
 * ``CONF_STATUS`` (SDMX CL_CONF_STATUS): confidentiality, separate from the observation
   status as Eurostat adopted in 2025 (a withheld cell is "missing" in OBS_STATUS and says
@@ -107,6 +108,7 @@ MIGRATORY_STATUS: dict[str, str] = {
 UNIT_MEASURE: dict[str, str] = {
     "percent": "PT",
     "%": "PT",
+    "month_of_earnings": "MO_EARN",
     "per_100000": "PER_100000_POP",
     "per_100k": "PER_100000_POP",
     "person": "NUMBER",
@@ -118,14 +120,13 @@ UNIT_MEASURE: dict[str, str] = {
 
 #: Library unit → (the unit the SDG series publishes, factor applied to values).
 #:
-#: ``month_of_earnings``: SDG 10.7.1 (series ``SL_EMP_RCOST``, UNIT_MEASURE ``PT``) is the
-#: recruitment cost as a proportion of monthly earnings in per cent, so one month of
-#: earnings is 100 % of monthly earnings: PT = months × 100 (ILO/World Bank, SDG indicator
-#: metadata 10.7.1, https://unstats.un.org/sdgs/metadata/files/Metadata-10-07-01.pdf).
-#: The SDMX-CSV and Open SDG writers apply the factor to values, bounds and the unit.
-UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {
-    "month_of_earnings": ("percent", 100.0),
-}
+#: Empty since 0.2.0. ``month_of_earnings`` used to be published as ``PT`` × 100 under
+#: ``SL_EMP_RCOST``; the SDG DSD (IAEG-SDGs:SDG 1.14) carries SDG 10.7.1 in months of
+#: earnings itself (series ``SL_EMP_RCOST_MO``, unit ``MO_EARN``), and ``SL_EMP_RCOST`` is
+#: named for a share of *yearly* income, which the indicator is not. The mapping stays for
+#: units that a series states otherwise; the SDMX-CSV and Open SDG writers apply its factor
+#: to values, bounds and the unit.
+UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {}
 
 #: Library flag → SDMX OBS_STATUS. Flags not listed here (and cells without a flag) are
 #: ``A`` (normal value); every flag also travels verbatim in ``COMMENT_OBS``.
@@ -257,7 +258,7 @@ def published_unit(unit: str) -> tuple[str, float]:
     """The unit a library unit is published in, and the factor its values are multiplied by.
 
     >>> published_unit("month_of_earnings")
-    ('percent', 100.0)
+    ('month_of_earnings', 1.0)
     >>> published_unit("percent")
     ('percent', 1.0)
     """
@@ -268,8 +269,8 @@ def published_unit(unit: str) -> tuple[str, float]:
 def unit_measure(unit: str) -> str:
     """CL_UNIT_MEASURE code of a library unit string (currencies pass through).
 
-    Units in :data:`UNIT_CONVERSIONS` give the code of the unit they are published in
-    (``month_of_earnings`` → ``PT``); the writers multiply the values by the factor.
+    Units in :data:`UNIT_CONVERSIONS` give the code of the unit they are published in; the
+    writers multiply the values by the factor. ``month_of_earnings`` → ``MO_EARN``.
     """
     text = published_unit(unit)[0]
     if text in UNIT_MEASURE:

@@ -17,8 +17,8 @@ Layout of a file (``indicator_10-7-4.csv`` for SDG 10.7.4)::
   with ``Migrants``/``Non-migrants``). Totals (``_T``) are written as blank cells, which is
   how Open SDG recognises the headline series.
 * ``Units``: the result's unit in words (a unit the SDG series states otherwise is
-  converted as in SDMX, ``codes.UNIT_CONVERSIONS``: months of earnings become a percentage
-  of monthly earnings, values × 100); ``Series``: the SDMX series code of the registry
+  converted as in SDMX, ``codes.UNIT_CONVERSIONS``; months of earnings are published as
+  they are, "Months of earnings"); ``Series``: the SDMX series code of the registry
   entry (Open SDG shows it as the series selector; the SDG global database uses the same
   codes); ``GeoCode``: ``ref_area`` as given (ISO3 for countries, M49 for aggregates);
   ``Value``: the value (blank when NaN), the last column.

@@ -38,14 +38,14 @@ DISABILITY_STATUS       ``disability_status`` (``_T``)
 ACTIVITY, PRODUCT       ``activity``, ``product`` (``_T``)
 TIME_PERIOD             ``time_period`` (a year; ``2024Q1`` becomes ``2024-Q1``)
 OBS_VALUE               ``value`` (blank when NaN; shortest round-trip decimal), times the
-                        factor of ``codes.UNIT_CONVERSIONS`` (months of earnings × 100)
+                        factor of ``codes.UNIT_CONVERSIONS`` (none today)
 OBS_STATUS              the cell's flags through ``codes.FLAG_OBS_STATUS``
 CONF_STATUS             confidentiality from the flags through ``codes.FLAG_CONF_STATUS``
                         (``F`` free; ``A``/``G`` primary, ``D`` secondary confidentiality,
                         ``N`` withheld by a quality rule), the 2025 Eurostat split
 UNIT_MULT               ``0`` (values are never scaled)
-UNIT_MEASURE            the result's unit through ``codes.unit_measure`` (``PT`` for
-                        ``month_of_earnings``)
+UNIT_MEASURE            the result's unit through ``codes.unit_measure`` (``MO_EARN``
+                        for ``month_of_earnings``)
 NATURE                  ``nature=`` (default ``C``, country data)
 COMMENT_OBS             the cell's library flags, e.g. ``flags: low_n;incomplete_coverage``
 UPPER_BOUND/LOWER_BOUND ``ci_upper``/``ci_lower`` (blank when unknown)
