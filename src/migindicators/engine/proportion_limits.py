@@ -267,6 +267,13 @@ def proportion_interval(
                 continue
             ratio = t_quantile(alpha / 2, float(nn[i]) - 1) / t_quantile(alpha / 2, float(dfs[i]))
             neff = p[i] * (1 - p[i]) / var * ratio**2
-            lo[i] = beta_quantile(alpha / 2, neff * p[i], neff * (1 - p[i]) + 1)
-            hi[i] = beta_quantile(1 - alpha / 2, neff * p[i] + 1, neff * (1 - p[i]))
+            try:
+                lo[i] = beta_quantile(alpha / 2, neff * p[i], neff * (1 - p[i]) + 1)
+                hi[i] = beta_quantile(1 - alpha / 2, neff * p[i] + 1, neff * (1 - p[i]))
+            except OverflowError:
+                # An effective sample size beyond ~1e15 (an SE at rounding level, e.g. the
+                # share of a stratum with fixed weights): the beta quantiles are p within a
+                # few SEs, and the Wald limits are as close to them as double precision goes.
+                lo[i] = p[i] - t[i] * se[i]
+                hi[i] = p[i] + t[i] * se[i]
         return lo, hi
