@@ -218,6 +218,24 @@ def test_shahvaish_quantiles_match_r(k: int) -> None:
             )
 
 
+def test_shahvaish_rule_by_hand() -> None:
+    # Hand-computed (and R's survey:::qrule_shahvaish gives the same). Equal weights: the
+    # positions are (1, 2, 3)/4. Weights (1, 10, 1): mean 4, positions (0.0625, -0.4375, 0.75),
+    # out of order. Weights (1, 2, 9): positions (0.0625, 0.0625, -0.25), a tie sharing the
+    # mean of its values.
+    q = survey.weighted_quantile
+    x = np.array([1.0, 2.0, 3.0])
+    ones = np.ones(3)
+    got = [q(x, ones, p, "shahvaish") for p in (0.5, 0.49, 0.1, 0.9)]
+    assert got == [2.0, 1.0, 1.0, 3.0]
+    w = np.array([1.0, 10.0, 1.0])
+    assert [q(x, w, p, "shahvaish") for p in (0.05, 0.5, 0.8)] == [2.0, 1.0, 3.0]
+    w = np.array([1.0, 2.0, 9.0])
+    assert [q(x, w, p, "shahvaish") for p in (0.5, 0.01)] == [1.5, 3.0]
+    # rows of weight 0 are ignored, as R
+    assert q(np.array([1.0, 2.0, 3.0, 9.0]), np.array([1.0, 1.0, 1.0, 0.0]), 0.9, "shahvaish") == 3
+
+
 # --- tests of association and t tests on multistage and calibrated designs -----------------
 
 CHISQ = list(range(len(_golden()["svychisq"]))) if GOLDEN.is_file() else []
