@@ -8,7 +8,8 @@
 - ``qrule="shahvaish"`` in ``quantiles`` (whole population and by domain);
 - ``chisq_test`` (every statistic) and ``ttest`` on two- and three-stage designs with an fpc
   at each stage (R ``svydesign(ids=~psu+ssu(+tsu), fpc=~N1+N2(+N3))``, R's default full
-  multistage variance) and on post-stratified and raked designs (one and several stages).
+  multistage variance), on PPS designs without replacement (Brewer, Overton, Hartley–Rao)
+  and on post-stratified and raked designs (one and several stages).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ from migindicators.core.errors import OptionError
 from migindicators.engine.survey import Design
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "r_survey" / "cirules.json"
-TEXT_COLUMNS = {"stype", "sch.wide", "awards", "comp.imp", "h", "s2", "sex", "mig", "emp"}
+TEXT_COLUMNS = {
+    *("stype", "sch.wide", "awards", "comp.imp"),
+    *("h", "s2", "sex", "mig", "emp"),
+    *("winner", "size"),
+}
 
 
 @cache
@@ -85,6 +90,12 @@ def _design(name: str) -> Design:
         )
     if name == "three_stage_raked":
         return survey.rake(three, [_margin("sex"), _margin("h")])
+    if name == "pps_brewer":
+        return Design(prob="p", pps="brewer")
+    if name == "pps_overton":
+        return Design(prob="p", pps="overton")
+    if name == "pps_hartley_rao":
+        return Design(prob="p", pps="hartley-rao", pps_psum=_golden()["pps_psum"])
     raise KeyError(name)
 
 

@@ -5,7 +5,8 @@
 #   - the quantile rule qrule = "shahvaish" (whole population and by domain, Taylor,
 #     replicate and calibrated designs);
 #   - svychisq (every statistic) and svyttest on multistage designs with an fpc at each stage
-#     (two and three stages) and on post-stratified and raked designs.
+#     (two and three stages), on PPS designs without replacement (Brewer, Overton,
+#     Hartley-Rao) and on post-stratified and raked designs.
 #
 # Run from the repository root (installs nothing; needs R with survey and jsonlite):
 #   Rscript tests/golden/r_survey/cirules.R
@@ -17,6 +18,7 @@ suppressPackageStartupMessages({library(survey); library(jsonlite)})
 options(survey.lonely.psu = "fail", digits = 15, survey.ultimate.cluster = FALSE)
 set.seed(20261205)
 data(api)
+data(election)
 
 rclus1_base <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
 rep_design <- as.svrepdesign(rclus1_base, type = "JK1", compress = FALSE)
@@ -139,7 +141,23 @@ sex_tot <- data.frame(sex = c("F", "M"), Freq = c(26000, 25000))
 h_tot <- data.frame(h = c("A", "B", "C"), Freq = c(21000, 22000, 8000))
 d3r <- rake(d3, list(~sex, ~h), list(sex_tot, h_tot))
 
+# PPS without replacement (first-stage variance of R's ppsvar), 40 counties of election_pps.
+pps_data <- election_pps[, c("p", "Bush", "Kerry", "TotPrecincts")]
+pps_data$winner <- ifelse(pps_data$Bush > pps_data$Kerry, "Bush", "Kerry")
+pps_data$size <- as.character(cut(pps_data$TotPrecincts, c(0, 50, 200, Inf),
+                                  labels = c("small", "medium", "large")))
+psum <- sum(election$p^2) / 40
+d_brewer <- svydesign(id = ~1, fpc = ~p, data = pps_data, pps = "brewer")
+d_overton <- svydesign(id = ~1, fpc = ~p, data = pps_data, pps = "overton")
+d_hr <- svydesign(id = ~1, fpc = ~p, data = pps_data, pps = HR(psum))
+
 assoc_specs <- list(
+  list(name = "pps_brewer", d = d_brewer, data = "election_pps",
+       tables = list(c("winner", "size")), t = c("Kerry", "winner")),
+  list(name = "pps_overton", d = d_overton, data = "election_pps",
+       tables = list(c("winner", "size")), t = c("Kerry", "winner")),
+  list(name = "pps_hartley_rao", d = d_hr, data = "election_pps",
+       tables = list(c("winner", "size")), t = c("Kerry", "winner")),
   list(name = "two_stage", d = dclus2, data = "apiclus2",
        tables = list(c("sch.wide", "stype"), c("awards", "comp.imp")), t = c("api00", "sch.wide")),
   list(name = "two_stage_poststratified", d = dps2, data = "apiclus2",
@@ -179,7 +197,9 @@ out <- list(
   r_version = R.version.string,
   survey_version = as.character(packageVersion("survey")),
   data = list(apiclus1 = exact_columns(clus), apistrat = exact_columns(strat),
-              apiclus2 = exact_columns(clus2), three_stage = exact_columns(ms)),
+              apiclus2 = exact_columns(clus2), three_stage = exact_columns(ms),
+              election_pps = exact_columns(pps_data)),
+  pps_psum = psum,
   margins = list(stype = pop_types, sch.wide = pop_schwide, sex = sex_tot, h = h_tot),
   ciprop = props, svyquantile = quant, svychisq = chisqs, svyttest = ttests
 )
