@@ -168,6 +168,16 @@ def test_estimate_proportion_ci_matches_r_svyciprop(k: int) -> None:
     assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(expected["ci"], rel=rel), label
 
 
+def test_beta_limits_where_the_se_is_at_rounding_level() -> None:
+    # The share of a stratum in a stratified design: an SE of ~1e-9 from rounding, an
+    # effective sample size of ~1e17. The incomplete beta function overflowed there (or ran
+    # for half a minute); the limits are p within a few SEs (hand-computed bound).
+    p, se = np.array([0.713755236839661]), np.array([1.2241466060416496e-09])
+    lo, hi = survey.proportion_interval(p, se, 197.0, 0.95, "beta", n=200.0)
+    assert lo[0] < p[0] < hi[0]
+    assert hi[0] - lo[0] == pytest.approx(2 * 1.972 * se[0], rel=1e-3)
+
+
 def test_proportion_ci_names_and_aliases() -> None:
     frame, design = _data("apiclus1"), _design("clus")
     kg = survey.estimate(

@@ -47,6 +47,10 @@ _ALIASES = {
 }
 
 
+#: Effective sample size beyond which the ``beta`` limits are the Wald limits (see there).
+_HUGE_NEFF = 1e15
+
+
 def proportion_method(method: str) -> str:
     """The canonical name of an interval method (aliases resolved); unknown names raise
     :class:`~migindicators.core.errors.OptionError` listing the choices."""
@@ -267,13 +271,17 @@ def proportion_interval(
                 continue
             ratio = t_quantile(alpha / 2, float(nn[i]) - 1) / t_quantile(alpha / 2, float(dfs[i]))
             neff = p[i] * (1 - p[i]) / var * ratio**2
-            try:
-                lo[i] = beta_quantile(alpha / 2, neff * p[i], neff * (1 - p[i]) + 1)
-                hi[i] = beta_quantile(1 - alpha / 2, neff * p[i] + 1, neff * (1 - p[i]))
-            except OverflowError:
-                # An effective sample size beyond ~1e15 (an SE at rounding level, e.g. the
-                # share of a stratum with fixed weights): the beta quantiles are p within a
-                # few SEs, and the Wald limits are as close to them as double precision goes.
-                lo[i] = p[i] - t[i] * se[i]
-                hi[i] = p[i] + t[i] * se[i]
+            if neff <= _HUGE_NEFF:
+                try:
+                    lo[i] = beta_quantile(alpha / 2, neff * p[i], neff * (1 - p[i]) + 1)
+                    hi[i] = beta_quantile(1 - alpha / 2, neff * p[i] + 1, neff * (1 - p[i]))
+                    continue
+                except OverflowError:
+                    pass
+            # An SE at rounding level (e.g. the share of a stratum whose weights are fixed):
+            # the incomplete beta function's continued fraction no longer converges (or
+            # overflows), and the beta limits are p within a few such SEs; the Wald limits
+            # are as good.
+            lo[i] = p[i] - t[i] * se[i]
+            hi[i] = p[i] + t[i] * se[i]
         return lo, hi
