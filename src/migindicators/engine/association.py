@@ -22,6 +22,11 @@ variables, for example migratory status × employment status, with the Pearson s
 cell proportions (their design covariance against the multinomial one), :math:`\\nu` the
 design degrees of freedom (PSUs minus strata; replicates: as the design's).
 
+The covariance is the design's full one, as R's ``svymean``/``svytotal`` give ``svychisq``:
+replicate covariance; or the first stage's (PSU totals within strata, with the fpc; PPS
+designs: Brewer, Overton or Hartley–Rao) plus, on a multistage design, every later stage's
+(R's ``multistage``); on a calibrated design, of the calibration residuals.
+
 References
 ----------
 Rao, J. N. K. and Scott, A. J. (1984). On chi-squared tests for multiway contingency tables
@@ -91,7 +96,7 @@ class ChisqTest:
     table: pd.DataFrame
 
 
-def _covariance(prep: _Prepared, parts: list[tuple[str, str | None, _Cells]]) -> np.ndarray:
+def _covariance(prep: _Prepared, parts: Sequence[tuple[str, str | None, _Cells]]) -> np.ndarray:
     """Design covariance matrix of several whole-population estimates, each given as
     ``(numerator, denominator, cells)`` of :func:`~migindicators.engine.survey._cells`.
 
