@@ -168,6 +168,23 @@ def test_estimate_proportion_ci_matches_r_svyciprop(k: int) -> None:
     assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(expected["ci"], rel=rel), label
 
 
+@pytest.mark.parametrize("name", ["clus", "rep", "raked", "poststratified"])
+def test_estimate_and_ciprop_give_the_same_intervals(name: str) -> None:
+    # One arithmetic, two callers: the category's row of estimate(parameter="proportion")
+    # is ciprop of the category's 0/1 indicator, for every method the design supports.
+    frame, design = _data("apiclus1"), _design(name)
+    for method in ("logit", "likelihood", "xlogit", "mean", "asin", "beta"):
+        if method == "likelihood" and name == "rep":
+            continue
+        est = survey.estimate(
+            frame, design, parameter="proportion", y="stype", by="awards", proportion_ci=method
+        ).data
+        est = _category(est, "stype", "H").reset_index(drop=True)
+        cip = survey.ciprop(frame, design, y="is_H", by="awards", method=method).data
+        for col in ("value", "se", "ci_lower", "ci_upper", "df"):
+            np.testing.assert_allclose(est[col], cip[col], rtol=1e-12, err_msg=f"{method} {col}")
+
+
 def test_beta_limits_where_the_se_is_at_rounding_level() -> None:
     # The share of a stratum in a stratified design: an SE of ~1e-9 from rounding, an
     # effective sample size of ~1e17. The incomplete beta function overflowed there (or ran
