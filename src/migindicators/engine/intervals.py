@@ -27,7 +27,10 @@
                 when the design effect is 1 and :math:`df = n - 1`).
 ==============  ========================================================================
 
-*t* is Student's quantile with the design degrees of freedom.
+*t* is Student's quantile with the design degrees of freedom. The same methods give the
+intervals of ``estimate(parameter="proportion", proportion_ci=...)`` (each category's share);
+the arithmetic of the limits is in :mod:`migindicators.engine.proportion_limits`, shared by
+both.
 
 The likelihood interval, as R: R profiles the binomial deviance of the intercept-only GLM,
 divides its change by the fit's dispersion :math:`\\phi` (the design-weighted variance,

@@ -80,7 +80,7 @@ from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.estimate import DomainEstimates, replicate_variance
-from migindicators.engine.intervals import proportion_interval, zeroin
+from migindicators.engine.proportion_limits import proportion_interval, zeroin
 from migindicators.engine.survey import Design, as_design, estimate
 
 __all__ = ["INTERVAL_TYPES", "QUANTILE_RULES", "quantiles", "weighted_quantile"]
