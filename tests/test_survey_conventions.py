@@ -184,7 +184,7 @@ def test_difference_df_is_the_union_of_the_domains(small: pd.DataFrame) -> None:
         ("df", "psu"),
         ("df", 0),
         ("missing", "keep"),
-        ("proportion_ci", "wald"),
+        ("proportion_ci", "score"),  # "wald" is now an alias of "mean" (svyciprop)
         ("quantile_ci", "x"),
     ],
 )

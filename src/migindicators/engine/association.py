@@ -22,6 +22,11 @@ variables, for example migratory status × employment status, with the Pearson s
 cell proportions (their design covariance against the multinomial one), :math:`\\nu` the
 design degrees of freedom (PSUs minus strata; replicates: as the design's).
 
+The covariance is the design's full one, as R's ``svymean``/``svytotal`` give ``svychisq``:
+replicate covariance; or the first stage's (PSU totals within strata, with the fpc; PPS
+designs: Brewer, Overton or Hartley–Rao) plus, on a multistage design, every later stage's
+(R's ``multistage``); on a calibrated design, of the calibration residuals.
+
 References
 ----------
 Rao, J. N. K. and Scott, A. J. (1984). On chi-squared tests for multiway contingency tables
@@ -45,10 +50,11 @@ from migindicators.core.errors import DesignError, InputValidationError, OptionE
 from migindicators.core.frames import accepts_any_frame
 from migindicators.core.ledger import RowLedger
 from migindicators.core.result import Result
-from migindicators.engine.estimate import DomainEstimates
+from migindicators.engine.calibration import row_influence
 from migindicators.engine.probability import chisq_sf, f_sf, t_sf
 from migindicators.engine.survey import (
     Design,
+    _Cells,
     _cells,
     _prepare,
     _Prepared,
@@ -90,8 +96,15 @@ class ChisqTest:
     table: pd.DataFrame
 
 
-def _covariance(prep: _Prepared, ests: list[DomainEstimates]) -> np.ndarray:
-    """Design covariance matrix of several whole-population estimates."""
+def _covariance(prep: _Prepared, parts: Sequence[tuple[str, str | None, _Cells]]) -> np.ndarray:
+    """Design covariance matrix of several whole-population estimates, each given as
+    ``(numerator, denominator, cells)`` of :func:`~migindicators.engine.survey._cells`.
+
+    The design's full variance, as R's ``svymean``/``svytotal`` behind ``svychisq``: replicate
+    covariance; or the first stage's (with-replacement PSU totals within strata with the
+    fpc, or the PPS variance) plus, on a multistage design, each later stage's (R's
+    ``multistage``); calibrated designs through their residuals."""
+    ests = [cells.est for _, _, cells in parts]
     k = len(ests)
     if prep.scheme is not None:
         reps = np.vstack([e.reps for e in ests if e.reps is not None])
@@ -102,30 +115,41 @@ def _covariance(prep: _Prepared, ests: list[DomainEstimates]) -> np.ndarray:
         return out
     strata = prep.strata
     assert strata is not None
-    if np.any(strata.n_psu == 1) and strata.lonely_psu in ("fail", "adjust", "average"):
-        raise DesignError(
-            "a stratum has a single PSU: the covariance of a test of association supports "
-            "lonely_psu='remove' or 'certainty' (or 'fail', which stops here)"
-        )
     psu = prep.work["_psu"].to_numpy(np.intp)
     h = prep.work["_h"].to_numpy(np.intp)
     npsu = int(psu.max()) + 1
-    stratum = np.zeros(npsu, dtype=np.intp)
-    stratum[psu] = h
     z = np.zeros((npsu, k))
     for j, e in enumerate(ests):
         assert e.psu is not None and e.z is not None
         np.add.at(z[:, j], e.psu, e.z)
-    nstrata = len(strata.n_psu)
-    sums = np.zeros((nstrata, k))
-    np.add.at(sums, stratum, z)
-    n_h = strata.n_psu.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        centred = z - (sums / n_h[:, None])[stratum]
-        factor = np.where(n_h > 1, strata.f * n_h / (n_h - 1), 0.0)
-    factor = np.where(strata.f < 1e-7, 0.0, factor)
-    weighted = centred * factor[stratum][:, None]
-    cov: np.ndarray = weighted.T @ centred
+    if prep.pps is not None:
+        cov: np.ndarray = prep.pps.covariance(z)
+    else:
+        if np.any(strata.n_psu == 1) and strata.lonely_psu in ("fail", "adjust", "average"):
+            raise DesignError(
+                "a stratum has a single PSU: the covariance of a test of association supports "
+                "lonely_psu='remove' or 'certainty' (or 'fail', which stops here)"
+            )
+        stratum = np.zeros(npsu, dtype=np.intp)
+        stratum[psu] = h
+        nstrata = len(strata.n_psu)
+        sums = np.zeros((nstrata, k))
+        np.add.at(sums, stratum, z)
+        n_h = strata.n_psu.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centred = z - (sums / n_h[:, None])[stratum]
+            factor = np.where(n_h > 1, strata.f * n_h / (n_h - 1), 0.0)
+        factor = np.where(strata.f < 1e-7, 0.0, factor)
+        weighted = centred * factor[stratum][:, None]
+        cov = weighted.T @ centred
+    if prep.stages is not None:
+        scores = np.column_stack(
+            [
+                row_influence(prep.work, [], cells.keys, num, den, cells.est)
+                for num, den, cells in parts
+            ]
+        )
+        cov = cov + prep.stages.covariance(scores)
     return cov
 
 
@@ -202,9 +226,9 @@ def chisq_test(
             work[f"_col{j}"] = (c_code == j).astype(float)
         work["_all"] = 1.0
         cols_all = names + [f"_row{i}" for i in range(nr)] + [f"_col{j}" for j in range(nc)]
-        ests = [_cells(prep, c, None).est for c in [*cols_all, "_all"]]
-        tot = np.array([float(e.theta[0]) for e in ests])
-        cov = _covariance(prep, ests)
+        totals = [(c, None, _cells(prep, c, None)) for c in [*cols_all, "_all"]]
+        tot = np.array([float(cells.est.theta[0]) for _, _, cells in totals])
+        cov = _covariance(prep, totals)
         cells, rt, ct, big_n = (
             tot[: nr * nc],
             tot[nr * nc : nr * nc + nr],
@@ -238,9 +262,9 @@ def chisq_test(
             pearson=pearson,
             table=out_table,
         )
-    ests = [_cells(prep, c, "_one").est for c in names]
-    mean = np.array([float(e.theta[0]) for e in ests])
-    cov = _covariance(prep, ests)
+    means = [(c, "_one", _cells(prep, c, "_one")) for c in names]
+    mean = np.array([float(cells.est.theta[0]) for _, _, cells in means])
+    cov = _covariance(prep, means)
     # Interaction contrasts orthogonal to the main effects (R: qr.resid(qr(X1), X12[, ...])).
     ri = np.tile(np.arange(nr), nc)
     ci = np.repeat(np.arange(nc), nr)

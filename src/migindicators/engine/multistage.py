@@ -58,7 +58,7 @@ Lumley, T. (2010). *Complex Surveys*, Wiley, §3.2; R ``survey``: ``svydesign``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,11 +130,26 @@ class StageState:
             x = self.calibration.residuals(x)
         out = np.zeros(x.shape[1])
         for k, level in enumerate(self.levels, start=2):
-            out += self._stage(level, x, k)
+            weight, centred = self._stage(level, x, k)
+            out += np.sum(weight[:, None] * centred * centred, axis=0)
         return out
 
-    def _stage(self, level: _Level, x: np.ndarray, k: int) -> np.ndarray:
-        """Stage *k*'s variance within its parent units, weighted by ``mult``."""
+    def covariance(self, x: np.ndarray) -> np.ndarray:
+        """The later stages' covariance matrix of several estimates, from their weighted
+        linearised scores *x* (rows × estimates, before calibration), as R's ``svyrecvar``
+        on a matrix of influence functions; its diagonal is :meth:`variance`."""
+        if self.calibration is not None:
+            x = self.calibration.residuals(x)
+        out = np.zeros((x.shape[1], x.shape[1]))
+        for k, level in enumerate(self.levels, start=2):
+            weight, centred = self._stage(level, x, k)
+            out += (weight[:, None] * centred).T @ centred
+        return out
+
+    def _stage(self, level: _Level, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Stage *k*'s variance terms within its parent units: per stage-*k* unit, its
+        weight (the stratum's factor times ``mult``) and its centred totals (units ×
+        columns of *x*); the variance is the weighted sum of their squares."""
         nunits, ngroups = len(level.group), len(level.n)
         y = np.zeros((nunits, x.shape[1]))
         np.add.at(y, level.unit, x)
@@ -174,8 +189,7 @@ class StageState:
         else:  # certainty, remove: a lonely unit centred on itself adds nothing
             scale = np.where(lonely, 0.0, scale)
         weight = (scale * level.mult)[level.group]
-        out: np.ndarray = np.sum(weight[:, None] * centred * centred, axis=0)
-        return out
+        return weight, centred
 
 
 def stage_state(
@@ -275,15 +289,41 @@ class PPSState:
         z = np.zeros((npsu, ncells))
         np.add.at(z, (est.psu, est.cell), est.z)
         out = np.zeros(ncells)
+        for zh, pi, delta in self._strata(z):
+            if delta is None:  # Brewer
+                centred = zh - zh.mean(axis=0)
+                n = float(len(pi))
+                out += np.sum((1 - pi)[:, None] * n / (n - 1) * centred * centred, axis=0)
+            else:
+                out += np.einsum("ic,ij,jc->c", zh, delta, zh)
+        return out
+
+    def covariance(self, z: np.ndarray) -> np.ndarray:
+        """Covariance matrix of several estimates from their PSU scores *z* (PSUs ×
+        estimates); its diagonal is :meth:`variance`'s."""
+        out = np.zeros((z.shape[1], z.shape[1]))
+        for zh, pi, delta in self._strata(z):
+            if delta is None:
+                centred = zh - zh.mean(axis=0)
+                n = float(len(pi))
+                out += (centred * ((1 - pi) * n / (n - 1))[:, None]).T @ centred
+            else:
+                out += zh.T @ delta @ zh
+        return out
+
+    def _strata(
+        self, z: np.ndarray
+    ) -> Generator[tuple[np.ndarray, np.ndarray, np.ndarray | None], None, None]:
+        """Per stratum: its PSUs' scores, their probabilities and the Horvitz–Thompson
+        weights :math:`\\check\\Delta_{ij}` (None for Brewer's approximation, which needs
+        none; strata of one PSU are left out there, as R)."""
         for h in np.unique(self.stratum):
             idx = np.flatnonzero(self.stratum == h)
             zh, pi = z[idx], self.pi[idx]
             n = float(len(idx))
             if self.method == "brewer":
-                if n < 2:
-                    continue
-                centred = zh - zh.mean(axis=0)
-                out += np.sum((1 - pi)[:, None] * n / (n - 1) * centred * centred, axis=0)
+                if n >= 2:
+                    yield zh, pi, None
                 continue
             if self.method == "overton":
                 fbar = (pi[:, None] + pi[None, :]) / 2
@@ -294,8 +334,7 @@ class PPSState:
                 delta = 1 - (n - fbar + p2bar) / (n - 1) if n > 1 else np.zeros((1, 1))
             delta = np.where(fbar == 1, 0.0, delta)
             np.fill_diagonal(delta, 1 - pi)
-            out += np.einsum("ic,ij,jc->c", zh, delta, zh)
-        return out
+            yield zh, pi, delta
 
 
 def pps_state(work: pd.DataFrame, prob: str, method: str, psum: float | None) -> PPSState:

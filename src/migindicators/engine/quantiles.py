@@ -14,7 +14,14 @@ cumulative weights :math:`C_k` and total *W*:
 - ``"hf5"`` – ``"hf9"``: linear interpolation of *y* against plotting positions
   :math:`p_k` = :math:`(C_k - w_k/2)/W`; :math:`C_k/(W + w_n)`; :math:`C_{k-1}/C_{n-1}`;
   :math:`(C_{k-1}/3 + 2C_k/3)/(W + w_n/3)`; :math:`(3C_{k-1}/8 + 5C_k/8)/(W + w_n/4)`
-  (weighted analogues of Hyndman & Fan's types 5–9, clamped at the ends).
+  (weighted analogues of Hyndman & Fan's types 5–9, clamped at the ends);
+- ``"shahvaish"``: Shah & Vaish's (2006) rule, a step function of plotting positions. With
+  the weights scaled to mean 1, :math:`\\bar w_k = w_k / \\bar w`, and their cumulative sums
+  :math:`S_k`, row *k* sits at :math:`p_k = (S_k + 1/2 - w_k/2)/(n + 1)` and the quantile is
+  the *y* of the last :math:`p_k \\le p` (the first *y* below :math:`p_1`). As R 4.1.1, the
+  half weight subtracted is the raw weight :math:`w_k`, not :math:`\\bar w_k` (the two agree
+  when the weights average 1); where that makes the :math:`p_k` fall out of order they are
+  sorted (ties share the mean of their *y*), as R's ``approx`` does.
 
 Interval types (``interval_type``, R's ``interval.type=``):
 
@@ -53,6 +60,9 @@ Woodruff, R. S. (1952). Confidence intervals for medians and other position meas
 function with a complex survey. Technical report, Iowa State University. Brent, R. P.
 (1973). *Algorithms for Minimization without Derivatives*, Prentice-Hall. Hyndman, R. J. and
 Fan, Y. (1996). Sample quantiles in statistical packages. *Amer. Statist.* 50, 361–365.
+Shah, B. V. and Vaish, A. K. (2006). Confidence intervals for quantile estimation from
+complex survey data. *Proceedings of the Section on Survey Research Methods*, American
+Statistical Association.
 Lumley, T. R ``survey``: ``svyquantile``, ``oldsvyquantile``.
 """
 
@@ -70,12 +80,13 @@ from migindicators.core.frames import accepts_any_frame
 from migindicators.core.result import Result
 from migindicators.engine.calibration import calibrated_weights
 from migindicators.engine.estimate import DomainEstimates, replicate_variance
-from migindicators.engine.intervals import proportion_interval, zeroin
+from migindicators.engine.proportion_limits import proportion_interval, zeroin
 from migindicators.engine.survey import Design, as_design, estimate
 
 __all__ = ["INTERVAL_TYPES", "QUANTILE_RULES", "quantiles", "weighted_quantile"]
 
-#: Quantile rules: R ``svyquantile``'s ``qrule`` (``"math"``, ``"school"``, ``"hf1"``–``"hf9"``).
+#: Quantile rules: R ``svyquantile``'s ``qrule`` (``"math"``, ``"school"``, ``"hf1"``–``"hf9"``,
+#: ``"shahvaish"``).
 QUANTILE_RULES = (
     "math",
     "school",
@@ -88,6 +99,7 @@ QUANTILE_RULES = (
     "hf7",
     "hf8",
     "hf9",
+    "shahvaish",
 )
 #: Quantile interval types: R ``svyquantile``'s ``interval.type``.
 INTERVAL_TYPES = ("mean", "beta", "xlogit", "asin", "quantile", "score")
@@ -126,6 +138,8 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float, qrule: 
     if qrule == "hf3":
         x, inverse = np.unique(x, return_inverse=True)
         w = np.bincount(inverse, weights=w)
+    if qrule == "shahvaish":
+        return _shah_vaish(x, w, p)
     cumw = _cumsum(w)
     total = float(np.sum(w.astype(np.longdouble)))
     n = len(x)
@@ -151,6 +165,24 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float, qrule: 
     else:  # hf9
         pk = (prev * 3 / 8 + cumw * 5 / 8) / (cumw[-1] + w[-1] / 4)
     return float(np.interp(p, pk, x))
+
+
+def _shah_vaish(x: np.ndarray, w: np.ndarray, p: float) -> float:
+    """Shah & Vaish's quantile of the sorted values *x* with weights *w* (see the module)."""
+    n = len(x)
+    # R's mean: a long-double sum, then one correction pass.
+    mean = np.sum(w.astype(np.longdouble)) / n
+    mean += np.sum(w.astype(np.longdouble) - mean) / n
+    scaled = w / float(mean)
+    pk = (_cumsum(scaled) + 0.5 - w / 2) / (n + 1)
+    order = np.argsort(pk, kind="stable")
+    pk, xs = pk[order], x[order]
+    if np.any(np.diff(pk) == 0):
+        pk, inverse = np.unique(pk, return_inverse=True)
+        xs = np.bincount(inverse, weights=xs) / np.bincount(inverse)
+    # a right-continuous step: the last position at or below p, the first below them all
+    k = int(np.searchsorted(pk, p, side="right")) - 1
+    return float(xs[max(k, 0)])
 
 
 @accepts_any_frame

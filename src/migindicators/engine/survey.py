@@ -39,8 +39,8 @@ Conventions (R ``survey``, checked against R's own figures in
   subset to the domain: its PSUs minus its strata (Taylor), the rank of its replicate weights
   minus one (replicate designs); ``df="design"`` uses the whole design's. Proportions use
   ``svyciprop(method="logit")`` (on replicate designs the replicate SE of the logit, as R's
-  GLM fit; ``proportion_ci="xlogit"``: delta method); quantiles R's Woodruff interval on the
-  CDF at the estimate (``quantile_ci="nominal"``: around q).
+  GLM fit; ``proportion_ci=`` any other ``svyciprop`` method); quantiles R's Woodruff
+  interval on the CDF at the estimate (``quantile_ci="nominal"``: around q).
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ from migindicators.engine.estimate import (
     taylor_variance,
 )
 from migindicators.engine.multistage import PPSState, StageState, pps_method, pps_state, stage_state
+from migindicators.engine.proportion_limits import (
+    PROPORTION_METHODS,
+    likelihood_dispersion,
+    proportion_interval,
+    proportion_method,
+)
 from migindicators.engine.tabulate import (
     group_codes,
     replicate_totals,
@@ -108,8 +114,8 @@ PARAMETERS = ("total", "mean", "ratio", "proportion", "quantile")
 DF_RULES = ("domain", "design")
 #: Rows with a missing y or x: outside the domain, PSUs kept (R ``na.rm``), or dropped.
 MISSING_RULES = ("domain", "drop")
-#: Proportion intervals: R ``svyciprop`` ``"logit"`` (GLM fit) or ``"xlogit"`` (delta).
-PROPORTION_CIS = ("logit", "xlogit")
+#: Proportion intervals: R ``svyciprop``'s methods (see :mod:`~migindicators.engine.intervals`).
+PROPORTION_CIS = PROPORTION_METHODS
 #: Woodruff intervals: on the CDF at the estimate (R) or around the nominal probability.
 QUANTILE_CIS = ("cdf", "nominal")
 #: Treatments of a stratum with one PSU (R ``options(survey.lonely.psu=)``).
@@ -393,10 +399,15 @@ class _Conventions:
             raise OptionError(f"df={self.df!r}: degrees of freedom must be positive")
         if self.missing not in MISSING_RULES:
             raise OptionError(f"missing={self.missing!r}: choose one of {MISSING_RULES}")
-        if self.proportion_ci not in PROPORTION_CIS:
+        try:
+            canonical = proportion_method(self.proportion_ci)
+        except OptionError:
             raise OptionError(
-                f"proportion_ci={self.proportion_ci!r}: choose one of {PROPORTION_CIS}"
-            )
+                f"proportion_ci={self.proportion_ci!r}: choose one of {PROPORTION_CIS} (R "
+                "svyciprop's method=; aliases 'korn-graubard', 'clopper-pearson', 'wald', "
+                "'arcsine')"
+            ) from None
+        object.__setattr__(self, "proportion_ci", canonical)  # aliases resolved
         if self.quantile_ci not in QUANTILE_CIS:
             raise OptionError(f"quantile_ci={self.quantile_ci!r}: choose one of {QUANTILE_CIS}")
 
@@ -1041,26 +1052,14 @@ def _t_values(df: np.ndarray, level: float) -> np.ndarray:
     return np.array([t_quantile(p, float(d)) for d in np.asarray(df, dtype=float)])
 
 
-def _intervals(
-    value: np.ndarray,
-    se: np.ndarray,
-    df: np.ndarray,
-    level: float,
-    logit: bool,
-    se_logit: np.ndarray | None = None,
+def _symmetric(
+    value: np.ndarray, se: np.ndarray, df: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
     t = _t_values(df, level)
-    if not logit:
-        return value - t * se, value + t * se
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if se_logit is None:
-            se_logit = se / (value * (1 - value))  # delta method (svyciprop "xlogit")
-        lo = np.log(value / (1 - value)) - t * se_logit
-        hi = np.log(value / (1 - value)) + t * se_logit
-        return 1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi))
+    return value - t * se, value + t * se
 
 
-def _replicate_logit_se(cells: _Cells, scheme: ReplicateScheme) -> np.ndarray:
+def _replicate_logit_se_of(cells: _Cells, scheme: ReplicateScheme) -> np.ndarray:
     """SE of logit(p) from the replicates, as R's ``svyciprop(method="logit")``.
 
     R fits ``svyglm(y ~ 1, family=quasibinomial)``: on a replicate design the intercept of
@@ -1077,19 +1076,59 @@ def _replicate_logit_se(cells: _Cells, scheme: ReplicateScheme) -> np.ndarray:
             reps=np.log(est.reps / (1 - est.reps)),
         )
         out: np.ndarray = np.sqrt(replicate_variance(logit, scheme))
-        return out
+    # A replicate with no (or only) positives in the cell has an infinite logit: R's refit
+    # runs off to a huge coefficient and its interval to (0, 1); the SE is infinite.
+    assert logit.reps is not None
+    inf = ~np.all(np.isfinite(logit.reps), axis=1) & np.isfinite(logit.theta)
+    return np.where(inf, np.inf, out)
+
+
+def _proportion_limits(
+    cells: _Cells, prep: _Prepared, level: float, value: np.ndarray, se: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of each cell's proportion by ``prep.conv.proportion_ci`` (R ``svyciprop``),
+    computed by :func:`~migindicators.engine.proportion_limits.proportion_interval`."""
+    method = prep.conv.proportion_ci
+    logit_se = None
+    phi = None
+    if method == "logit" and prep.scheme is not None:
+        logit_se = _replicate_logit_se_of(cells, prep.scheme)
+    if method == "likelihood":
+        if prep.scheme is not None:
+            raise OptionError(
+                "proportion_ci='likelihood' needs a Taylor (linearization) design; R survey "
+                "4.1.1's svyciprop gives no likelihood interval on replicate designs (both "
+                "limits NA). Use proportion_ci='logit' (R's default) or 'beta' on this "
+                "replicate design"
+            )
+        # R's dispersion counts the domain's rows with a non-zero weight and a known y.
+        code, dkeys = prep.domain_codes()
+        used = prep.work["_w"].to_numpy(dtype=float) != 0
+        if prep.has_missing:
+            used &= prep.work["_valid"].to_numpy(dtype=float) > 0
+        counts = np.bincount(code[used], minlength=len(dkeys)).astype(float)
+        rows = counts[_align(dkeys, cells.keys, prep.by)]
+        phi = np.array([likelihood_dispersion(np.ones(int(n))) for n in rows])
+    n_rows: np.ndarray | float = cells.n.astype(float)
+    if method == "beta" and prep.by and prep.calibration is not None:
+        # R's domain of a calibrated design keeps all its rows (weight 0 outside the domain),
+        # and svyciprop's t_{n-1} counts them all.
+        n_rows = float(len(prep.work))
+    return proportion_interval(
+        value, se, cells.df, level, method, n=n_rows, logit_se=logit_se, phi=phi
+    )
 
 
 def _frame(
-    cells: _Cells, prep: _Prepared, level: float, logit: bool, srs: np.ndarray | None
+    cells: _Cells, prep: _Prepared, level: float, proportion: bool, srs: np.ndarray | None
 ) -> pd.DataFrame:
     value = cells.est.theta
     with np.errstate(invalid="ignore"):
         se = np.sqrt(cells.variance)
-    se_logit = None
-    if logit and prep.scheme is not None and prep.conv.proportion_ci == "logit":
-        se_logit = _replicate_logit_se(cells, prep.scheme)
-    lo, hi = _intervals(value, se, cells.df, level, logit, se_logit)
+    if proportion:
+        lo, hi = _proportion_limits(cells, prep, level, value, se)
+    else:
+        lo, hi = _symmetric(value, se, cells.df, level)
     out = cells.keys.reset_index(drop=True).copy()
     out["value"] = value
     out["se"] = se
@@ -1330,10 +1369,17 @@ def estimate(
         Rows with a missing *y* (or *x*): ``"domain"`` (R's ``na.rm=TRUE``) takes them out of
         the estimate but keeps their PSUs in the design (n_h unchanged); ``"drop"`` removes
         them from the design first. Either way they are counted in ``Result.exclusions``.
-    proportion_ci : {"logit", "xlogit"}
-        Proportion intervals as ``svyciprop``: ``"logit"`` (R's default; on a replicate
-        design the SE of logit(p) comes from the replicates, as R's GLM fit) or ``"xlogit"``
-        (delta method: logit(p) ± t se/(p(1-p))). The two agree on Taylor designs.
+    proportion_ci : {"logit", "likelihood", "xlogit", "mean", "asin", "beta"}
+        Interval of each proportion (``parameter="proportion"``), R ``svyciprop``'s
+        ``method=`` for the indicator of each category (by domain: ``svyby(~I(y == k), ~by,
+        design, svyciprop, method=)``); the methods are described in
+        :mod:`~migindicators.engine.intervals`. ``"logit"`` (R's default; on a replicate
+        design the SE of logit(p) comes from the replicates, as R's GLM fit), ``"likelihood"``
+        (Taylor designs only: R gives no limits on replicate designs, the library raises
+        :class:`~migindicators.core.errors.OptionError`), ``"xlogit"`` (delta method:
+        logit(p) ± t se/(p(1-p)); the same as ``"logit"`` on Taylor designs), ``"mean"``
+        (alias ``"wald"``), ``"asin"`` (alias ``"arcsine"``), ``"beta"`` (Korn–Graubard;
+        aliases ``"korn-graubard"``, ``"clopper-pearson"``).
     quantile_ci : {"cdf", "nominal"}
         Woodruff interval as R's ``svyquantile``: ``"cdf"`` inverts F(q̂) ± t se(F(q̂));
         ``"nominal"`` inverts q ± t se (Woodruff 1952, R's ``oldsvyquantile``).
@@ -1605,7 +1651,7 @@ def _metadata(
     prep: _Prepared, design: Design, level: float, applied: list[dict[str, Any]], parameter: str
 ) -> dict[str, Any]:
     ci = (
-        f"logit-transformed t interval (svyciprop method='{prep.conv.proportion_ci}')"
+        f"interval by svyciprop method='{prep.conv.proportion_ci}'"
         if parameter == "proportion"
         else (
             "Woodruff interval, F(q^) +- t se inverted (svyquantile)"
