@@ -1,10 +1,12 @@
 """Sample designs and design-based estimates with standard errors (names follow R ``survey``).
 
->>> import migindicators as mi  # doctest: +SKIP
->>> design = mi.survey.Design(weight="w", strata="s", psu="p", fpc="N", lonely_psu="fail")
->>> res = mi.survey.estimate(frame, design, parameter="mean", y="income", by=["sex"])
->>> rep = mi.survey.Design(weight="w", replicate_weights=["r1", "r2"], replicate_method="fay",
-...                        fay_rho=0.3, mse=False)  # doctest: +SKIP
+Usage (``frame`` is the survey's person records)::
+
+    import migindicators as mi
+    design = mi.survey.Design(weight="w", strata="s", psu="p", fpc="N", lonely_psu="fail")
+    res = mi.survey.estimate(frame, design, parameter="mean", y="income", by=["sex"])
+    rep = mi.survey.Design(weight="w", replicate_weights=["r1", "r2"], replicate_method="fay",
+                           fay_rho=0.3, mse=False)
 
 ``estimate(frame, design, parameter, y, x=None, by=None, *, q=0.5, level=0.95, quality=None,
 deff=True, unit="")`` returns a :class:`~migindicators.core.result.Result` with, per domain cell,
