@@ -304,3 +304,41 @@ def test_ttest_matches_r_on_multistage_and_calibrated_designs(k: int) -> None:
     assert row["df"] == case["df"], label
     assert row["p_value"] == pytest.approx(case["p_value"], rel=1e-7), label
     assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(case["ci"], rel=1e-7), label
+
+
+@pytest.mark.parametrize(
+    "k",
+    [
+        k
+        for k in QUANTILES
+        if _golden()["svyquantile"][k]["interval_type"] == "mean"
+        and _golden()["svyquantile"][k]["design"] != "rep"
+    ],
+)
+def test_estimate_quantile_takes_shahvaish_as_r(k: int) -> None:
+    # estimate(parameter="quantile") applies the same rules as quantiles() (one
+    # implementation, engine/quantile_rules.py); R's Woodruff ("mean") interval.
+    case = _golden()["svyquantile"][k]
+    frame, design = _data(case["data"]), _design(case["design"])
+    for j, p in enumerate(case["probs"]):
+        row = survey.estimate(
+            frame, design, parameter="quantile", y=case["y"], q=p, qrule="shahvaish"
+        ).data.iloc[0]
+        for col in ("value", "ci_lower", "ci_upper", "se"):
+            expected = _nan(case["whole"][col])[j]
+            np.testing.assert_allclose(row[col], expected, rtol=1e-9, err_msg=f"{p} {col}")
+
+
+@pytest.mark.parametrize("qrule", [f"hf{i}" for i in range(1, 10)] + ["math", "school"])
+def test_estimate_quantile_rules_equal_quantiles(qrule: str) -> None:
+    case = next(c for c in _golden()["svyquantile"] if c["design"] != "rep")
+    frame, design = _data(case["data"]), _design(case["design"])
+    mine = survey.estimate(
+        frame, design, parameter="quantile", y=case["y"], q=0.3, qrule=qrule, by=case["by"]
+    ).data
+    theirs = survey.quantiles(
+        frame, design, y=case["y"], probs=[0.3], qrule=qrule, by=case["by"]
+    ).data
+    np.testing.assert_allclose(mine["value"], theirs["value"], rtol=1e-12)
+    np.testing.assert_allclose(mine["ci_lower"], theirs["ci_lower"], rtol=1e-12)
+    np.testing.assert_allclose(mine["ci_upper"], theirs["ci_upper"], rtol=1e-12)

@@ -90,6 +90,7 @@ from migindicators.engine.proportion_limits import (
     proportion_interval,
     proportion_method,
 )
+from migindicators.engine.quantile_rules import QUANTILE_RULES, weighted_quantile
 from migindicators.engine.tabulate import (
     group_codes,
     replicate_totals,
@@ -1345,10 +1346,14 @@ def estimate(
         Domain columns (subpopulations of the whole design).
     q : float
         Probability of a quantile (0.5: the median).
-    qrule : {"math", "school"}
-        Quantile rule, as R ``svyquantile``: ``"math"`` (default) the smallest value whose
-        weighted CDF reaches *q*; ``"school"`` averages with the next value when the CDF
-        equals *q* exactly (the textbook median).
+    qrule : {"math", "school", "hf1", ..., "hf9", "shahvaish"}
+        Quantile rule, as R ``svyquantile``'s ``qrule=``
+        (:mod:`~migindicators.engine.quantile_rules`): ``"math"`` (default) the smallest
+        value whose weighted CDF reaches *q*; ``"school"`` averages with the next value
+        when the CDF equals *q* exactly (the textbook median); Hyndman–Fan types and
+        Shah–Vaish as R.
+        The interval is Woodruff's (:func:`~migindicators.engine.quantiles.quantiles` has
+        R's other interval types).
     level : float
         Confidence level of the t-based interval.
     quality : mapping or sequence, optional
@@ -1689,44 +1694,13 @@ def _metadata(
 # Quantiles (Woodruff)
 
 
-QRULES = ("math", "school")
-
-
-def _weighted_quantile(
-    y_sorted: np.ndarray, cumw: np.ndarray, p: float, qrule: str = "math"
-) -> float:
-    """Weighted quantile exactly as R ``survey``'s ``qrule_math`` / ``qrule_school``.
-
-    With :math:`W` the total weight, *pos* is the last value whose cumulative weight is at
-    most :math:`pW` (the first value when there is none, as R's ``survey:::last``).
-    ``"math"``: the value at *pos* when its cumulative weight equals :math:`pW` exactly,
-    else the next value (the smallest value whose CDF reaches *p*, except that below the
-    first value's weight R returns the second value). ``"school"``: the same, except that an
-    exact hit averages the value at *pos* and the next (the textbook median).
-    """
-    n = len(y_sorted)
-    if not n or not np.isfinite(p):
-        return float("nan")
-    total = float(cumw[-1])
-    target = p * total
-    pos = int(np.searchsorted(cumw, target, side="right")) - 1  # last cumw <= target
-    pos = max(pos, 0)
-    nxt = min(pos + 1, n - 1)
-    exact = p - float(cumw[pos]) / total == 0
-    if exact:
-        if qrule == "school":
-            return (float(y_sorted[pos]) + float(y_sorted[nxt])) / 2
-        return float(y_sorted[pos])
-    return float(y_sorted[nxt])
-
-
 def _quantile_frame(
     prep: _Prepared, y: str, q: float, level: float, qrule: str = "math"
 ) -> pd.DataFrame:
     if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 < q < 1.0:
         raise OptionError(f"q={q!r}: a quantile's probability is a number in (0, 1), e.g. 0.5")
-    if qrule not in QRULES:
-        raise OptionError(f"qrule={qrule!r}: choose one of {QRULES}")
+    if qrule not in QUANTILE_RULES:
+        raise OptionError(f"qrule={qrule!r}: choose one of {QUANTILE_RULES}")
     work = prep.work
     code, keys = group_codes(work, prep.by)
     yv = work[y].to_numpy(dtype=float)
@@ -1741,11 +1715,8 @@ def _quantile_frame(
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     for d in range(len(keys)):
         ys, ws = sy[bounds[d] : bounds[d + 1]], sw[bounds[d] : bounds[d + 1]]
-        # Accumulated in extended precision as R's cumsum, so that an exact hit of p·W
-        # (e.g. the median of an even number of equal weights) is decided as in R.
-        cum = np.cumsum(ws, dtype=np.longdouble).astype(np.float64)
-        parts.append((ys, cum))
-        qhat[d] = _weighted_quantile(ys, cum, q, qrule)
+        parts.append((ys, ws))
+        qhat[d] = weighted_quantile(ys, ws, q, qrule)
     _add_column(work, "_le", (yv <= qhat[code]).astype(float))
     cells = _cells(prep, "_le", "_one")
     align = _align(cells.keys, keys, prep.by)
@@ -1759,13 +1730,13 @@ def _quantile_frame(
     p_lo, p_hi = centre - t * se_f, centre + t * se_f
     lo = np.array(
         [
-            _weighted_quantile(*parts[d], p_lo[d], qrule) if p_lo[d] >= 0 else np.nan
+            weighted_quantile(*parts[d], p_lo[d], qrule) if p_lo[d] >= 0 else np.nan
             for d in range(len(keys))
         ]
     )
     hi = np.array(
         [
-            _weighted_quantile(*parts[d], p_hi[d], qrule) if p_hi[d] <= 1 else np.nan
+            weighted_quantile(*parts[d], p_hi[d], qrule) if p_hi[d] <= 1 else np.nan
             for d in range(len(keys))
         ]
     )
