@@ -324,6 +324,8 @@ def _chunk_rows(raw: pd.DataFrame, setup: _Setup, need_domains: bool) -> _Rows:
 
 def _tally_chunk(raw: pd.DataFrame, setup: _Setup, tally: _Tally) -> None:
     """Pass 1 on one chunk (standard names, index reset)."""
+    if not len(raw):
+        return
     rows = _chunk_rows(raw, setup, need_domains=setup.taylor)
     tally.rows += len(raw)
     for col, n in rows.missing.items():
@@ -575,20 +577,6 @@ def _records(rows: _Rows, cell: np.ndarray, plan: _Plan, first_psu: int) -> np.n
     out["psu"] = psu[at]
     out["key"] = np.concatenate([p[1] for p in parts])
     out["value"] = np.concatenate([p[2] for p in parts])
-    return _collapse(out)
-
-
-def _collapse(records: np.ndarray) -> np.ndarray:
-    """Records of one (stratum, PSU, key) summed (a household's rows by cell)."""
-    if not len(records):
-        return records
-    key = pd.MultiIndex.from_arrays([records["stratum"], records["psu"], records["key"]])
-    code, distinct = pd.factorize(key)
-    out = np.empty(len(distinct), dtype=_RECORD)
-    out["stratum"] = distinct.get_level_values(0).to_numpy()
-    out["psu"] = distinct.get_level_values(1).to_numpy()
-    out["key"] = distinct.get_level_values(2).to_numpy()
-    out["value"] = np.bincount(code, weights=records["value"], minlength=len(distinct))
     return out
 
 
@@ -757,10 +745,13 @@ def _pass2_chunk(
     store: _ResidualStore | list[np.ndarray],
     first_psu: int,
 ) -> int:
+    """Pass 2 on one chunk: the ordinary pass on calibrated weights, the residual records;
+    returns the chunk's design rows."""
+    if not len(raw):
+        return 0
     rows = _chunk_rows(raw, setup, need_domains=setup.taylor)
     cell = _weighted_chunk(raw, rows, plan, setup.spec)
-    if len(raw):
-        acc.add(raw)
+    acc.add(raw)
     if setup.taylor and len(rows.design):
         records = _records(rows, cell, plan, first_psu)
         if isinstance(store, list):
@@ -817,6 +808,7 @@ class _Replay:
         extra = [*wanted, *(["age", "age_group"] if "age_group" in wanted else [])]
         cols = source_columns(have, self.spec, self.mapping)
         cols += self.mapping.source_for(extra, have) if self.mapping is not None else extra
+        cols += wanted  # calibration columns that are no standard column keep their names
         return [c for c in dict.fromkeys(cols) if c in have]
 
     def _standard(self, raw: pd.DataFrame) -> pd.DataFrame:
