@@ -163,6 +163,8 @@ def _source(name: str, frame: pd.DataFrame, tmp_path: Path) -> Any:
     "kind", ["poststratify", "rake", "linear_bounded", "raking_trimmed", "poststratify_then_rake"]
 )
 def test_streamed_equals_in_memory(source: str, kind: str, tmp_path: Path) -> None:
+    if source == "chunks_97" and kind not in ("rake", "linear_bounded"):
+        pytest.skip("54 small chunks: two calibrations are enough (slow)")
     census = _census()
     cal = _design(kind)
     want = _stock(census, cal, by=["sex", "age_group"])

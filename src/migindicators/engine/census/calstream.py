@@ -73,7 +73,7 @@ from migindicators.io.progress import progress as progress_bar
 from migindicators.io.tabular import available_columns, iter_chunks, prefetch
 
 from .accumulate import Accumulator
-from .keys import cell_frame, cell_keys, raw_keys, tabulate_cells
+from .keys import cell_frame, cell_keys, codes, raw_keys, tabulate_cells
 from .psu import PARTITIONS, _partition, psu_ids, spill_budget
 from .read import categorical_sources, source_columns, standardise
 from .spec import CensusPass, CensusTotals, W, resolve_mapping
@@ -273,10 +273,9 @@ def _chunk_rows(raw: pd.DataFrame, setup: _Setup, need_domains: bool) -> _Rows:
             age = design["age"].to_numpy(dtype="float64", na_value=np.nan)
             missing_age += int(np.isnan(age).sum())
             edges = age_group_edges(spec.age_width, spec.age_top)
-            values: Any = np.asarray(assign_age_groups(age, edges), dtype=object)
+            found, distinct = codes(pd.Series(assign_age_groups(age, edges), copy=False))
         else:
-            values = design[col]
-        found, distinct = pd.factorize(values, use_na_sentinel=True)
+            found, distinct = codes(design[col])
         lost = found < 0
         derived = col == "age_group" and "age" in design.columns
         if lost.any() and not derived:
@@ -302,7 +301,12 @@ def _chunk_rows(raw: pd.DataFrame, setup: _Setup, need_domains: bool) -> _Rows:
     dom_code = adds = np.zeros(0, dtype=np.intp)
     if need_domains:
         kept = exclude_rows(design, setup.full, RowLedger())
-        kept_pos = np.searchsorted(design.index.to_numpy(), kept.index.to_numpy())
+        if len(kept) == len(design):
+            kept_pos = np.arange(len(design))
+        else:  # the design's rows are positions in the chunk (its index was reset)
+            where = np.zeros(len(raw), dtype=np.intp)
+            where[design.index.to_numpy()] = np.arange(len(design))
+            kept_pos = where[kept.index.to_numpy()]
         if len(kept):
             raw_k = raw_keys(kept, setup.full)
             tab = tabulate_cells(raw_k, {W: w[kept_pos]}, len(kept), rows=True)
@@ -660,8 +664,11 @@ def _variance(
     for records in store.partitions():
         if not len(records):
             continue
-        psu_code = pd.factorize(records["psu"])[0].astype(np.int64)
-        p, _ = pd.factorize(psu_code * nstrata + records["stratum"])
+        psu = records["psu"]
+        lo, hi = int(psu.min()), int(psu.max())
+        if not (lo >= 0 and hi < (1 << 62) // max(nstrata, 1)):  # hashed ids: renumbered
+            psu = pd.factorize(psu)[0].astype(np.int64)
+        p, _ = pd.factorize(psu * nstrata + records["stratum"])
         npsu = int(p.max()) + 1
         psu_stratum = np.zeros(npsu, dtype=np.intp)
         psu_stratum[p] = records["stratum"]
