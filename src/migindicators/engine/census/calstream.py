@@ -53,7 +53,7 @@ import shutil
 import tempfile
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -223,7 +223,8 @@ def _norm(name: str, value: Any) -> Hashable:
         return int(value)
     if name in ("ref_area", "migratory_status"):
         return str(value)
-    return value.item() if hasattr(value, "item") else value
+    out: Hashable = value.item() if hasattr(value, "item") else value
+    return out
 
 
 def _labels(keys: pd.DataFrame, names: Sequence[str]) -> list[Label]:
@@ -448,8 +449,9 @@ def _plan(spec: CensusPass, setup: _Setup, tally: _Tally) -> _Plan:
         cnt = np.zeros((ncell, len(dom_ids)))
         pairs, sums = tally.cell_dom.table()
         if pairs:
-            ci = np.array([cell_ids[c] for c, _ in pairs], dtype=np.intp)
-            di = np.array([dom_ids[d] for _, d in pairs], dtype=np.intp)
+            # (the keys of this table are (cell, domain) pairs of labels)
+            ci = np.array([cell_ids[cast(Label, c)] for c, _ in pairs], dtype=np.intp)
+            di = np.array([dom_ids[cast(Label, d)] for _, d in pairs], dtype=np.intp)
             t[ci, di] = sums[:, 0]
             cnt[ci, di] = sums[:, 1]
         s = g[:, None] * t  # per cell, the scores (calibrated weights) of each domain
