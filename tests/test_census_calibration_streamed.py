@@ -138,6 +138,9 @@ def test_streamed_parquet_reproduces_the_r_golden_values(case_id: str, tmp_path:
 
 
 SOURCES = ["parquet", "csv", "chunks_97", "chunks_700", "chunks_5000", "list", "dask_1", "dask_4"]
+#: The default suite streams Parquet, chunks and Dask; the other sources run in the slow one.
+_QUICK = ("parquet", "chunks_700", "dask_4")
+SOURCE_PARAMS = [pytest.param(s, marks=() if s in _QUICK else (pytest.mark.slow,)) for s in SOURCES]
 
 
 def _source(name: str, frame: pd.DataFrame, tmp_path: Path) -> Any:
@@ -158,7 +161,7 @@ def _source(name: str, frame: pd.DataFrame, tmp_path: Path) -> Any:
     return dd.from_pandas(frame, npartitions=int(name.split("_")[1]))
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", SOURCE_PARAMS)
 @pytest.mark.parametrize(
     "kind", ["poststratify", "rake", "linear_bounded", "raking_trimmed", "poststratify_then_rake"]
 )
