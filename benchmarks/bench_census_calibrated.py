@@ -16,7 +16,7 @@ Sizes from the environment: ``MIGI_BENCH_CALIB_ROWS`` (default 10 000 000) rows 
 and its margins beside it as JSON (the weighted totals times a seeded factor in 0.9-1.1,
 the regions rescaled to the same population).
 
-Run alone: ``python benchmarks/bench_census_calibrated.py`` (or through ``run.py calibrated``).
+Run alone: ``python benchmarks/bench_census_calibrated.py`` (or ``run.py calibration``).
 """
 
 from __future__ import annotations
