@@ -314,7 +314,7 @@ def _small_census(draw: st.DrawFn) -> tuple[pd.DataFrame, int, str]:
     return frame.reset_index(drop=True), chunk, kind
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_small_census())
 def test_property_streamed_equals_in_memory(drawn: tuple[pd.DataFrame, int, str]) -> None:
     frame, chunk, kind = drawn
