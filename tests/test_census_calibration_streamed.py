@@ -401,3 +401,20 @@ def test_other_bad_streams_are_typed() -> None:
         _stock(iter([census, "not a frame"]), cal)
     with pytest.raises(InputValidationError, match="has no rows"):
         _stock(iter([]), cal)
+
+
+def test_an_iterable_that_changes_between_the_passes_is_refused() -> None:
+    census = _census()
+
+    class Changing:
+        """Yields the census, then on the second iteration a region the first did not have."""
+
+        def __init__(self) -> None:
+            self.passes = 0
+
+        def __iter__(self) -> Iterator[pd.DataFrame]:
+            self.passes += 1
+            yield census if self.passes == 1 else census.assign(region="R9")
+
+    with pytest.raises(InputValidationError, match="met calibration cells the first pass"):
+        _stock(Changing(), _design("poststratify"))

@@ -259,6 +259,8 @@ class _Rows:
 
 
 def _chunk_rows(raw: pd.DataFrame, setup: _Setup, need_domains: bool) -> _Rows:
+    """The design rows of a chunk (standard names, index reset), their calibration cells and
+    strata, and (with *need_domains*) the domains of the rows kept in the table."""
     spec = setup.spec
     design = validate_and_exclude(raw, setup.design, RowLedger())
     w = design["weight"].to_numpy(dtype=np.float64)
@@ -541,10 +543,30 @@ def _residual_coefficients(
 # Pass 2
 
 
+def _changed(what: str) -> InputValidationError:
+    return InputValidationError(
+        f"census: the second pass over the input met {what} the first pass did not see; "
+        "the input must give the same rows each time it is read (an iterable yielding "
+        "other chunks on a second iteration cannot be calibrated: pass a one-shot "
+        "iterator, which is kept on disk between the passes)",
+        input_kind="census",
+    )
+
+
+def _ids(known: dict[Label, int], labels: list[Label], what: str) -> np.ndarray:
+    """The pass-1 ids of *labels* (an error if the input changed between the passes)."""
+    try:
+        return np.array([known[label] for label in labels], dtype=np.int64)
+    except KeyError:
+        raise _changed(what) from None
+
+
 def _weighted_chunk(raw: pd.DataFrame, rows: _Rows, plan: _Plan, spec: CensusPass) -> np.ndarray:
     """The chunk with calibrated weights (in place of a copy); returns the design rows' cells."""
     lookup = np.array([plan.cell_ids.get(c, -1) for c in rows.cell], dtype=np.intp)
     cell = lookup[rows.cell_code] if len(lookup) else np.zeros(0, np.intp)
+    if len(cell) and (cell.min() < 0 or rows.cell_code.min() < 0):
+        raise _changed("calibration cells")
     pos = rows.design.index.to_numpy()
     weight = raw["weight"].to_numpy(dtype=np.float64, copy=True)
     weight[pos] = rows.weight * plan.g[cell]
@@ -560,7 +582,7 @@ def _records(rows: _Rows, cell: np.ndarray, plan: _Plan, first_psu: int) -> Reco
     """Residual records of a chunk's design rows (see :class:`_ResidualStore`)."""
     design = rows.design
     ncell = len(plan.g)
-    sid = np.array([plan.strata_ids[s] for s in rows.strata], dtype=np.int32)
+    sid = _ids(plan.strata_ids, rows.strata, "strata").astype(np.int32)
     stratum = sid[rows.stratum_code]
     if "household" in design.columns:
         psu = psu_ids(design["household"])
@@ -575,7 +597,7 @@ def _records(rows: _Rows, cell: np.ndarray, plan: _Plan, first_psu: int) -> Reco
     if extra.any():
         parts.append((np.flatnonzero(extra), 2 * ncell + cell[extra], np.ones(int(extra.sum()))))
     if len(rows.kept_pos):
-        did = np.array([plan.dom_ids[d] for d in rows.dom], dtype=np.int64)
+        did = _ids(plan.dom_ids, rows.dom, "table cells")
         sel = rows.adds
         pos = rows.kept_pos[sel]
         x = w[pos] * plan.g[cell[pos]]
