@@ -683,9 +683,13 @@ def migrant_stock(
         with ``age_width`` and ``age_top``). The weights are calibrated once on the whole
         extract (R ``postStratify``/``rake``/``calibrate``), the Taylor standard errors come
         from the calibration residuals (R ``svytotal`` on the calibrated design) and
-        replicate weights are recalibrated each. The census must be a pandas DataFrame in
-        memory (the calibration is a first pass over it; files, chunks and Dask raise an
-        :class:`~migindicators.core.errors.OptionError`).
+        replicate weights are recalibrated each. Every census input works: a file, chunks
+        or a Dask DataFrame is read twice (pass 1 tabulates the calibration cells, on which
+        the calibration is solved; pass 2 tabulates on the calibrated weights and keeps
+        the households' residual records, spilled to disk beyond a budget), with the
+        in-memory values and memory bounded by ``chunk_rows``; numeric calibration totals
+        and ``bounds_const=True`` need a pandas DataFrame (an
+        :class:`~migindicators.core.errors.OptionError` otherwise).
 
     Returns
     -------

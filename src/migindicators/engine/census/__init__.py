@@ -30,9 +30,11 @@ partitioning give the same table (counts exactly, weighted sums to float roundin
 same standard errors, whether or not the rows are grouped by household, with memory
 bounded by the chunk size and the spill budget of the PSU records.
 
-A pass on calibrated weights (``CensusPass.calibration``, in-memory frames only) is
-:mod:`.calibrated`: the calibration over the whole frame, then the stages above, then the
-Taylor variance from the calibration residuals.
+A pass on calibrated weights (``CensusPass.calibration``) is :mod:`.calibrated` for a
+pandas frame (the calibration over the whole frame, then the stages above, then the Taylor
+variance from the calibration residuals) and :mod:`.calstream` for the streamed sources (a
+first pass tabulating the calibration cells, the calibration solved on them, a second pass
+on the calibrated weights writing the households' residual records).
 
 Taylor variance uses households as PSUs (the IPUMS "ultimate cluster" estimator with
 ``SERIAL`` as PSU and ``STRATA`` as stratum), with replacement, no finite population

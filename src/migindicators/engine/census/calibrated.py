@@ -22,9 +22,9 @@ pandas frame) this is:
 
 A residual of a domain is not confined to the domain's rows (it spreads over every row of
 the calibration cells), so this variance is computed from the rows, not from the PSU
-moments the streamed pass accumulates: files, iterables of chunks and Dask DataFrames are
-refused with a :class:`~migindicators.core.errors.OptionError` saying to read the extract
-into memory. Totals only (the estimand of :func:`migindicators.stock.migrant_stock`).
+moments of the uncalibrated pass. Files, iterables of chunks and Dask DataFrames take the
+two streamed passes of :mod:`.calstream` instead (the same numbers, memory bounded by a
+chunk). Totals only (the estimand of :func:`migindicators.stock.migrant_stock`).
 
 References
 ----------
@@ -120,15 +120,9 @@ def run_calibrated(
     """The pass of *spec* over *census* with its weights calibrated by ``spec.calibration``;
     *run* is the ordinary pass (:func:`~migindicators.engine.census.run.run_census`)."""
     if not isinstance(census, pd.DataFrame):
-        kind = type(census).__name__
-        raise OptionError(
-            f"calibration= needs the census as a pandas DataFrame in memory, got {kind}: "
-            "the calibrated weights need the margins of the whole extract before the pass, "
-            "and the streamed pass (files, chunks, Dask) does not make that first pass. Read "
-            "the columns you need first, e.g. pd.read_parquet(path, columns=[...]), "
-            "pd.concat(chunks) or ddf.compute(), or calibrate the weights beforehand and "
-            "pass them as the weight column (then the standard errors ignore the calibration)"
-        )
+        from .calstream import run_calibrated_streamed
+
+        return run_calibrated_streamed(census, spec)
     mapping = resolve_mapping(spec.mapping)
     steps = spec.calibration
     wanted = [c for step in steps for c in step.columns]

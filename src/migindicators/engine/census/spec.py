@@ -89,8 +89,9 @@ class CensusPass:
     replicate_weights: tuple[str, ...] = ()
     estimand: Estimand | None = None
     progress: bool | None = None
-    #: Calibration of the weights on the whole extract first (in memory only, see
-    #: :mod:`migindicators.engine.census.calibrated`).
+    #: Calibration of the weights on the whole extract first (see
+    #: :mod:`migindicators.engine.census.calibrated` and
+    #: :mod:`migindicators.engine.census.calstream`).
     calibration: tuple[CalibrationStep, ...] = ()
 
 

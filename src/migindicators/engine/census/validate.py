@@ -25,7 +25,7 @@ from migindicators.schemas.census import validate_census
 
 from .spec import BASES, INPUT, CensusPass
 
-__all__ = ["Config", "configure", "countries", "validate_and_exclude"]
+__all__ = ["Config", "configure", "countries", "exclude_rows", "validate_and_exclude"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,12 @@ def validate_and_exclude(raw: pd.DataFrame, config: Config, ledger: RowLedger) -
     """
     ledger.given(INPUT, raw, weight=config.weight)
     frame = validate_census(raw, input_name=INPUT)
+    return _exclude(frame, config, ledger)
+
+
+def exclude_rows(frame: pd.DataFrame, config: Config, ledger: RowLedger) -> pd.DataFrame:
+    """The rows of a validated *frame* that enter the table of *config*; the others go to
+    *ledger* (without counting *frame* as given: :func:`validate_and_exclude` does)."""
     return _exclude(frame, config, ledger)
 
 
