@@ -66,6 +66,7 @@ from migindicators.engine.census import (
     taylor_variance,
 )
 from migindicators.engine.census.calibrated import calibration_steps
+from migindicators.engine.census.spool import replayable
 from migindicators.engine.estimate import DomainEstimates, replicate_variance
 from migindicators.engine.survey import Design
 from migindicators.io.ddi import Codebook
@@ -611,10 +612,13 @@ _PARAMETER_DOCS: dict[str, str] = {
     (``calibrate``), or its steps. Margins name census columns (``age_group`` is derived
     from ``age`` with ``age_width`` and ``age_top``). The weights are calibrated once on
     the whole extract and replicate weights recalibrated each to the same totals (R's
-    calibrated ``svrepdesign``). The census must be a pandas DataFrame in memory (files,
-    chunks and Dask raise an :class:`~migindicators.core.errors.OptionError`); where the
+    calibrated ``svrepdesign``). Every census input works: a file, chunks or a Dask
+    DataFrame is read twice per calibrated pass (see :func:`migrant_stock`; a ratio takes
+    two passes, and a one-shot iterator of chunks is spooled to a temporary file for the
+    second); numeric calibration totals and ``bounds_const=True`` need the census in
+    memory (an :class:`~migindicators.core.errors.OptionError` otherwise). Where the
     indicator also takes published tables (``stock=``), calibrating them is an
-    ``OptionError`` too (they have no weights).""",
+    ``OptionError`` (they have no weights).""",
     "aggregate": """aggregate : str or sequence of str, optional
     Add regional aggregates of a multi-country census collection: ``"world"``,
     ``"sdg_region"``, ``"m49_region"``, ``"m49_sub_region"``,
@@ -929,8 +933,10 @@ def migrant_share_of_population(
     estimand = Estimand(domain=tuple(keys), num=_status_mask(MIGRANT), den=_known)
     if calibration is not None:
         # A calibrated pass gives the residual variance of totals: here P, and M and NM
-        # apart in a second pass (_calibrated_ratio_se combines them into the ratio's).
+        # apart in a second pass (_calibrated_ratio_se combines them into the ratio's);
+        # a one-shot iterator is spooled to disk so that the second pass can read it.
         estimand = Estimand(domain=tuple(keys), num=_known)
+        census = replayable(census)
 
     def run(estimand: Estimand) -> CensusTotals:
         return _pass(
@@ -1124,8 +1130,10 @@ def _by_sex(
     )
     if kwargs["calibration"] is not None:
         # A calibrated pass gives the residual variance of totals: here the migrants of
-        # known sex, and each sex apart in a second pass (see _calibrated_ratio_se).
+        # known sex, and each sex apart in a second pass (see _calibrated_ratio_se); a
+        # one-shot iterator is spooled to disk so that the second pass can read it.
         estimand = Estimand(domain=tuple(keys), num=_female_or_male(migrants))
+        census = replayable(census)
 
     def run(estimand: Estimand) -> CensusTotals:
         return _pass(
