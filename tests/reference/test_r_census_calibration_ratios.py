@@ -259,7 +259,8 @@ def test_streamed_census_gives_the_in_memory_ratio(indicator: str, tmp_path: Pat
     census.to_parquet(path)
     memory = mi.compute(indicator, census=census, calibration=cal, by=["region"]).data
     chunks = [census.iloc[i : i + 997] for i in range(0, len(census), 997)]
-    for streamed_input in (str(path), iter(chunks)):
+    dd = pytest.importorskip("dask.dataframe")
+    for streamed_input in (str(path), iter(chunks), dd.from_pandas(census, npartitions=3)):
         streamed = mi.compute(indicator, census=streamed_input, calibration=cal, by=["region"])
         got = streamed.data
         assert list(got["region"]) == list(memory["region"])
