@@ -561,3 +561,24 @@ def test_cust_breakdown_collisions_with_written_codes_and_bad_files(tmp_path: Pa
     )
     with pytest.raises(mi.OptionError, match=r"line 3: series 'SM_DTH_MIGR' maps 'X'"):
         to_sdmx(res, cust_breakdown=twice)
+
+
+def test_cust_breakdown_label_keeps_the_library_code_when_there_was_none() -> None:
+    # a result that carries its own cust_breakdown column has no label; once mapped, the
+    # library value goes to CUST_BREAKDOWN_LB so that nothing is lost
+    res = refugees()
+    res.data = res.data.assign(cust_breakdown=["camp", "urban"] * 3)[
+        ["cust_breakdown", *res.data.columns]
+    ]
+    plain = to_sdmx(res)
+    assert set(plain["CUST_BREAKDOWN"]) == {"CAMP", "URBAN"}
+    assert set(plain["CUST_BREAKDOWN_LB"]) == {""}
+    mapped = to_sdmx(res, cust_breakdown={"SM_POP_REFG_OR": {"camp": "C11", "URBAN": "C12"}})
+    assert dict(zip(mapped["CUST_BREAKDOWN"], mapped["CUST_BREAKDOWN_LB"], strict=True)) == {
+        "C11": "CAMP",
+        "C12": "URBAN",
+    }
+    assert check_sdmx_csv(mapped) == []
+    # a mapping for a series that is not written changes nothing
+    other = to_sdmx(res, cust_breakdown={"SM_DTH_MIGR": {"CAMP": "C01"}})
+    pd.testing.assert_frame_equal(other, plain)

@@ -844,7 +844,10 @@ def _breakdown_problems(text: pd.DataFrame) -> list[str]:
                 "of a corridor as totals"
             )
             continue
-        example = ", ".join(f"{v!r}: 'C{i:02d}'" for i, v in enumerate(values[:2], start=1))
+        # the example proposes codes the series does not write yet
+        taken = set(text.loc[text["SERIES"] == series, "CUST_BREAKDOWN"])
+        free = (f"C{i:02d}" for i in range(1, 5001) if f"C{i:02d}" not in taken)
+        example = ", ".join(f"{v!r}: {c!r}" for v, c in zip(values[:2], free, strict=False))
         problems.append(
             head + "the SDG DSD codes these only as placeholders C01 … C5000 that the custodian "
             f"assigns for each series; map them with cust_breakdown={{{series!r}: {{{example}"
