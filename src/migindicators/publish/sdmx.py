@@ -549,9 +549,10 @@ def cust_breakdown_codes(
         )
     known = codes("CUST_BREAKDOWN") | frozenset(NEWER_CODES.get("CUST_BREAKDOWN", {}))
     out: dict[str, dict[str, str]] = {}
-    for series, values in mapping.items():
-        if not isinstance(series, str) or not series.strip():
-            raise OptionError(f"cust_breakdown: series {series!r} is not an SDMX series code")
+    for given, values in mapping.items():
+        if not isinstance(given, str) or not given.strip():
+            raise OptionError(f"cust_breakdown: series {given!r} is not an SDMX series code")
+        series = given.strip()
         if not isinstance(values, Mapping):
             raise OptionError(
                 f"cust_breakdown[{series!r}] = {values!r}: give a mapping library value → code, "
@@ -597,7 +598,7 @@ def cust_breakdown_codes(
                 f"{where}: several library values on one code {shared}; each code of a series "
                 "stands for one breakdown"
             )
-        out[series.strip()] = written
+        out[series] = written
     return out
 
 
