@@ -215,11 +215,19 @@ def test_sdmx_ref_area_is_checked_against_the_m49_code_list() -> None:
     pop = pd.DataFrame(
         {"ref_area": ["AUS", "NZL"], "time_period": 2024, "population": [27e6, 5.2e6]}
     )
-    frame = to_sdmx(refugees_per_100k(ref, pop, aggregate="ldc"))
+    result = refugees_per_100k(ref, pop, aggregate="ldc")
+    # three-digit M49 on request (area_codes="m49"), checked against the M49 tables
+    frame = to_sdmx(result, area_codes="m49")
     assert set(frame["REF_AREA"]) == {"036", "554"}  # no LDC among them: no 199 row
-    assert check_sdmx_csv(frame) == []
+    assert check_sdmx_csv(frame, area_codes="m49") == []
     bad = frame.assign(REF_AREA=frame["REF_AREA"].where(frame["REF_AREA"] != "554", "947"))
-    assert any("not in the M49 code list" in p and "947" in p for p in check_sdmx_csv(bad))
+    problems = check_sdmx_csv(bad, area_codes="m49")
+    assert any("not in the M49 code list" in p and "947" in p for p in problems)
+    # the SDG DSD's spelling by default: CL_AREA's 36 for M49's 036
+    plain = to_sdmx(result)
+    assert set(plain["REF_AREA"]) == {"36", "554"}
+    assert check_sdmx_csv(plain) == []
+    assert any("947" in p and "CL_AREA" in p for p in check_sdmx_csv(bad))
     # a withdrawn code without a numeric one stays as it is (and fails the check)
     assert ref_area_m49(pd.Series(["SKM", "SUN", "KSV"])).tolist() == ["SKM", "810", "412"]
 

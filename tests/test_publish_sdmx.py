@@ -13,7 +13,9 @@ from golden.publish_inputs import migrant_stock, non_sdg, refugees, remittances,
 
 import migindicators as mi
 from migindicators import datasets, publish
+from migindicators.core import sdg_codes
 from migindicators.core.countries import to_m49
+from migindicators.core.errors import CodeListError
 from migindicators.publish import check_sdmx_csv, codes, to_sdmx, write_sdmx_csv
 from migindicators.publish.sdmx import (
     DIMENSIONS,
@@ -74,7 +76,10 @@ def test_columns_follow_the_dsd() -> None:
 
 def test_ref_area_is_m49_and_migratory_status_in_composite_breakdown() -> None:
     frame = to_sdmx([refugees(), migrant_stock()])
-    assert set(frame["REF_AREA"]) == {"001", "004", "760", "404"}
+    # CL_AREA(1.14) spells M49 without leading zeros: World 1, Afghanistan 4
+    assert set(frame["REF_AREA"]) == {"1", "4", "760", "404"}
+    m49 = to_sdmx([refugees(), migrant_stock()], area_codes="m49")
+    assert set(m49["REF_AREA"]) == {"001", "004", "760", "404"}
     stock = frame[frame["SERIES"] == "SP_POP_SHARE_TEST"]
     assert set(stock["COMPOSITE_BREAKDOWN"]) == {"MS_MIGRANT", "MS_NOMIGRANT"}
     assert set(stock["AGE"]) == {"Y0T14", "Y15T64", "Y_GE65"}
@@ -103,8 +108,11 @@ def test_other_groups_go_to_cust_breakdown_and_quarters_are_sdmx() -> None:
     assert set(frame["REF_AREA"]) >= {"484", "566"}
     assert set(frame["CUST_BREAKDOWN"]) == {"USA", "GBR"}
     assert "origin=USA" in set(frame["CUST_BREAKDOWN_LB"])
-    # an unknown receiving code is kept as is, and the schema check says so
-    assert any("REF_AREA not M49" in p for p in check_sdmx_csv(frame))
+    # an unknown receiving code is kept as is, and the check says so: against CL_AREA by
+    # default, and as not three-digit M49 when the file is meant to be M49
+    assert any(p.startswith("REF_AREA: 1 code(s)") for p in check_sdmx_csv(frame))
+    m49 = to_sdmx(remittances(), area_codes="m49")
+    assert any("REF_AREA not three-digit M49" in p for p in check_sdmx_csv(m49, area_codes="m49"))
 
 
 def test_results_without_series_are_skipped() -> None:
@@ -200,24 +208,27 @@ def test_remittance_series_per_level_and_corridor_areas() -> None:
     # the SDG database: REF_AREA the sending country, CUST_BREAKDOWN "C" + the receiving one
     row = corridor.data.iloc[0]
     first = out[
-        (out["REF_AREA"] == str(to_m49(pd.Series([row["sending_area"]]))[0]))
+        (out["REF_AREA"] == str(int(to_m49(pd.Series([row["sending_area"]]))[0])))
         & (out["CUST_BREAKDOWN"] == "C" + str(to_m49(pd.Series([row["receiving_area"]]))[0]))
     ]
+    assert len(first)
     assert len(first) == int(
         (
             (corridor.data["sending_area"] == row["sending_area"])
             & (corridor.data["receiving_area"] == row["receiving_area"])
         ).sum()
     )
-    assert out["REF_AREA"].str.fullmatch(r"\d{3}").all()
-    assert out["CUST_BREAKDOWN"].str.fullmatch(r"C\d{3}").all()
+    assert out["REF_AREA"].isin(sdg_codes.codes("REF_AREA")).all()
+    # C + at least two digits (CL_CUST_BREAKDOWN has C01…C99, then C100…): no C004 style code
+    assert out["CUST_BREAKDOWN"].str.fullmatch(r"C(0[1-9]|[1-9]\d{1,3})").all()
+    assert out["CUST_BREAKDOWN"].isin(sdg_codes.codes("CUST_BREAKDOWN")).all()
     assert not publish.sdmx.check_sdmx_csv(out)
     smart = mi.compute("remittance_cost_smart", prices=prices, level="corridor")
     out = publish.to_sdmx(smart)
     assert set(out["SERIES"]) == {"SI_RMT_COST_SC"}
-    assert out["CUST_BREAKDOWN"].str.fullmatch(r"C\d{3}").all()
+    assert out["CUST_BREAKDOWN"].isin(sdg_codes.codes("CUST_BREAKDOWN")).all()
     for level, series, area in (
-        ("world", "SI_RMT_COST", {"001"}),
+        ("world", "SI_RMT_COST", {"1"}),
         ("receiving", "SI_RMT_COST", None),
         ("sending", "SI_RMT_COST_SND", None),
         ("region", "SI_RMT_COST", None),
@@ -226,7 +237,7 @@ def test_remittance_series_per_level_and_corridor_areas() -> None:
         assert res.metadata["sdmx_series"] == series
         out = publish.to_sdmx(res)
         assert set(out["SERIES"]) == {series}
-        assert out["REF_AREA"].str.fullmatch(r"\d{3}").all(), level
+        assert out["REF_AREA"].isin(sdg_codes.codes("REF_AREA")).all(), level
         assert set(out["CUST_BREAKDOWN"]) == {"_T"}  # amount and grouping are no breakdowns
         if area is not None:
             assert set(out["REF_AREA"]) == area
@@ -247,7 +258,7 @@ def test_month_of_earnings_published_as_months_of_earnings() -> None:
     res.data = res.data.assign(unit="month_of_earnings", ci_lower=0.5, ci_upper=2.0)
     out = publish.to_sdmx(res)
     assert set(out["UNIT_MEASURE"]) == {"MO_EARN"}
-    world_f = out[(out["REF_AREA"] == "001") & (out["SEX"] == "F")].iloc[0]
+    world_f = out[(out["REF_AREA"] == "1") & (out["SEX"] == "F")].iloc[0]
     assert world_f["OBS_VALUE"] == "1234.5"
     assert (world_f["LOWER_BOUND"], world_f["UPPER_BOUND"]) == ("0.5", "2")
     assert codes.published_unit("month_of_earnings") == ("month_of_earnings", 1.0)
@@ -275,7 +286,7 @@ def test_deaths_regions_to_m49_and_rows_without_area_reported() -> None:
     by_region = mi.compute("migrant_deaths_and_disappearances", incidents=incidents, by=["region"])
     out = publish.to_sdmx(by_region)
     labels = dict(zip(out["CUST_BREAKDOWN"], out["REF_AREA"], strict=False))
-    assert labels["AMERICAS"] == "019" and labels["NORTHERN_AFRICA"] == "015"
+    assert labels["AMERICAS"] == "19" and labels["NORTHERN_AFRICA"] == "15"
     assert (out["REF_AREA"] != "").all()
     by_country = mi.compute(
         "migrant_deaths_and_disappearances",
@@ -368,3 +379,206 @@ def test_conf_status_is_split_from_obs_status() -> None:
     assert by_comment[""] == ("A", "F")
     assert check_sdmx_csv(frame) == []
     assert codes.conf_status("secondary_suppressed;confidential_frequency") == "A"
+
+
+# ------------------------------------------------- the SDG DSD's spellings (issue 19)
+# Hand-checked against the shipped code lists of IAEG-SDGs:SDG(1.14): CL_AREA has "4", "1",
+# "199" and no "004"; CL_CUST_BREAKDOWN has C01…C99 then C100…C5000 and no "C004".
+
+
+def test_ref_area_spelled_as_cl_area_unless_m49_is_asked(tmp_path: Path) -> None:
+    results = [refugees(), migrant_stock()]
+    one = pd.read_csv(write_sdmx_csv(results, tmp_path / "a.csv"), dtype=str)
+    assert {"1", "4"} <= set(one["REF_AREA"]) and not {"001", "004"} & set(one["REF_AREA"])
+    two = pd.read_csv(write_sdmx_csv(results, tmp_path / "b.csv", version="2.0"), dtype=str)
+    assert two["REF_AREA"].tolist() == one["REF_AREA"].tolist()
+    # strings compared exactly: the file passes as written, and its three-digit twin does not
+    assert not any(p.startswith("REF_AREA") for p in check_sdmx_csv(one))
+    m49 = pd.read_csv(write_sdmx_csv(results, tmp_path / "c.csv", area_codes="m49"), dtype=str)
+    assert {"001", "004"} <= set(m49["REF_AREA"])
+    (problem,) = [p for p in check_sdmx_csv(m49) if p.startswith("REF_AREA")]
+    assert "['001', '004']" in problem and "area_codes='m49'" in problem
+    # ... unless the check is told the file is meant for three-digit M49, which then rejects
+    # the CL_AREA spelling
+    assert not any(p.startswith("REF_AREA") for p in check_sdmx_csv(m49, area_codes="m49"))
+    assert any(p.startswith("REF_AREA") for p in check_sdmx_csv(one, area_codes="m49"))
+    # a strict writer checks the spelling it writes
+    write_sdmx_csv(refugees(), tmp_path / "d.csv", area_codes="m49", strict=True)
+    with pytest.raises(mi.OptionError, match="area_codes='M49'"):
+        to_sdmx(refugees(), area_codes="M49")
+    with pytest.raises(mi.OptionError, match="area_codes="):
+        check_sdmx_csv(one, area_codes="iso3")
+
+
+def test_sdmx_ml_writes_the_same_ref_area_spelling(tmp_path: Path) -> None:
+    pytest.importorskip("sdmx", reason="the sdmx extra (sdmx1) is not installed")
+    text = write_sdmx_ml(refugees(), tmp_path / "a.xml", prepared=datetime(2026, 1, 1))
+    assert 'REF_AREA="4"' in text.read_text(encoding="utf-8")
+    text = write_sdmx_ml(
+        refugees(), tmp_path / "b.xml", prepared=datetime(2026, 1, 1), area_codes="m49"
+    )
+    assert 'REF_AREA="004"' in text.read_text(encoding="utf-8")
+
+
+def test_corridor_codes_have_at_least_two_digits_as_in_cl_cust_breakdown() -> None:
+    # receiving countries with M49 codes below 100: Afghanistan 004, Australia 036
+    prices = _prices()
+    receiving = prices["receiving_area"].astype(str).replace({"MEX": "AFG", "IND": "AUS"})
+    corridor = mi.compute(
+        "remittance_cost_average", prices=prices.assign(receiving_area=receiving), level="corridor"
+    )
+    out = publish.to_sdmx(corridor)
+    assert {"C04", "C36", "C586"} <= set(out["CUST_BREAKDOWN"])
+    assert not {"C004", "C036"} & set(out["CUST_BREAKDOWN"])
+    assert not check_sdmx_csv(out)
+    # the rule both ways, and files of 0.1 (C004) read back the same
+    assert [codes.corridor_code(c) for c in ("004", "36", "484", "", "XKX")] == [
+        "C04",
+        "C36",
+        "C484",
+        "",
+        "",
+    ]
+    assert [codes.corridor_area(c) for c in ("C04", "C004", "C36", "C484", "_T", "BANK")] == [
+        "004",
+        "004",
+        "036",
+        "484",
+        "",
+        "",
+    ]
+    labels = out.drop_duplicates("CUST_BREAKDOWN").set_index("CUST_BREAKDOWN")
+    assert labels.loc["C04", "CUST_BREAKDOWN_LB"] == "receiving_area=AFG"
+    # the M49 option changes REF_AREA only: the corridor code is the code list's
+    m49 = publish.to_sdmx(corridor, area_codes="m49")
+    assert m49["CUST_BREAKDOWN"].tolist() == out["CUST_BREAKDOWN"].tolist()
+
+
+def _deaths_by_route() -> mi.Result:
+    incidents = datasets.load("deaths_demo")["incidents"]
+    return mi.compute(
+        "migrant_deaths_and_disappearances",
+        incidents=incidents,
+        by=["route"],
+    )
+
+
+def test_cust_breakdown_maps_library_values_to_dsd_codes(tmp_path: Path) -> None:
+    res = _deaths_by_route()
+    plain = to_sdmx(res)
+    routes = sorted(set(plain["CUST_BREAKDOWN"]) - {"_T"})
+    assert "CENTRAL_MEDITERRANEAN" in routes
+    # unmapped: written as is, reported for the series with the mapping to give
+    (problem,) = [p for p in check_sdmx_csv(plain) if p.startswith("CUST_BREAKDOWN")]
+    assert problem.startswith(f"CUST_BREAKDOWN: series SM_DTH_MIGR: {len(routes)} library")
+    assert "cust_breakdown={'SM_DTH_MIGR': {" in problem
+    assert "[outputs.sdmx.cust_breakdown.SM_DTH_MIGR]" in problem
+    # mapped: the code goes to CUST_BREAKDOWN, the library value stays in the label
+    mapping = {"SM_DTH_MIGR": {r: f"C{i:02d}" for i, r in enumerate(routes, start=1)}}
+    mapped = to_sdmx(res, cust_breakdown=mapping)
+    assert not any(p.startswith("CUST_BREAKDOWN") for p in check_sdmx_csv(mapped))
+    assert sorted(set(mapped["CUST_BREAKDOWN"]) - {"_T"}) == sorted(mapping["SM_DTH_MIGR"].values())
+    code = mapping["SM_DTH_MIGR"]["CENTRAL_MEDITERRANEAN"]
+    rows = mapped[mapped["CUST_BREAKDOWN"] == code]
+    assert set(rows["CUST_BREAKDOWN_LB"]) == {"route=Central Mediterranean"}
+    assert (
+        rows["OBS_VALUE"].tolist()
+        == plain.loc[plain["CUST_BREAKDOWN"] == "CENTRAL_MEDITERRANEAN", "OBS_VALUE"].tolist()
+    )
+    # part of a series mapped: the rest is still reported, by name
+    partial = to_sdmx(res, cust_breakdown={"SM_DTH_MIGR": {"Central Mediterranean": "C01"}})
+    (problem,) = [p for p in check_sdmx_csv(partial) if p.startswith("CUST_BREAKDOWN")]
+    assert f"{len(routes) - 1} library" in problem and "CENTRAL_MEDITERRANEAN" not in problem
+    # a CSV file gives the same
+    path = tmp_path / "codes.csv"
+    pd.DataFrame(
+        [
+            {"series": "SM_DTH_MIGR", "breakdown": r, "code": c}
+            for r, c in mapping["SM_DTH_MIGR"].items()
+        ]
+    ).to_csv(path, index=False)
+    pd.testing.assert_frame_equal(to_sdmx(res, cust_breakdown=path), mapped)
+    written = write_sdmx_csv(res, tmp_path / "sdg.csv", cust_breakdown=str(path), strict=True)
+    assert written.is_file()
+    # a strict writer refuses the unmapped values
+    with pytest.raises(CodeListError, match="CUST_BREAKDOWN"):
+        write_sdmx_csv(res, tmp_path / "x.csv", strict=True)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"SM_DTH_MIGR": {"CENTRAL_MEDITERRANEAN": "X1"}}, "not a custom code of"),
+        ({"SM_DTH_MIGR": {"CENTRAL_MEDITERRANEAN": "C5001"}}, "C100 … C5000"),
+        ({"SM_DTH_MIGR": {"CENTRAL_MEDITERRANEAN": "_T"}}, "not a custom code"),
+        ({"SM_DTH_MIGR": {"": "C01"}}, "is not a breakdown"),
+        ({"SM_DTH_MIGR": "C01"}, "give a mapping library value"),
+        (["SM_DTH_MIGR"], "give a mapping series"),
+        (
+            {"SM_DTH_MIGR": {"CENTRAL_MEDITERRANEAN": "C01", "WESTERN_AFRICA": "C01"}},
+            "several library values on one code",
+        ),
+        (
+            {"SM_DTH_MIGR": {"Central Mediterranean": "C01", "CENTRAL_MEDITERRANEAN": "C02"}},
+            "give it once",
+        ),
+        ({"SI_RMT_COST_BC": {"C484": "C1001"}}, "cannot be remapped"),
+        ({"SI_RMT_COST_BC": {"BANK": "C04"}}, "corridor to M49 area 004"),
+    ],
+)
+def test_cust_breakdown_is_checked(mapping: object, message: str) -> None:
+    with pytest.raises(mi.OptionError, match=message):
+        to_sdmx(_deaths_by_route(), cust_breakdown=mapping)  # type: ignore[arg-type]
+
+
+def test_cust_breakdown_collisions_with_written_codes_and_bad_files(tmp_path: Path) -> None:
+    res = _deaths_by_route()
+    routes = sorted(set(to_sdmx(res)["CUST_BREAKDOWN"]) - {"_T"})
+    # a value the data already spell as a code (C01) is written as that code: mapping another
+    # value of the series onto it would give one code two meanings
+    data = res.data.copy()
+    data["route"] = data["route"].astype(str).replace({"Central Mediterranean": "C01"})
+    res.data = data
+    other = next(r for r in routes if r != "CENTRAL_MEDITERRANEAN")
+    with pytest.raises(mi.OptionError, match=r"\['C01'\] are already written for other values"):
+        to_sdmx(res, cust_breakdown={"SM_DTH_MIGR": {other: "C01"}})
+    assert "C01" in set(
+        to_sdmx(res, cust_breakdown={"SM_DTH_MIGR": {other: "C02"}})["CUST_BREAKDOWN"]
+    )
+    # corridor series keep their codes; codes no M49 area has are free for other values
+    assert publish.sdmx.cust_breakdown_codes({"SI_RMT_COST_BC": {"BANK": "C1001"}}) == {
+        "SI_RMT_COST_BC": {"BANK": "C1001"}
+    }
+    with pytest.raises(mi.FileError, match=r"nope\.csv"):
+        to_sdmx(res, cust_breakdown=tmp_path / "nope.csv")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("series,value\nSM_DTH_MIGR,C01\n", encoding="utf-8")
+    with pytest.raises(mi.OptionError, match=r"lacks column\(s\) \['breakdown', 'code'\]"):
+        to_sdmx(res, cust_breakdown=wrong)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        "series,breakdown,code\nSM_DTH_MIGR,X,C01\nSM_DTH_MIGR,X,C02\n", encoding="utf-8"
+    )
+    with pytest.raises(mi.OptionError, match=r"line 3: series 'SM_DTH_MIGR' maps 'X'"):
+        to_sdmx(res, cust_breakdown=twice)
+
+
+def test_cust_breakdown_label_keeps_the_library_code_when_there_was_none() -> None:
+    # a result that carries its own cust_breakdown column has no label; once mapped, the
+    # library value goes to CUST_BREAKDOWN_LB so that nothing is lost
+    res = refugees()
+    res.data = res.data.assign(cust_breakdown=["camp", "urban"] * 3)[
+        ["cust_breakdown", *res.data.columns]
+    ]
+    plain = to_sdmx(res)
+    assert set(plain["CUST_BREAKDOWN"]) == {"CAMP", "URBAN"}
+    assert set(plain["CUST_BREAKDOWN_LB"]) == {""}
+    mapped = to_sdmx(res, cust_breakdown={"SM_POP_REFG_OR": {"camp": "C11", "URBAN": "C12"}})
+    assert dict(zip(mapped["CUST_BREAKDOWN"], mapped["CUST_BREAKDOWN_LB"], strict=True)) == {
+        "C11": "CAMP",
+        "C12": "URBAN",
+    }
+    assert check_sdmx_csv(mapped) == []
+    # a mapping for a series that is not written changes nothing
+    other = to_sdmx(res, cust_breakdown={"SM_DTH_MIGR": {"CAMP": "C01"}})
+    pd.testing.assert_frame_equal(other, plain)

@@ -19,7 +19,7 @@ import pytest
 from golden.publish_inputs import migrant_stock, refugees
 
 from migindicators.core import countries, sdg_codes
-from migindicators.core.errors import CodeListError, UnknownNameError
+from migindicators.core.errors import CodeListError, OptionError, UnknownNameError
 from migindicators.core.registry import registry
 from migindicators.publish import check_sdmx_csv, codes, to_sdmx, write_sdmx_csv
 from migindicators.publish.sdmx import ATTRIBUTES, CORRIDOR_SERIES, DIMENSIONS
@@ -191,11 +191,23 @@ def test_every_aggregate_and_country_is_a_cl_area_code() -> None:
     assert {sdg_codes.cl_area_code(c) for c in countries.country_table()["m49"]} <= area
     # former areas are M49 codes but not SDG areas: reported, not written silently
     assert "810" in countries.m49_codes() and "810" not in area
-    problems = sdg_codes.check_codes(pd.DataFrame({"REF_AREA": ["004", "001", "199", "810"]}))
+    frame = pd.DataFrame({"REF_AREA": ["004", "001", "199", "810"]})
+    # three-digit M49 stands for CL_AREA's code only when the check is told so
+    problems = sdg_codes.check_codes(frame, area_codes="m49")
     assert problems == [
         "REF_AREA: 1 code(s) in 1 row(s) not in IAEG-SDGs:CL_AREA(1.14) of "
         "IAEG-SDGs:SDG(1.14): ['810']; " + sdg_codes._ADVICE["REF_AREA"]
     ]
+    # by default codes are compared as strings, as a receiver of the SDG DSD compares them
+    (problem,) = sdg_codes.check_codes(frame)
+    assert problem.startswith("REF_AREA: 3 code(s) in 3 row(s)")
+    assert "['004', '001', '810']" in problem and "area_codes='m49'" in problem
+    assert sdg_codes.check_codes(pd.DataFrame({"REF_AREA": ["4", "1", "199"]})) == []
+    # the unpadded spelling is not three-digit M49
+    (problem,) = sdg_codes.check_codes(pd.DataFrame({"REF_AREA": ["4", "004"]}), area_codes="m49")
+    assert "['4']" in problem
+    with pytest.raises(OptionError, match="area_codes='iso3'"):
+        sdg_codes.check_codes(frame, area_codes="iso3")
 
 
 # --- the writers flag (or, strict, reject) codes outside the lists ---------------------------
@@ -289,16 +301,33 @@ def test_demo_run_sdmx_files_pass_every_code_list_but_custom_breakdowns(example_
     for name in ("sdg_sdmx.csv", "sdg_sdmx_v20.csv"):
         frame = pd.read_csv(example_run.out / "sdmx" / name, dtype=str, keep_default_na=False)
         problems = check_sdmx_csv(frame)
-        # every coded column but CUST_BREAKDOWN holds codes of the DSD 1.14 lists
-        assert [p.split(":", 1)[0] for p in problems] == ["CUST_BREAKDOWN"], (name, problems)
+        # every coded column but CUST_BREAKDOWN holds codes of the DSD 1.14 lists: REF_AREA
+        # in CL_AREA's own spelling (4, not 004), corridors as C + at least two digits
+        assert frame["REF_AREA"].isin(sdg_codes.codes("REF_AREA")).all()
         # the breakdowns the library makes from grouping columns (service type, route, policy
-        # domain) are not CL_CUST_BREAKDOWN codes, which are _T and C01…C5000 only
-        made = sorted({c for c in frame["CUST_BREAKDOWN"] if not placeholder.match(c)})
-        assert made and f"{len(made)} code(s)" in problems[0]
-        assert not set(frame["CUST_BREAKDOWN"]) - set(made) - sdg_codes.codes("CUST_BREAKDOWN")
-    # the run log tells the sender, once: the 2.0 file's identical finding is not repeated
+        # domain) are not CL_CUST_BREAKDOWN codes, which are _T and C01…C5000 only; each
+        # series that has them gets one message saying which values and how to map them
+        made = frame[~frame["CUST_BREAKDOWN"].str.match(placeholder)]
+        series = sorted(set(made["SERIES"]))
+        assert len(series) > 3
+        assert [p.split(":", 2)[:2] for p in problems] == [
+            ["CUST_BREAKDOWN", f" series {s}"] for s in series
+        ], (name, problems)
+        for code, problem in zip(series, problems, strict=True):
+            values = made.loc[made["SERIES"] == code, "CUST_BREAKDOWN"]
+            assert f"{values.nunique()} library breakdown(s) in {len(values)} row(s)" in problem
+            assert f"cust_breakdown={{'{code}': {{'{values.iloc[0]}'" in problem or (
+                code in CORRIDOR_SERIES
+            )
+        assert (
+            not set(frame["CUST_BREAKDOWN"])
+            - set(made["CUST_BREAKDOWN"])
+            - (sdg_codes.codes("CUST_BREAKDOWN"))
+        )
+    # the run log tells the sender, once per series: the 2.0 file's identical findings are
+    # not repeated
     notes = example_run.log["notes"]
-    assert sum(n.startswith("SDMX-CSV check: CUST_BREAKDOWN") for n in notes) == 1
+    assert sum(n.startswith("SDMX-CSV check: CUST_BREAKDOWN") for n in notes) == len(series)
     assert not any(n.startswith("SDMX-CSV 2.0 check") for n in notes)
 
 
@@ -336,3 +365,75 @@ sdmx = { nature = "Z" }
     (note,) = [n for n in summary.notes if n.startswith("SDMX-CSV 2.0 check")]
     assert note.startswith("SDMX-CSV 2.0 check: NATURE: ")
     assert "IAEG-SDGs:CL_NATURE(1.0)" in note and "['Z']" in note
+
+
+_DEATHS_SPEC = """\
+spec_version = 1
+
+[publication]
+title = "Test publication"
+office = "Test office"
+release = "2024-12"
+
+[inputs.incidents]
+dataset = "deaths_demo"
+table = "incidents"
+
+[[indicators]]
+id = "migrant_deaths_and_disappearances"
+by = ["route"]
+
+[outputs]
+html = false
+csv = false
+open_sdg = false
+excel = false
+sdmx_ml = false
+sdmx_csv = ["1.0", "2.0"]
+"""
+
+
+def test_run_spec_area_codes_and_cust_breakdown(tmp_path: Path) -> None:
+    from migindicators.publish.run import SpecError, parse_spec, run
+
+    mapping = """
+[outputs.sdmx]
+area_codes = "m49"
+
+[outputs.sdmx.cust_breakdown.SM_DTH_MIGR]
+"Central Mediterranean" = "C01"
+"""
+    spec = parse_spec(_DEATHS_SPEC + mapping, base_dir=tmp_path)
+    assert spec.outputs.sdmx["cust_breakdown"] == {"SM_DTH_MIGR": {"CENTRAL_MEDITERRANEAN": "C01"}}
+    summary = run(spec, progress=False)
+    for name in ("sdg_sdmx.csv", "sdg_sdmx_v20.csv"):
+        frame = pd.read_csv(tmp_path / "output" / "sdmx" / name, dtype=str, keep_default_na=False)
+        assert set(frame["REF_AREA"]) == {"001"}  # M49's spelling, as asked
+        assert "C01" in set(frame["CUST_BREAKDOWN"])
+        assert "CENTRAL_MEDITERRANEAN" not in set(frame["CUST_BREAKDOWN"])
+    # the run checks the file in the spelling it asked for: no REF_AREA note; the routes left
+    # unmapped are named, once
+    assert not any("REF_AREA" in n for n in summary.notes), summary.notes
+    (note,) = [n for n in summary.notes if "CUST_BREAKDOWN" in n]
+    assert note.startswith("SDMX-CSV check: CUST_BREAKDOWN: series SM_DTH_MIGR: ")
+    assert "CENTRAL_MEDITERRANEAN" not in note and "HORN_OF_AFRICA_TO_YEMEN" in note
+    # a CSV file relative to the spec's folder
+    (tmp_path / "codes.csv").write_text(
+        "series,breakdown,code\nSM_DTH_MIGR,CENTRAL_MEDITERRANEAN,C07\n", encoding="utf-8"
+    )
+    spec = parse_spec(
+        _DEATHS_SPEC + '\n[outputs.sdmx]\ncust_breakdown = "codes.csv"\n', base_dir=tmp_path
+    )
+    assert spec.outputs.sdmx["cust_breakdown"] == {"SM_DTH_MIGR": {"CENTRAL_MEDITERRANEAN": "C07"}}
+    # bad options stop the run at parse time, naming the key
+    for extra, message in (
+        ('area_codes = "iso3"', r"outputs\.sdmx\.area_codes: 'iso3' is not one of"),
+        ('cust_breakdown = "missing.csv"', r"outputs\.sdmx\.cust_breakdown: .*no such file"),
+        (
+            "cust_breakdown = { SM_DTH_MIGR = { BANK = 'C004' } }",
+            r"outputs\.sdmx\.cust_breakdown: .*'C004': not a custom code",
+        ),
+        ("cust_breakdown = 3", r"outputs\.sdmx\.cust_breakdown: must be a table or a string"),
+    ):
+        with pytest.raises(SpecError, match=message):
+            parse_spec(_DEATHS_SPEC + f"\n[outputs.sdmx]\n{extra}\n", base_dir=tmp_path)

@@ -11,10 +11,12 @@ prepared on 2023-08-20. Newer versions exist in the registry; codes they add are
 here unless listed in :data:`NEWER_CODES` with their source.
 
 Reference areas: ``CL_AREA`` lists UN M49 codes *without* leading zeros (``1`` World, ``4``
-Afghanistan, ``62`` Central and Southern Asia) besides its own aggregates, while the library
-writes M49's three-digit spelling (``001``, ``004``, ``062``). :func:`check_codes` compares
-numeric area codes as numbers, so ``004`` is the ``CL_AREA`` code ``4``; a receiving system that
-compares strings needs the unpadded spelling (see :func:`cl_area_code`).
+Afghanistan, ``62`` Central and Southern Asia) besides its own aggregates, where M49 itself
+writes three digits (``001``, ``004``, ``062``). The SDMX writers write the ``CL_AREA`` spelling
+by default (:func:`cl_area_code`) and :func:`check_codes` compares ``REF_AREA`` as strings, so
+``004`` is reported. A receiver that takes three-digit M49 gets it with
+``area_codes="m49"`` on the writers, and a file written so is checked with the same option,
+which compares the codes as numbers (``004`` is ``CL_AREA``'s ``4``). See :data:`AREA_CODES`.
 
 References
 ----------
@@ -34,9 +36,10 @@ from typing import Any
 
 import pandas as pd
 
-from migindicators.core.errors import CodeListError, UnknownNameError, show_values
+from migindicators.core.errors import CodeListError, OptionError, UnknownNameError, show_values
 
 __all__ = [
+    "AREA_CODES",
     "NEWER_CODES",
     "check_codes",
     "cl_area_code",
@@ -57,6 +60,11 @@ __all__ = [
 #: with its source, or rebuild the code lists from a newer DSD (``data/README.md``).
 NEWER_CODES: dict[str, dict[str, str]] = {}
 
+#: Spellings of ``REF_AREA``: ``"cl_area"`` the DSD's ``CL_AREA`` codes (M49 without leading
+#: zeros, ``4``; the default), ``"m49"`` UN M49's three digits (``004``), for receivers that
+#: ask for them.
+AREA_CODES = ("cl_area", "m49")
+
 # What to do about codes outside a component's code list, by component (the default last).
 _ADVICE: dict[str, str] = {
     "SERIES": (
@@ -66,14 +74,18 @@ _ADVICE: dict[str, str] = {
         "code lists from a newer DSD (tools/build_sdg_codelists.py)"
     ),
     "REF_AREA": (
-        "CL_AREA holds current M49 codes and the SDG aggregates (compared as numbers: 004 is "
-        "4); former areas (810 USSR) and non-M49 groupings are not in it: map them to current "
-        "areas or leave them out of SDMX output"
+        "CL_AREA holds current M49 codes without leading zeros (4, not 004) and the SDG "
+        "aggregates; former areas (810 USSR) and non-M49 groupings are not in it: map them to "
+        "current areas or leave them out of SDMX output. Three-digit M49 (004) is the "
+        "spelling of area_codes='m49': write with the default area_codes='cl_area' for the SDG "
+        "DSD, or check a file meant for a receiver of three-digit M49 with area_codes='m49'"
     ),
     "CUST_BREAKDOWN": (
         "CL_CUST_BREAKDOWN holds only _T and the placeholders C01…C5000, whose meaning the "
         "custodian assigns for each series (labelled by CUST_BREAKDOWN_LB): agree the codes "
-        "with the custodian and put them in a cust_breakdown column, or publish totals only"
+        "with the custodian and map the library's breakdowns to them with the writers' "
+        "cust_breakdown= option (run spec: [outputs.sdmx.cust_breakdown]), or publish totals "
+        "only"
     ),
     "UNIT_MEASURE": (
         "map the library unit to a CL_UNIT_MEASURE code (publish.codes.UNIT_MEASURE) after "
@@ -209,16 +221,30 @@ def cl_area_code(code: str) -> str:
     return str(int(text)) if text.isdigit() else text
 
 
-def _valid(component: str, values: pd.Series) -> pd.Series:
+def _area_spelling(area_codes: str) -> str:
+    if area_codes not in AREA_CODES:
+        raise OptionError(
+            f"area_codes={area_codes!r}: REF_AREA is spelled one of {list(AREA_CODES)} "
+            "('cl_area': CL_AREA codes such as 4, the SDG DSD's; 'm49': three-digit M49 such "
+            "as 004)"
+        )
+    return area_codes
+
+
+def _valid(component: str, values: pd.Series, area_codes: str) -> pd.Series:
     known = codes(component) | frozenset(NEWER_CODES.get(component, {}))
-    if component == "REF_AREA":
-        return values.map(lambda v: cl_area_code(v) in known).astype(bool)
+    if component == "REF_AREA" and area_codes == "m49":
+        # three-digit M49 stands for CL_AREA's unpadded code of the same number
+        return values.map(
+            lambda v: len(v) == 3 and v.isdigit() and cl_area_code(v) in known
+        ).astype(bool)
     return values.isin(known)
 
 
 def _problems(
-    frame: pd.DataFrame, columns: Iterable[str] | None
+    frame: pd.DataFrame, columns: Iterable[str] | None, area_codes: str
 ) -> list[tuple[str, list[str], int]]:
+    _area_spelling(area_codes)
     coded = component_codelists()
     chosen = [c for c in (columns if columns is not None else frame.columns) if c in coded]
     found = []
@@ -228,7 +254,7 @@ def _problems(
         values = frame[column].astype("string").fillna("")
         # blank cells are another check's business (check_sdmx_csv: mandatory components)
         filled = values[values != ""]
-        bad = filled[~_valid(column, filled)]
+        bad = filled[~_valid(column, filled, area_codes)]
         if len(bad):
             found.append((column, list(dict.fromkeys(bad.tolist())), len(bad)))
     return found
@@ -243,7 +269,9 @@ def _message(column: str, distinct: list[str], rows: int) -> str:
     )
 
 
-def check_codes(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[str]:
+def check_codes(
+    frame: pd.DataFrame, columns: Iterable[str] | None = None, *, area_codes: str = "cl_area"
+) -> list[str]:
     """Problems of *frame*'s coded columns against the shipped DSD code lists (``[]`` if none).
 
     Parameters
@@ -255,6 +283,10 @@ def check_codes(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> li
         checked either (an absent conditional attribute is blank).
     columns : iterable of str, optional
         Only these columns (default: every coded component present).
+    area_codes : {"cl_area", "m49"}
+        The spelling of ``REF_AREA`` (:data:`AREA_CODES`): ``"cl_area"`` (default) takes the
+        codes of ``CL_AREA`` exactly (``4``; ``004`` is reported); ``"m49"`` takes three-digit
+        M49 codes whose number is a ``CL_AREA`` code (``004``; ``4`` is reported).
 
     Returns
     -------
@@ -262,7 +294,12 @@ def check_codes(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> li
         One message per column with codes outside its code list, e.g. ``"SEX: 1 code(s) in 2
         row(s) not in IAEG-SDGs:CL_SEX(1.1) of IAEG-SDGs:SDG(1.14): ['X']; recode …"``: the
         column, the code list and version, the first offending codes (and how many more) and
-        what to do. ``REF_AREA`` codes are compared as numbers (:func:`cl_area_code`).
+        what to do.
+
+    Raises
+    ------
+    OptionError
+        *area_codes* is not one of :data:`AREA_CODES`.
 
     Examples
     --------
@@ -270,16 +307,20 @@ def check_codes(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> li
     >>> check_codes(pd.DataFrame({"SEX": ["F", "_T"], "AGE": ["Y15T19", "_T"]}))
     []
     """
-    return [_message(c, d, n) for c, d, n in _problems(frame, columns)]
+    return [_message(c, d, n) for c, d, n in _problems(frame, columns, area_codes)]
 
 
-def require_codes(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> None:
+def require_codes(
+    frame: pd.DataFrame, columns: Iterable[str] | None = None, *, area_codes: str = "cl_area"
+) -> None:
     """Raise :class:`~migindicators.core.errors.CodeListError` if :func:`check_codes` finds any.
+
+    *columns* and *area_codes* as for :func:`check_codes`.
 
     The error's message joins the problems; ``failure_cases`` has one row per offending code
     (``column``, ``check`` = the code list, ``index`` = its first row, ``failure_case``).
     """
-    found = _problems(frame, columns)
+    found = _problems(frame, columns, area_codes)
     if not found:
         return
     rows: list[Mapping[str, Any]] = []

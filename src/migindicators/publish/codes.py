@@ -21,7 +21,11 @@ This module is the one place where these choices are written down:
 * ``CONF_STATUS`` (SDMX CL_CONF_STATUS): confidentiality, separate from the observation
   status as Eurostat adopted in 2025 (a withheld cell is "missing" in OBS_STATUS and says
   why in CONF_STATUS), see :data:`FLAG_CONF_STATUS`.
-* ``REF_AREA``: UN M49 numeric codes (three digits) via :func:`migindicators.core.countries.to_m49`.
+* ``REF_AREA``: UN M49 numeric codes via :func:`migindicators.core.countries.to_m49`, written
+  in ``CL_AREA``'s spelling without leading zeros (``4``) or, on request, three digits
+  (``004``): see :func:`migindicators.publish.sdmx.to_sdmx` (``area_codes=``).
+* ``CUST_BREAKDOWN`` of a remittance corridor: ``C`` + the receiving country's M49 number in
+  at least two digits (``C04``, ``C36``, ``C484``), see :func:`corridor_code`.
 
 Every code these maps produce is a code of the SDG DSD's code lists as shipped
 (:mod:`migindicators.core.sdg_codes`, ``IAEG-SDGs:SDG(1.14)``; ``tests/test_sdg_codes.py``
@@ -66,6 +70,8 @@ __all__ = [
     "age_code",
     "composite_breakdown_code",
     "conf_status",
+    "corridor_area",
+    "corridor_code",
     "group_columns",
     "obs_status",
     "published_unit",
@@ -306,6 +312,38 @@ def ref_area_m49(codes: pd.Series) -> pd.Series:
     m49 = to_m49(codes)
     raw = codes.astype("string")
     return m49.where(m49 != "").fillna(raw).astype("string")
+
+
+_CORRIDOR = re.compile(r"^C(\d+)$")
+
+
+def corridor_code(m49: object) -> str:
+    """The CUST_BREAKDOWN code of a remittance corridor to the receiving area *m49*.
+
+    ``C`` followed by the M49 number in at least two digits: ``"004"`` → ``"C04"``, ``"036"``
+    → ``"C36"``, ``"484"`` → ``"C484"``; blank for a blank or non-numeric area. The width
+    is that of the code list's own codes: ``CL_CUST_BREAKDOWN(1.14)`` has ``C01`` … ``C99``
+    then ``C100`` … ``C5000``, so the two-digit codes are the only ones below 100 (it has no
+    ``C004``), and M49's three-digit codes map onto ``C100`` … ``C894`` unchanged.
+
+    References
+    ----------
+    IAEG-SDGs, code list ``IAEG-SDGs:CL_CUST_BREAKDOWN`` version 1.14 (SDMX Global Registry,
+    2023-08-20), shipped in ``migindicators/data/sdg_dsd``.
+    """
+    text = _text(m49)
+    return f"C{int(text):02d}" if text.isdigit() and int(text) > 0 else ""
+
+
+def corridor_area(code: object) -> str:
+    """The receiving area (three-digit M49) of a corridor's CUST_BREAKDOWN *code*.
+
+    The inverse of :func:`corridor_code`: ``"C04"`` → ``"004"``, ``"C484"`` → ``"484"``;
+    files written before 0.2.0 (``"C004"``) read the same. Blank for a code that is not
+    ``C`` followed by digits (``_T``, ``BANK``).
+    """
+    match = _CORRIDOR.match(_text(code))
+    return f"{int(match[1]):03d}" if match and int(match[1]) > 0 else ""
 
 
 def group_columns(result: Result) -> list[str]:

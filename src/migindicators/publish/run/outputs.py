@@ -73,6 +73,8 @@ def _sdmx_csv(summary: RunSummary, version: str) -> None:
 
     results = summary.results
     options = _sdmx_options(summary)
+    # the check reads REF_AREA in the spelling the file was written in
+    spelling = str(options.get("area_codes", "cl_area"))
     name = "sdg_sdmx.csv" if version == "1.0" else f"sdg_sdmx_v{version.replace('.', '')}.csv"
     target = summary.out_dir / "sdmx" / name
     if version != "1.0":
@@ -89,14 +91,16 @@ def _sdmx_csv(summary: RunSummary, version: str) -> None:
         summary.files.append(written)
         # the same checks as version 1.0 (layout, blanks, the SDG DSD code lists); a problem
         # the 1.0 file already reported is not noted twice
-        for problem in check_sdmx_csv(pd.read_csv(written, dtype=str, keep_default_na=False)):
+        frame = pd.read_csv(written, dtype=str, keep_default_na=False)
+        for problem in check_sdmx_csv(frame, area_codes=spelling):
             if f"SDMX-CSV check: {problem} (fix before sending)." not in summary.notes:
                 summary.notes.append(f"SDMX-CSV {version} check: {problem} (fix before sending).")
         return
     unplaced: list[str] = []
     path = write_sdmx_csv(results, target, problems=unplaced, **options)
     summary.files.append(path)
-    for problem in check_sdmx_csv(pd.read_csv(path, dtype=str, keep_default_na=False)):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for problem in check_sdmx_csv(frame, area_codes=spelling):
         summary.notes.append(f"SDMX-CSV check: {problem} (fix before sending).")
     summary.notes.extend(f"SDMX-CSV: {m}." for m in unplaced)
     for result in results:

@@ -153,14 +153,27 @@ _OUTPUTS: _Schema = {
     "sdmx_ml": (False, bool, "SDMX-ML 2.1 (needs the sdmx extra)"),
     "open_sdg": (False, bool, "Open SDG indicator files"),
     "excel": (False, bool, "an Excel workbook (needs the excel extra)"),
-    "sdmx": (False, dict, "SDMX attributes: dataflow, reporting_type, nature, source_detail"),
+    "sdmx": (
+        False,
+        dict,
+        "SDMX options: dataflow, reporting_type, nature, source_detail, area_codes, cust_breakdown",
+    ),
 }
 _SDMX: _Schema = {
     "dataflow": (False, str, "AGENCY:ID(VERSION)"),
     "reporting_type": (False, str, "N national, G global"),
     "nature": (False, str, "C, CA, E or M"),
     "source_detail": (False, str, "SOURCE_DETAIL of every observation"),
+    "area_codes": (False, str, 'REF_AREA spelling: "cl_area" (4, the default) or "m49" (004)'),
+    "cust_breakdown": (
+        False,
+        (dict, str),
+        "CL_CUST_BREAKDOWN codes of library breakdowns: a table per series "
+        '(SM_DTH_MIGR = { CENTRAL_MEDITERRANEAN = "C01" }) or a CSV file (series, breakdown, code)',
+    ),
 }
+#: REF_AREA spellings of the SDMX writers (``migindicators.core.sdg_codes.AREA_CODES``).
+SDMX_AREA_CODES = ("cl_area", "m49")
 QUALITY_PROFILES = ("nchs", "statcan", "eurostat", "abs")
 DISCLOSURE_METHODS = ("suppress",)
 # Arguments of migindicators.disclosure.protect a spec may give under [disclosure.parameters]
@@ -309,7 +322,8 @@ class OutputsSpec:
     sdmx_ml: bool = True
     open_sdg: bool = True
     excel: bool = True
-    sdmx: Mapping[str, str] = field(default_factory=dict)
+    #: Options of the SDMX writers (``area_codes``, ``cust_breakdown`` read and checked).
+    sdmx: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -623,7 +637,15 @@ def _outputs(check: _Checker, raw: Any, base: Path) -> OutputsSpec:
                 ["outputs", "sdmx_csv"],
                 f"unknown SDMX-CSV version(s) {bad}; use {list(SDMX_CSV_VERSIONS)}",
             )
-    sdmx = check.table(table.get("sdmx", {}), _SDMX, ["outputs", "sdmx"], "[outputs.sdmx]")
+    sdmx = dict(check.table(table.get("sdmx", {}), _SDMX, ["outputs", "sdmx"], "[outputs.sdmx]"))
+    if sdmx.get("area_codes", "cl_area") not in SDMX_AREA_CODES:
+        raise check.error(
+            ["outputs", "sdmx", "area_codes"],
+            f"{sdmx['area_codes']!r} is not one of {list(SDMX_AREA_CODES)} ('cl_area': the SDG "
+            "DSD's CL_AREA codes such as 4; 'm49': three-digit M49 such as 004)",
+        )
+    if "cust_breakdown" in sdmx:
+        sdmx["cust_breakdown"] = _cust_breakdown(check, sdmx["cust_breakdown"], base)
     return OutputsSpec(
         dir=base / table.get("dir", "output"),
         html=table.get("html", True),
@@ -635,6 +657,20 @@ def _outputs(check: _Checker, raw: Any, base: Path) -> OutputsSpec:
         excel=table.get("excel", True),
         sdmx=dict(sdmx),
     )
+
+
+def _cust_breakdown(check: _Checker, value: Any, base: Path) -> dict[str, dict[str, str]]:
+    """The ``[outputs.sdmx] cust_breakdown`` table or file, read and checked now so that a bad
+    code stops the run before anything is computed."""
+    from migindicators.core.errors import FileError
+    from migindicators.publish.sdmx import cust_breakdown_codes
+
+    where = ["outputs", "sdmx", "cust_breakdown"]
+    given = base / value if isinstance(value, str) else value
+    try:
+        return cust_breakdown_codes(given)
+    except (OptionError, FileError) as exc:
+        raise check.error(where, str(exc)) from exc
 
 
 def _profile_names() -> list[str]:
