@@ -2,9 +2,10 @@
 
 Each case builds a design on R's bundled ``api`` data (cluster sample ``apiclus1``, its JK1
 replicate version, stratified ``apistrat``), calibrates it as R did (``postStratify``,
-``rake``, ``calibrate`` with the linear, raking and logit functions, bounds, trimming, two steps
-in a row) and compares the calibrated weights and the estimates (mean, total, ratio, domain
-means and totals) with their standard errors. The JSON is written by R; the tests do not need R.
+``rake``, ``calibrate`` with the linear, raking and logit functions, bounds, ``bounds.const``,
+trimming, two steps in a row, weights far below the totals that R's ``grake`` rescales) and
+compares the calibrated weights and the estimates (mean, total, ratio, domain means and totals)
+with their standard errors. The JSON is written by R; the tests do not need R.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def _calibrated(case: dict[str, Any], frame: pd.DataFrame) -> Design:
                 population=step.get("population"),
                 calfun=step.get("calfun", "linear"),
                 bounds=tuple(step.get("bounds", (-np.inf, np.inf))),
+                bounds_const=step.get("bounds_const", False),
                 trim=tuple(step["trim"]) if "trim" in step else None,
                 force=False,
             )
@@ -123,6 +125,25 @@ def test_calibrated_estimates_match_r(case_id: str) -> None:
             res["value"], np.ravel(target["value"]), rtol=1e-9, err_msg=label
         )
         np.testing.assert_allclose(res["se"], np.ravel(target["se"]), rtol=1e-7, err_msg=label)
+
+
+def test_weights_far_below_the_totals_are_rescaled_as_r_with_a_warning() -> None:
+    """R's grake multiplies such weights by the mean ratio of *its* totals (intercept and
+    treatment-coded levels), then bounds the g-weights: the library's one-indicator-per-
+    category totals would give another scale and other bounded weights (59.3 vs R's 60.5
+    at the smallest here), so the scale is taken over R's terms, and the user is told."""
+    case = _case("small_linear_bounded")
+    frame = _data(case["data"])
+    design = _calibrated(case, frame)
+    with pytest.warns(UserWarning, match=r"multiplied by 120\.936 .* bounds \(0\.5, 2\.0\)"):
+        weights = survey.calibrated_weights(frame, design)
+    np.testing.assert_allclose(weights.min(), min(case["weights"]), rtol=1e-10)
+    # Weights at the population's scale: no rescaling, no warning, bounds on the ratio.
+    scaled = frame.assign(pws=frame["pws"] * 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ratio = survey.calibrated_weights(scaled, design) / scaled["pws"]
+    assert ratio.min() >= 0.5 - 1e-12 and ratio.max() <= 2.0 + 1e-12
 
 
 # --- proportion intervals (svyciprop) ------------------------------------------------------

@@ -49,7 +49,9 @@ import pandas as pd
 
 from migindicators.core.errors import DesignError, OptionError
 from migindicators.core.frames import accepts_any_frame
+from migindicators.core.user_warning import warn_user
 from migindicators.engine.estimate import DomainEstimates
+from migindicators.engine.grake_scale import RESCALE_THRESHOLD, r_scale_terms, rescale_factor
 from migindicators.engine.tabulate import group_codes
 
 __all__ = [
@@ -319,6 +321,10 @@ def calibrate(
         Range of the g-weights :math:`w^*/w` (or of the weights with *bounds_const*).
     bounds_const : bool
         *bounds* are on the calibrated weights, not on the ratio (R's ``bounds.const``).
+        Weights far below the totals (every total over 20 times its weighted sample total)
+        are first rescaled by the mean of those ratios over R's model-matrix terms, as R's
+        ``grake`` does, and the bounds apply after that (with a warning); see
+        ``engine/grake_scale.py``.
     trim : tuple of float, optional
         After calibration, g-weights outside the range are set to its ends and the excess
         weight is spread proportionally over the others (R's ``trim=``; totals are then only
@@ -718,17 +724,26 @@ def _grake(
     step: CalibrationStep,
     lower: np.ndarray | float,
     upper: np.ndarray | float,
+    r_terms: tuple[np.ndarray, np.ndarray],
+    label: str | None,
 ) -> tuple[np.ndarray, float | None]:
     """g-weights by Newton's method on the Lagrange multipliers (R's ``grake``).
 
+    *r_terms* are R's calibration variables and totals (:mod:`.grake_scale`), over which R
+    takes the mean ratio it rescales weights far below the totals by; with bounds, that is
+    said in a warning naming *label* (None: the caller has said it already).
     Returns the g-weights and, if the iterations did not converge, the misfit reached.
     """
     sample_total = mm.T @ ww
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scales = population / sample_total
-    scale = None
-    if np.min(scales) > 20:  # R rescales weights far below the totals first
-        scale = float(np.mean(scales))
+    scale = rescale_factor(*r_terms, ww)
+    if scale is not None:
+        if label is not None and any(math.isfinite(b) for b in step.bounds):
+            warn_user(
+                f"{label}: every weighted sample total is under 1/{RESCALE_THRESHOLD:g} of its "
+                f"population total, so the weights are first multiplied by {scale:.6g} (as "
+                f"R's grake does) and the bounds {step.bounds} apply after that rescaling; "
+                "scale the input weights to the population for bounds on the ratio to them"
+            )
         ww = ww * scale
         sample_total = sample_total * scale
     lo = np.asarray(lower, dtype=float)
@@ -792,8 +807,15 @@ def _greg(
             lo = np.where(w > 0, lower / np.where(w > 0, w, 1.0), lower)
             hi = np.where(w > 0, upper / np.where(w > 0, w, 1.0), upper)
 
+    r_terms = r_scale_terms(
+        work,
+        [(m.columns, m.totals) for m in step.margins],
+        step.numeric,
+        step.population,
+    )
+
     def one(weights: np.ndarray, which: str) -> np.ndarray:
-        g, failed = _grake(mm, weights, pop, step, lo, hi)
+        g, failed = _grake(mm, weights, pop, step, lo, hi, r_terms, None if which else label)
         if step.trim is not None:
             g = _trim(g, weights, step.trim)
             failed = None

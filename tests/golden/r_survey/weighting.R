@@ -32,6 +32,9 @@ clus$yes <- as.numeric(clus$sch.wide == "Yes")
 strat$yes <- as.numeric(strat$sch.wide == "Yes")
 strat$rare <- as.numeric(strat$api00 > 850)
 clus$rare <- as.numeric(clus$api00 > 800)
+# weights scaled down 100-fold (as files whose weights sum to the sample size): R's grake
+# rescales them by the mean ratio of its totals before the bounds apply
+clus$pws <- clus$pw / 100
 
 dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = clus, fpc = ~fpc)
 dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = strat, fpc = ~fpc)
@@ -124,6 +127,29 @@ sc <- calibrate(dstrat, ~sch.wide + api99, c(`(Intercept)` = 6194, sch.wideYes =
 add("strat_linear", taylor_s, "apistrat",
     list(list(kind = "calibrate", margins = list(pop_schwide), totals = list(api99 = 3914069))),
     est(sc), sc)
+# bounds on the calibrated weights themselves (bounds.const), Taylor design: R's replicate
+# calibrate ignores bounds.const, so no replicate case
+pop_lin <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069)
+cbc <- calibrate(dclus1, ~stype + api99, pop_lin, bounds = c(15, 55), bounds.const = TRUE)
+add("clus_bounds_const", taylor_c, "apiclus1",
+    list(list(kind = "calibrate", margins = list(pop_types), totals = list(api99 = 3914069),
+              bounds = c(15, 55), bounds_const = TRUE)), est(cbc), cbc)
+# weights far below the totals: grake's rescaling, then the bounds (R warns)
+dsmall <- svydesign(id = ~dnum, weights = ~pws, data = clus, fpc = ~fpc)
+taylor_small <- list(weight = "pws", psu = "dnum", fpc = "fpc")
+csl <- suppressWarnings(calibrate(dsmall, ~stype + api99, pop_lin, bounds = c(0.5, 2)))
+add("small_linear_bounded", taylor_small, "apiclus1",
+    list(list(kind = "calibrate", margins = list(pop_types), totals = list(api99 = 3914069),
+              bounds = c(0.5, 2))), est(csl), csl)
+csg <- suppressWarnings(calibrate(dsmall, list(~stype, ~sch.wide), list(pop_types, pop_schwide),
+                                  calfun = "logit", bounds = c(0.4, 2.5)))
+add("small_logit_margins", taylor_small, "apiclus1",
+    list(list(kind = "calibrate", margins = list(pop_types, pop_schwide), calfun = "logit",
+              bounds = c(0.4, 2.5))), est(csg), csg)
+csj <- suppressWarnings(calibrate(dsmall, list(~stype + sch.wide), list(pop_st_sw),
+                                  bounds = c(0.4, 2.5)))
+add("small_joint_bounded", taylor_small, "apiclus1",
+    list(list(kind = "calibrate", margins = list(pop_st_sw), bounds = c(0.4, 2.5))), est(csj), csj)
 spsw <- postStratify(dstrat, ~sch.wide, pop_schwide)
 add("strat_poststratify", taylor_s, "apistrat",
     list(list(kind = "poststratify", margins = list(pop_schwide))), est(spsw), spsw)
