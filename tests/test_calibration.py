@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migindicators import survey
-from migindicators.core.errors import MigIndicatorsError
+from migindicators.core.errors import MigIndicatorsError, OptionError
 
 
 def _sample(seed: int, n: int = 300) -> pd.DataFrame:
@@ -297,3 +297,56 @@ def test_perception_shares_take_a_calibration() -> None:
     np.testing.assert_allclose(a["value"], b["value"], rtol=1e-10)
     assert not np.allclose(a["se"], b["se"], rtol=1e-6)
     assert res.metadata["options"]["calibration"][0]["kind"] == "poststratify"
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: survey.post_stratify(DESIGN, [1, 2]), "must be a DataFrame .* got int"),
+        (lambda: survey.post_stratify(DESIGN, SEX[["Freq"]]), "at least one category column"),
+        (
+            lambda: survey.post_stratify(DESIGN, SEX.assign(Freq=[560.0, np.inf])),
+            "margin sex: missing or infinite population totals",
+        ),
+        (
+            lambda: survey.post_stratify(DESIGN, pd.concat([SEX, SEX.iloc[:1]])),
+            r"margin sex: categories given twice: \[\{'sex': 'F'\}\]",
+        ),
+        (lambda: survey.rake(DESIGN, [SEX, AGE], maxit=0), "rake: maxit=0 must be at least 1"),
+        (lambda: survey.rake(DESIGN, [SEX, AGE], epsilon=0), "rake: epsilon=0 must be positive"),
+        (lambda: survey.rake(DESIGN, []), "rake: give at least one margin"),
+        (lambda: survey.calibrate(DESIGN, [SEX], bounds=(2, 1)), "lower must be below upper"),
+        (
+            lambda: survey.calibrate(DESIGN, [SEX], calfun="logit", bounds=(1.2, 2)),
+            r"bounds=\(1.2, 2\) must contain 1",
+        ),
+        (lambda: survey.calibrate(DESIGN, [SEX], trim=(2, 1)), r"trim=\(2.0, 1.0\)"),
+        (
+            lambda: survey.calibrate(DESIGN, totals={"x": np.nan}),
+            r"totals\['x'\] = nan: a total must be finite",
+        ),
+        (lambda: survey.calibrate(DESIGN), "give margins, totals or population"),
+        (lambda: survey.calibrate("w", [SEX]), "calibration needs a migindicators.survey.Design"),
+    ],
+)
+def test_each_bad_option_or_total_is_named(make: object, match: str) -> None:
+    with pytest.raises((survey.CalibrationError, OptionError), match=match):
+        make()  # type: ignore[operator]
+
+
+def test_frame_problems_are_named_when_the_weights_are_computed() -> None:
+    frame = _sample(2)
+    with pytest.raises(MigIndicatorsError, match=r"column\(s\) \['gender'\] not found"):
+        survey.estimate(
+            frame, survey.post_stratify(DESIGN, SEX.rename(columns={"sex": "gender"})), y="y"
+        )
+    with pytest.raises(MigIndicatorsError, match=r"column\(s\) \['income'\] not found"):
+        survey.estimate(frame, survey.calibrate(DESIGN, [SEX], totals={"income": 1e6}), y="y")
+    frame.loc[0, "x"] = np.nan
+    _fails(
+        survey.calibrate(DESIGN, [SEX], totals={"x": 9e3}), r"total 'x': 1 row\(s\) missing", frame
+    )
+    frame = _sample(2)
+    frame.loc[0, "w"] = -1.0
+    with pytest.raises(MigIndicatorsError, match="negative"):
+        survey.calibrated_weights(frame, survey.calibrate(DESIGN, [SEX]))
