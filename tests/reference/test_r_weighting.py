@@ -135,8 +135,12 @@ def test_weights_far_below_the_totals_are_rescaled_as_r_with_a_warning() -> None
     case = _case("small_linear_bounded")
     frame = _data(case["data"])
     design = _calibrated(case, frame)
-    with pytest.warns(UserWarning, match=r"multiplied by 120\.936 .* bounds \(0\.5, 2\.0\)"):
+    with pytest.warns(
+        UserWarning, match=r"multiplied by 120\.936 .* bounds \(0\.5, 2\.0\)"
+    ) as record:
         weights = survey.calibrated_weights(frame, design)
+    # attributed to the caller's line, not to a file of the library (core/user_warning.py)
+    assert record[0].filename == __file__
     np.testing.assert_allclose(weights.min(), min(case["weights"]), rtol=1e-10)
     # Weights at the population's scale: no rescaling, no warning, bounds on the ratio.
     scaled = frame.assign(pws=frame["pws"] * 100)

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -635,7 +634,7 @@ def _rake_weights(
         )
         if not step.force:
             raise CalibrationError(msg + ", or pass force=True to keep the last sweep")
-        warnings.warn(msg, stacklevel=4)
+        warn_user(msg)
     return w, codes, psws, done
 
 
@@ -830,7 +829,7 @@ def _greg(
             )
             if not step.force:
                 raise CalibrationError(msg + ", or pass force=True to keep the last iterate")
-            warnings.warn(msg, stacklevel=5)
+            warn_user(msg)
         return g
 
     g = one(w, "")

@@ -26,7 +26,6 @@ IOM (2015), *How the World Views Migration*, IOM/Gallup.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from typing import Any
@@ -44,6 +43,7 @@ from migindicators.core.ledger import RowLedger
 from migindicators.core.quality import apply_rules
 from migindicators.core.registry import typed_options
 from migindicators.core.result import Result
+from migindicators.core.user_warning import warn_user
 from migindicators.engine.calibration import CalibrationStep
 from migindicators.engine.survey import Design, estimate
 from migindicators.schemas.perceptions import ADULT_POPULATION, OPINION_SURVEY
@@ -302,11 +302,9 @@ def migrant_views_share(
             + (f" (did you mean {close}?)" if close else "")
         )
     if unknown_values:
-        warnings.warn(
+        warn_user(
             f"migrant_views_share: values {unknown_values} never occur in column {item!r} "
-            "(listed in the result's metadata as values_never_answered)",
-            UserWarning,
-            stacklevel=2,
+            "(listed in the result's metadata as values_never_answered)"
         )
     in_den = _denominator(ledger, work, answer, dont_know, codes)
     work["_x"] = in_den.astype(float)
