@@ -266,3 +266,8 @@ def test_streamed_census_gives_the_in_memory_ratio(indicator: str, tmp_path: Pat
         assert list(got["region"]) == list(memory["region"])
         np.testing.assert_allclose(got["value"], memory["value"], rtol=1e-12)
         np.testing.assert_allclose(got["se"], memory["se"], rtol=1e-10)
+        # the design df (hence the t intervals) and the flags as well
+        np.testing.assert_array_equal(got["df"], memory["df"])
+        assert memory["df"].notna().all()
+        np.testing.assert_allclose(got["ci_lower"], memory["ci_lower"], rtol=1e-10)
+        assert got["flag"].tolist() == memory["flag"].tolist()

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from migindicators.core.errors import DesignError, OptionError
-from migindicators.core.frames import accepts_any_frame
+from migindicators.core.frames import accepts_any_frame, to_pandas
 from migindicators.core.user_warning import warn_user
 from migindicators.engine.estimate import DomainEstimates
 from migindicators.engine.grake_scale import RESCALE_THRESHOLD, r_scale_terms, rescale_factor
@@ -196,9 +196,14 @@ D = TypeVar("D", bound=_HasCalibration)
 def _margins(
     margins: pd.DataFrame | Sequence[pd.DataFrame] | Sequence[Margin], count: str
 ) -> tuple[Margin, ...]:
+    # Each frame of a list passes the dataframe boundary too (the decorator on the entry
+    # points converts only whole arguments): polars, pyarrow, DuckDB margins become pandas.
+    margins = to_pandas(margins)
     if isinstance(margins, pd.DataFrame):
         margins = [margins]
-    return tuple(m if isinstance(m, Margin) else Margin.from_frame(m, count) for m in margins)
+    return tuple(
+        m if isinstance(m, Margin) else Margin.from_frame(to_pandas(m), count) for m in margins
+    )
 
 
 def _append(design: D, step: CalibrationStep) -> D:

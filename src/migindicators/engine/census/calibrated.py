@@ -180,7 +180,7 @@ def run_calibrated(
             "totals (migrant_stock); use replicate weights or variance='none' for this "
             "indicator"
         )
-    totals.calibrated = _residual_variance(weighted, rows, new_w, state, plain)
+    totals.calibrated, totals.psus = _residual_variance(weighted, rows, new_w, state, plain)
     return totals
 
 
@@ -217,9 +217,12 @@ def _residual_variance(
     weights: np.ndarray,
     state: CalibrationState,
     spec: CensusPass,
-) -> tuple[pd.DataFrame, set[tuple[Any, ...]]]:
+) -> tuple[tuple[pd.DataFrame, set[tuple[Any, ...]]], pd.DataFrame]:
     """Variance per domain of the estimand's total from the calibration residuals, and the
-    domains with rows in a stratum of one household (lonely: it adds nothing)."""
+    domains with rows in a stratum of one household (lonely: it adds nothing); and the
+    households counted per stratum of the calibrated design (``n_psu``), whose sum minus the
+    strata is the design df -- the PSUs the variance sums over, as R's ``degf`` of the
+    calibrated design (rows outside a table, e.g. of unknown sex, stay in the calibration)."""
     assert spec.estimand is not None
     config = configure(spec, list(frame.columns))
     kept = validate_and_exclude(frame, config, RowLedger())
@@ -240,7 +243,7 @@ def _residual_variance(
     # Households within strata (ref_area, time_period, strata) of the design's rows.
     design = frame.iloc[rows]
     strata_cols = ["ref_area", "time_period"] + (["strata"] if "strata" in design else [])
-    stratum, _ = group_codes(design, strata_cols)
+    stratum, strata_keys = group_codes(design, strata_cols)
     if "household" in design.columns:
         hh = psu_ids(design["household"].reset_index(drop=True))
         psu, _ = group_codes(pd.DataFrame({"h": stratum, "p": hh}), ["h", "p"])
@@ -279,4 +282,18 @@ def _residual_variance(
     lonely_rows = (n_h[stratum] == 1)[pos]
     flagged = np.unique(dom_cell[row_cell][lonely_rows])
     lonely = {tuple(r) for r in dom_keys.iloc[flagged][domain].itertuples(index=False)}
-    return out, lonely
+    n_psu = n_h.astype(np.int64)
+    observed = np.flatnonzero(n_psu)
+    psus = pd.DataFrame(
+        {
+            "ref_area": strata_keys["ref_area"].to_numpy()[observed].astype(str),
+            "time_period": strata_keys["time_period"].to_numpy()[observed].astype("int64"),
+            "_stratum": (
+                strata_keys["strata"].to_numpy()[observed]
+                if "strata" in strata_keys
+                else np.zeros(len(observed), dtype=np.int64)
+            ),
+            "n_psu": n_psu[observed],
+        }
+    )
+    return (out, lonely), psus

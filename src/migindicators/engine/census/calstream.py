@@ -75,7 +75,7 @@ from migindicators.io.tabular import available_columns, iter_chunks, prefetch
 from .accumulate import Accumulator
 from .keys import cell_frame, cell_keys, codes, raw_keys, tabulate_cells
 from .psu import PARTITIONS, _partition, psu_ids, spill_budget
-from .read import categorical_sources, source_columns, standardise
+from .read import categorical_sources, pandas_chunk, source_columns, standardise
 from .spec import CensusPass, CensusTotals, W, resolve_mapping
 from .validate import Config, configure, exclude_rows, validate_and_exclude
 
@@ -688,8 +688,10 @@ class _ResidualStore:
 
 def _variance(
     store: _ResidualStore, plan: _Plan, tally: _Tally, domain: list[str]
-) -> tuple[pd.DataFrame, set[tuple[Any, ...]]]:
-    """Variance per domain from the household residual totals, and the lonely domains."""
+) -> tuple[tuple[pd.DataFrame, set[tuple[Any, ...]]], pd.DataFrame]:
+    """Variance per domain from the household residual totals, and the lonely domains; and
+    the PSUs counted per stratum (``ref_area``, ``time_period``, ``_stratum``, ``n_psu``:
+    the design degrees of freedom, as the in-memory pass reports them)."""
     from scipy import sparse
 
     assert plan.coef is not None
@@ -739,7 +741,17 @@ def _variance(
     if "ref_area" in out.columns:
         out["ref_area"] = out["ref_area"].astype(str)
     lonely = {d for d, s in tally.presence if n_h[plan.strata_ids[s]] == 1}
-    return out, lonely
+    strata = sorted(plan.strata_ids, key=plan.strata_ids.__getitem__)
+    observed = np.flatnonzero(n_h).tolist()
+    psus = pd.DataFrame(
+        {
+            "ref_area": [str(strata[i][0]) for i in observed],
+            "time_period": np.asarray([strata[i][1] for i in observed], dtype="int64"),
+            "_stratum": [strata[i][2] for i in observed],
+            "n_psu": n_h[observed],
+        }
+    )
+    return (out, lonely), psus
 
 
 # ---------------------------------------------------------------------------------------------
@@ -815,7 +827,7 @@ def _finish(
 ) -> CensusTotals:
     totals.notes["calibration"] = [step.describe() for step in spec.calibration]
     if setup.taylor:
-        totals.calibrated = _variance(store, plan, tally, setup.domain)
+        totals.calibrated, totals.psus = _variance(store, plan, tally, setup.domain)
     return totals
 
 
@@ -876,12 +888,8 @@ class _Replay:
                 )
             )
             return
-        for chunk in self.census:
-            if not isinstance(chunk, pd.DataFrame):
-                raise InputValidationError(
-                    f"census: an iterable must yield pandas DataFrames, got {type(chunk).__name__}",
-                    input_kind="census",
-                )
+        for raw in self.census:
+            chunk = pandas_chunk(raw)
             yield chunk[self._columns(list(chunk.columns))]
 
     def chunks(self) -> Iterator[pd.DataFrame]:

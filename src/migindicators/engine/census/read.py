@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from migindicators.core.errors import InputValidationError
+from migindicators.core.frames import to_pandas
 from migindicators.io.mapping import VariableMapping
 from migindicators.io.tabular import (
     ParquetPiece,
@@ -88,6 +89,23 @@ def standardise(raw: pd.DataFrame, mapping: VariableMapping | None) -> pd.DataFr
     return mapping.apply(raw) if mapping is not None else raw
 
 
+def pandas_chunk(chunk: Any) -> pd.DataFrame:
+    """One chunk of an iterable census as a pandas DataFrame.
+
+    polars (eager or lazy), pyarrow and DuckDB chunks are converted through the package's
+    dataframe boundary (:func:`~migindicators.core.frames.to_pandas`); anything else is an
+    :class:`~migindicators.core.errors.InputValidationError` naming what came instead.
+    """
+    converted = to_pandas(chunk)
+    if not isinstance(converted, pd.DataFrame):
+        raise InputValidationError(
+            "census: an iterable must yield dataframes (pandas, polars, pyarrow or DuckDB), "
+            f"got {type(chunk).__name__}",
+            input_kind="census",
+        )
+    return converted
+
+
 def source_chunks(
     census: Any, spec: CensusPass, mapping: VariableMapping | None
 ) -> Iterator[pd.DataFrame]:
@@ -109,12 +127,7 @@ def source_chunks(
         return
     if isinstance(census, Iterable):
         for chunk in census:
-            if not isinstance(chunk, pd.DataFrame):
-                raise InputValidationError(
-                    f"census: an iterable must yield pandas DataFrames, got {type(chunk).__name__}",
-                    input_kind="census",
-                )
-            yield chunk
+            yield pandas_chunk(chunk)
         return
     raise InputValidationError(
         f"census must be a pandas DataFrame, an iterable of DataFrames, a file path or a Dask "

@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from migindicators.core.frames import to_pandas
+
 __all__ = ["replayable"]
 
 
@@ -77,7 +79,9 @@ class _SpooledChunks(Iterable[pd.DataFrame]):
         if self._source is None:
             return False
         try:
-            chunk = next(self._source)
+            # As pandas before pickling: a DuckDB relation cannot be pickled, and a lazy
+            # frame would be collected again on each replay.
+            chunk = to_pandas(next(self._source))
         except StopIteration:
             self._source = None
             return False
