@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
 
 __all__ = ["warn_user"]
 
-_PACKAGE = str(Path(__file__).resolve().parents[1])
+# With the separator: a sibling such as ``migindicators_extra/`` is not the package.
+_PACKAGE = str(Path(__file__).resolve().parents[1]) + os.sep
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:

@@ -50,7 +50,7 @@ from migindicators.core.errors import DesignError, OptionError
 from migindicators.core.frames import accepts_any_frame, to_pandas
 from migindicators.core.user_warning import warn_user
 from migindicators.engine.estimate import DomainEstimates
-from migindicators.engine.grake_scale import RESCALE_THRESHOLD, r_scale_terms, rescale_factor
+from migindicators.engine.grake_scale import RESCALE_THRESHOLD, RScale
 from migindicators.engine.tabulate import group_codes
 
 __all__ = [
@@ -196,9 +196,8 @@ D = TypeVar("D", bound=_HasCalibration)
 def _margins(
     margins: pd.DataFrame | Sequence[pd.DataFrame] | Sequence[Margin], count: str
 ) -> tuple[Margin, ...]:
-    # Each frame of a list passes the dataframe boundary too (the decorator on the entry
-    # points converts only whole arguments): polars, pyarrow, DuckDB margins become pandas.
-    margins = to_pandas(margins)
+    # The decorator on the entry points converts whole arguments; the frames of a list
+    # (polars, pyarrow, DuckDB margins) cross the boundary here.
     if isinstance(margins, pd.DataFrame):
         margins = [margins]
     return tuple(
@@ -728,18 +727,18 @@ def _grake(
     step: CalibrationStep,
     lower: np.ndarray | float,
     upper: np.ndarray | float,
-    r_terms: tuple[np.ndarray, np.ndarray],
+    r_scale: RScale,
     label: str | None,
 ) -> tuple[np.ndarray, float | None]:
     """g-weights by Newton's method on the Lagrange multipliers (R's ``grake``).
 
-    *r_terms* are R's calibration variables and totals (:mod:`.grake_scale`), over which R
-    takes the mean ratio it rescales weights far below the totals by; with bounds, that is
-    said in a warning naming *label* (None: the caller has said it already).
+    *r_scale* gives the factor R rescales weights far below the totals by (the mean ratio
+    over R's own calibration terms, :mod:`.grake_scale`); with bounds, that is said in a
+    warning naming *label* (None: the caller has said it already).
     Returns the g-weights and, if the iterations did not converge, the misfit reached.
     """
     sample_total = mm.T @ ww
-    scale = rescale_factor(*r_terms, ww)
+    scale = r_scale.factor(ww)
     if scale is not None:
         if label is not None and any(math.isfinite(b) for b in step.bounds):
             warn_user(
@@ -811,15 +810,12 @@ def _greg(
             lo = np.where(w > 0, lower / np.where(w > 0, w, 1.0), lower)
             hi = np.where(w > 0, upper / np.where(w > 0, w, 1.0), upper)
 
-    r_terms = r_scale_terms(
-        work,
-        [(m.columns, m.totals) for m in step.margins],
-        step.numeric,
-        step.population,
+    r_scale = RScale(
+        work, [(m.columns, m.totals) for m in step.margins], step.numeric, step.population
     )
 
     def one(weights: np.ndarray, which: str) -> np.ndarray:
-        g, failed = _grake(mm, weights, pop, step, lo, hi, r_terms, None if which else label)
+        g, failed = _grake(mm, weights, pop, step, lo, hi, r_scale, None if which else label)
         if step.trim is not None:
             g = _trim(g, weights, step.trim)
             failed = None

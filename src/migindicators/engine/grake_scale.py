@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESCALE_THRESHOLD", "r_scale_terms", "rescale_factor"]
+__all__ = ["RESCALE_THRESHOLD", "RScale", "r_scale_terms", "rescale_factor"]
 
 #: R's ``SOMETHRESHOLD``: the weights are rescaled when every ratio of a population total
 #: to its sample total exceeds it.
@@ -63,7 +63,7 @@ def _term_total(
         sum(
             total
             for key, total in margin_totals
-            if all(_plain(key[i]) == lv for i, lv in zip(positions, levels, strict=True))
+            if all(key[i] == lv for i, lv in zip(positions, levels, strict=True))
         )
     )
 
@@ -81,8 +81,8 @@ def r_scale_terms(
     work : pandas.DataFrame
         The rows calibrated, with the margins' columns and the numeric variables.
     margins : sequence of (columns, totals)
-        Each margin's category columns and its ``(key, total)`` pairs (keys are tuples over
-        the columns).
+        Each margin's category columns and its ``(key, total)`` pairs (keys are tuples of
+        plain Python values over the columns, as :class:`.calibration.Margin` keeps them).
     numeric : sequence of (column, total)
         Numeric calibration variables and their totals.
     population : float, optional
@@ -108,15 +108,15 @@ def r_scale_terms(
         # vectorised; the frame can hold millions of rows).
         code: dict[str, np.ndarray] = {}
         index: dict[str, dict[Any, int]] = {}
+        non_reference: dict[str, list[Any]] = {}
         for c in columns:
             code[c], uniques = pd.factorize(work[c])
             index[c] = {_plain(v): i for i, v in enumerate(uniques)}
+            non_reference[c] = [lv for lv in _level_order(work[c])[1:] if lv in index[c]]
         for size in range(1, len(columns) + 1):
             for subset in itertools.combinations(range(len(columns)), size):
                 names = [columns[i] for i in subset]
-                choices = [
-                    [lv for lv in _level_order(work[c])[1:] if lv in index[c]] for c in names
-                ]
+                choices = [non_reference[c] for c in names]
                 for combo in itertools.product(*choices):
                     term = tuple(zip(names, combo, strict=True))
                     if term in seen:
@@ -148,3 +148,39 @@ def rescale_factor(terms: np.ndarray, totals: np.ndarray, weights: np.ndarray) -
     if not np.min(scales) > RESCALE_THRESHOLD:
         return None
     return float(np.mean(scales))
+
+
+class RScale:
+    """R's rescaling factor of one calibration's weights, its terms built only when needed.
+
+    R's intercept is one of its terms whenever there is a margin or a population size, so
+    weights summing to more than 1/:data:`RESCALE_THRESHOLD` of that total are never
+    rescaled: the usual case (weights at the population's scale) is decided from their sum,
+    without the rows × terms matrix of :func:`r_scale_terms`, which is built once on first
+    need and kept for the replicate weights.
+    """
+
+    def __init__(
+        self,
+        work: pd.DataFrame,
+        margins: Sequence[tuple[tuple[str, ...], MarginTotals]],
+        numeric: Sequence[tuple[str, float]],
+        population: float | None,
+    ) -> None:
+        self._args = (work, margins, numeric, population)
+        self._intercept: float | None = None
+        if population is not None:
+            self._intercept = float(population)
+        elif margins:
+            self._intercept = float(sum(t for _, t in margins[0][1]))
+        self._terms: tuple[np.ndarray, np.ndarray] | None = None
+
+    def factor(self, weights: np.ndarray) -> float | None:
+        """See :func:`rescale_factor`."""
+        if self._intercept is not None and not (
+            self._intercept > RESCALE_THRESHOLD * float(np.sum(weights))
+        ):
+            return None
+        if self._terms is None:
+            self._terms = r_scale_terms(*self._args)
+        return rescale_factor(*self._terms, weights)

@@ -24,7 +24,7 @@ from migindicators.engine.tabulate import combine
 
 from .keys import Cells, Key, cell_frame, cell_keys, codes, raw_keys, tabulate_cells
 from .psu import PsuMoments, PsuStore, Registry, collapse_runs, psu_ids
-from .spec import INPUT, CensusPass, CensusTotals, W
+from .spec import INPUT, CensusPass, CensusTotals, W, psu_table
 from .validate import Config, configure, validate_and_exclude
 
 __all__ = ["Accumulator", "Registries"]
@@ -297,21 +297,11 @@ class Accumulator:
         moments = pd.DataFrame(columns)
         for name in ("_num", "_den", "_num*_num", "_num*_den", "_den*_den"):
             moments[name] = found.sums.get(name, np.zeros(len(moments)))
-        observed = np.flatnonzero(found.n_psu)
-        psus = pd.DataFrame(
-            {
-                "ref_area": [strata_labels[i][0] for i in observed.tolist()],
-                "time_period": [strata_labels[i][1] for i in observed.tolist()],
-                "_stratum": [strata_labels[i][2] for i in observed.tolist()],
-                "n_psu": found.n_psu[observed],
-            }
-        )
-        for frame in (moments, psus):
-            if "ref_area" in frame.columns:
-                frame["ref_area"] = frame["ref_area"].astype(str)
-            if "time_period" in frame.columns:
-                frame["time_period"] = frame["time_period"].astype("int64")
-        return moments, psus
+        if "ref_area" in moments.columns:
+            moments["ref_area"] = moments["ref_area"].astype(str)
+        if "time_period" in moments.columns:
+            moments["time_period"] = moments["time_period"].astype("int64")
+        return moments, psu_table(strata_labels, found.n_psu)
 
 
 def _pairs(

@@ -52,7 +52,7 @@ from migindicators.engine.tabulate import group_codes
 from .keys import cell_frame, cell_keys, raw_keys, tabulate_cells
 from .psu import psu_ids
 from .read import source_columns, standardise
-from .spec import CensusPass, CensusTotals, W, resolve_mapping
+from .spec import CensusPass, CensusTotals, W, psu_table, resolve_mapping
 from .validate import configure, validate_and_exclude
 
 __all__ = ["calibration_steps", "run_calibrated"]
@@ -282,18 +282,7 @@ def _residual_variance(
     lonely_rows = (n_h[stratum] == 1)[pos]
     flagged = np.unique(dom_cell[row_cell][lonely_rows])
     lonely = {tuple(r) for r in dom_keys.iloc[flagged][domain].itertuples(index=False)}
-    n_psu = n_h.astype(np.int64)
-    observed = np.flatnonzero(n_psu)
-    psus = pd.DataFrame(
-        {
-            "ref_area": strata_keys["ref_area"].to_numpy()[observed].astype(str),
-            "time_period": strata_keys["time_period"].to_numpy()[observed].astype("int64"),
-            "_stratum": (
-                strata_keys["strata"].to_numpy()[observed]
-                if "strata" in strata_keys
-                else np.zeros(len(observed), dtype=np.int64)
-            ),
-            "n_psu": n_psu[observed],
-        }
-    )
-    return (out, lonely), psus
+    if "strata" not in strata_keys:
+        strata_keys = strata_keys.assign(strata=0)
+    labels = list(strata_keys[["ref_area", "time_period", "strata"]].itertuples(index=False))
+    return (out, lonely), psu_table(labels, n_h)

@@ -76,7 +76,7 @@ from .accumulate import Accumulator
 from .keys import cell_frame, cell_keys, codes, raw_keys, tabulate_cells
 from .psu import PARTITIONS, _partition, psu_ids, spill_budget
 from .read import categorical_sources, pandas_chunk, source_columns, standardise
-from .spec import CensusPass, CensusTotals, W, resolve_mapping
+from .spec import CensusPass, CensusTotals, W, psu_table, resolve_mapping
 from .validate import Config, configure, exclude_rows, validate_and_exclude
 
 __all__ = ["check_streamable", "run_calibrated_streamed"]
@@ -742,16 +742,7 @@ def _variance(
         out["ref_area"] = out["ref_area"].astype(str)
     lonely = {d for d, s in tally.presence if n_h[plan.strata_ids[s]] == 1}
     strata = sorted(plan.strata_ids, key=plan.strata_ids.__getitem__)
-    observed = np.flatnonzero(n_h).tolist()
-    psus = pd.DataFrame(
-        {
-            "ref_area": [str(strata[i][0]) for i in observed],
-            "time_period": np.asarray([strata[i][1] for i in observed], dtype="int64"),
-            "_stratum": [strata[i][2] for i in observed],
-            "n_psu": n_h[observed],
-        }
-    )
-    return (out, lonely), psus
+    return (out, lonely), psu_table(strata, n_h)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ these (:mod:`~migindicators.engine.census.run` wires them together).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "CensusTotals",
     "Estimand",
     "W",
+    "psu_table",
     "resolve_mapping",
 ]
 
@@ -132,6 +133,20 @@ class CensusTotals:
     def type_of_data(self) -> str:
         """DESA's type-of-data code of the basis, ``B`` (foreign-born) or ``C`` (citizens)."""
         return BASES[self.basis][1]
+
+
+def psu_table(strata: Sequence[Sequence[Any]], n_psu: np.ndarray) -> pd.DataFrame:
+    """:attr:`CensusTotals.psus` from the strata's ``(ref_area, time_period, stratum)``
+    labels and their PSU counts (strata without a PSU left out)."""
+    observed = np.flatnonzero(n_psu).tolist()
+    return pd.DataFrame(
+        {
+            "ref_area": [str(strata[i][0]) for i in observed],
+            "time_period": np.asarray([strata[i][1] for i in observed], dtype="int64"),
+            "_stratum": [strata[i][2] for i in observed],
+            "n_psu": np.asarray(n_psu, dtype=np.int64)[observed],
+        }
+    )
 
 
 def resolve_mapping(mapping: VariableMapping | str | None) -> VariableMapping | None:
