@@ -332,6 +332,19 @@ def _chunk_rows(raw: pd.DataFrame, setup: _Setup, need_domains: bool) -> _Rows:
     )  # fmt: skip
 
 
+def _present(codes: np.ndarray, size: int) -> list[int]:
+    """The distinct values of *codes* (integers in ``[0, size)``), ascending.
+
+    A count per value is one linear pass where the range is not much larger than the
+    chunk; ``np.unique`` hashes or sorts (a tenth of pass 1 on 2-million-row chunks).
+    """
+    if size <= 4 * len(codes) + 1024:
+        found = np.flatnonzero(np.bincount(codes, minlength=size))
+    else:
+        found = np.unique(codes)
+    return [int(v) for v in found]
+
+
 def _tally_chunk(raw: pd.DataFrame, setup: _Setup, tally: _Tally) -> None:
     """Pass 1 on one chunk (standard names, index reset)."""
     if not len(raw):
@@ -358,15 +371,17 @@ def _tally_chunk(raw: pd.DataFrame, setup: _Setup, tally: _Tally) -> None:
     )
     present = values[:, 0] > 0
     tally.cells.add([c for c, p in zip(rows.cell, present, strict=True) if p], values[present])
-    tally.strata.update(rows.strata[i] for i in np.unique(rows.stratum_code).tolist())
+    tally.strata.update(rows.strata[i] for i in _present(rows.stratum_code, len(rows.strata)))
     if not setup.taylor or not len(rows.kept_pos):
         return
     pos = rows.kept_pos
     stratum = rows.stratum_code[pos]
     ndom = max(len(rows.dom), 1)
-    pairs = np.unique(rows.dom_code.astype(np.int64) * len(rows.strata) + stratum)
+    pairs = _present(
+        rows.dom_code.astype(np.int64) * len(rows.strata) + stratum, ndom * len(rows.strata)
+    )
     tally.presence.update(
-        (rows.dom[p // len(rows.strata)], rows.strata[p % len(rows.strata)]) for p in pairs.tolist()
+        (rows.dom[p // len(rows.strata)], rows.strata[p % len(rows.strata)]) for p in pairs
     )
     cell = rows.cell_code[pos]
     sel = rows.adds & (cell >= 0)
